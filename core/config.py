@@ -1,0 +1,34 @@
+"""Runtime settings, read from the environment once per process.
+
+The database is chosen by one variable, ``CPCM_DATABASE_URL`` (any SQLAlchemy URL). Without it the tool uses
+an embedded SQLite file in the local data folder, so a facilitator's laptop needs no server and no internet.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+DATABASE_URL_VAR = "CPCM_DATABASE_URL"
+DATA_DIR_VAR = "CPCM_DATA_DIR"
+LOCALE_VAR = "CPCM_LOCALE"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    data_dir: Path
+    locale: str
+
+
+def default_data_dir() -> Path:
+    return Path(os.environ.get(DATA_DIR_VAR) or PROJECT_ROOT / "data")
+
+
+def get_settings() -> Settings:
+    data_dir = default_data_dir()
+    url = os.environ.get(DATABASE_URL_VAR) or f"sqlite:///{data_dir / 'cpcm-quality.db'}"
+    return Settings(database_url=url, data_dir=data_dir, locale=os.environ.get(LOCALE_VAR, "en"))

@@ -1,0 +1,19 @@
+"""Errors that services raise and pages show to the user."""
+
+from __future__ import annotations
+
+
+class ValidationFailed(Exception):
+    """Input was rejected. ``field_errors`` maps a field name to a message shown next to that field."""
+
+    def __init__(self, field_errors: dict[str, str]):
+        super().__init__("; ".join(f"{k}: {v}" for k, v in field_errors.items()))
+        self.field_errors = field_errors
+
+
+class NotFound(Exception):
+    """The record asked for does not exist (or no longer exists)."""
+
+
+class ReadOnly(Exception):
+    """The record is finalised and cannot be changed."""

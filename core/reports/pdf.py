@@ -1,0 +1,155 @@
+"""The one PDF style module: fonts that cover accented and Arabic script, paragraph styles, page header and
+footer with "page X of Y", and safe paragraphs built from user text."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import arabic_reshaper
+from bidi import get_display
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen import canvas as rl_canvas
+from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Table, TableStyle
+
+from core.safe_text import for_pdf
+
+FONT_DIR = Path(__file__).resolve().parent / "fonts"
+FONT = "DejaVuSans"
+FONT_BOLD = "DejaVuSans-Bold"
+INK = colors.HexColor("#1F2933")
+MUTED = colors.HexColor("#52606D")
+RULE = colors.HexColor("#9AA5B1")
+HEADER_FILL = colors.HexColor("#E4E7EB")
+PAGE_SIZE = landscape(A4)
+MARGIN = 15 * mm
+
+_ARABIC = re.compile(r"[\u0600-\u06FF\u0750-\u077F\uFB50-\uFDFF\uFE70-\uFEFF]")
+
+
+@cache
+def register_fonts() -> None:
+    pdfmetrics.registerFont(TTFont(FONT, str(FONT_DIR / "DejaVuSans.ttf")))
+    pdfmetrics.registerFont(TTFont(FONT_BOLD, str(FONT_DIR / "DejaVuSans-Bold.ttf")))
+    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT, boldItalic=FONT_BOLD)
+
+
+@cache
+def styles() -> dict[str, ParagraphStyle]:
+    register_fonts()
+    base = ParagraphStyle("body", fontName=FONT, fontSize=9, leading=11.5, textColor=INK)
+    return {
+        "body": base,
+        "small": ParagraphStyle("small", parent=base, fontSize=7.5, leading=9.5, textColor=MUTED),
+        "cell": ParagraphStyle("cell", parent=base, fontSize=8, leading=10),
+        "cell_bold": ParagraphStyle("cell_bold", parent=base, fontName=FONT_BOLD, fontSize=8, leading=10),
+        "title": ParagraphStyle("title", parent=base, fontName=FONT_BOLD, fontSize=22, leading=27,
+                                spaceAfter=6 * mm),
+        "subtitle": ParagraphStyle("subtitle", parent=base, fontSize=12, leading=15, textColor=MUTED,
+                                   spaceAfter=4 * mm),
+        "h1": ParagraphStyle("h1", parent=base, fontName=FONT_BOLD, fontSize=14, leading=18, spaceBefore=4 * mm,
+                             spaceAfter=2.5 * mm),
+        "h2": ParagraphStyle("h2", parent=base, fontName=FONT_BOLD, fontSize=10.5, leading=13,
+                             spaceBefore=3.5 * mm, spaceAfter=1.5 * mm),
+        "centre": ParagraphStyle("centre", parent=base, alignment=TA_CENTER),
+    }
+
+
+def shape(text: str) -> str:
+    """Arabic needs its letters joined and the line reordered right-to-left before ReportLab draws it."""
+    if not _ARABIC.search(text):
+        return text
+    return "\n".join(get_display(arabic_reshaper.reshape(line)) for line in text.split("\n"))
+
+
+def para(text: str | None, style: str = "body", *, markup: str | None = None) -> Paragraph:
+    """A paragraph of user text: shaped, then escaped. ``markup`` (e.g. 'b') wraps it in trusted tags."""
+    safe = for_pdf(shape(text or ""))
+    if markup:
+        safe = f"<{markup}>{safe}</{markup}>"
+    return Paragraph(safe, styles()[style])
+
+
+def grid_table(rows: Sequence[Sequence[Flowable | str]], col_widths: Sequence[float],
+               extra: Sequence[tuple] = ()) -> Table:
+    """A table with a repeated header row that splits cleanly across pages."""
+    table = Table(list(rows), colWidths=list(col_widths), repeatRows=1, splitByRow=True)
+    table.setStyle(TableStyle([
+        ("FONT", (0, 0), (-1, -1), FONT, 8),
+        ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("GRID", (0, 0), (-1, -1), 0.4, RULE),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+        *extra,
+    ]))
+    return table
+
+
+@dataclass(frozen=True)
+class PageFurniture:
+    header: str
+    footer: str
+
+
+class _NumberedCanvas(rl_canvas.Canvas):
+    """Defers page output so the footer can say 'page X of Y'."""
+
+    furniture: PageFurniture
+    page_label: Callable[[int, int], str]
+
+    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self._saved_pages: list[dict] = []
+
+    def showPage(self) -> None:  # noqa: N802 (ReportLab's name)
+        self._saved_pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        total = len(self._saved_pages)
+        for state in self._saved_pages:
+            self.__dict__.update(state)
+            self._draw_furniture(total)
+            super().showPage()
+        super().save()
+
+    def _draw_furniture(self, total: int) -> None:
+        width, height = self._pagesize
+        self.saveState()
+        self.setFont(FONT, 7.5)
+        self.setFillColor(MUTED)
+        self.drawString(MARGIN, height - 9 * mm, shape(self.furniture.header)[:160])
+        self.drawString(MARGIN, 8 * mm, shape(self.furniture.footer)[:160])
+        self.drawRightString(width - MARGIN, 8 * mm, self.page_label(self._pageNumber, total))
+        self.setStrokeColor(RULE)
+        self.setLineWidth(0.4)
+        self.line(MARGIN, height - 10.5 * mm, width - MARGIN, height - 10.5 * mm)
+        self.line(MARGIN, 11 * mm, width - MARGIN, 11 * mm)
+        self.restoreState()
+
+
+def build_pdf(story: list[Flowable], *, title: str, author: str, furniture: PageFurniture,
+              page_label: Callable[[int, int], str]) -> bytes:
+    register_fonts()
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(buffer, pagesize=PAGE_SIZE, leftMargin=MARGIN, rightMargin=MARGIN,
+                            topMargin=MARGIN + 2 * mm, bottomMargin=MARGIN, title=title, author=author)
+    canvas_class = type("PlanCanvas", (_NumberedCanvas,), {"furniture": furniture,
+                                                           "page_label": staticmethod(page_label)})
+    doc.build(story, canvasmaker=canvas_class)
+    return buffer.getvalue()
+
+
+def usable_width() -> float:
+    return PAGE_SIZE[0] - 2 * MARGIN

@@ -1,0 +1,51 @@
+"""Spreadsheet building blocks: a formatted sheet with a frozen header and filters; every cell passes through
+``core.safe_text.for_spreadsheet`` so user text never runs as a formula."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from core.safe_text import for_spreadsheet
+
+HEADER_FILL = PatternFill("solid", fgColor="E4E7EB")
+
+
+def write_sheet(sheet: Worksheet, headers: Sequence[str], rows: Sequence[Sequence[Any]],
+                widths: Sequence[int], *, date_columns: Sequence[int] = ()) -> None:
+    sheet.append(list(headers))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+        cell.fill = HEADER_FILL
+        cell.alignment = Alignment(vertical="top", wrap_text=True)
+    for row in rows:
+        sheet.append([for_spreadsheet(v) for v in row])
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    for column in date_columns:
+        for (cell,) in sheet.iter_rows(min_row=2, min_col=column, max_col=column):
+            cell.number_format = "yyyy-mm-dd"
+    for row_cells in sheet.iter_rows(min_row=2):
+        for cell in row_cells:
+            cell.alignment = Alignment(vertical="top", wrap_text=True)
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{max(1, len(rows) + 1)}"
+
+
+def workbook_bytes(workbook: Workbook) -> bytes:
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def csv_bytes(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes:
+    """UTF-8 with a byte-order mark, so Excel opens accented and Arabic text correctly."""
+    frame = pd.DataFrame([[for_spreadsheet(v) for v in row] for row in rows], columns=list(headers))
+    return frame.to_csv(index=False).encode("utf-8-sig")

@@ -1,0 +1,1 @@
+"""The Quality Assessment Framework: framework content, assessments, levels and action plans."""

@@ -1,0 +1,215 @@
+"""The action plan: for each component below Good practice, the next column's actions not yet in place are
+offered as key actions; the task force picks them, adds its own, and gives each an owner, a due date, resources,
+a priority and a status. Downloads as PDF, Excel and CSV."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy import Engine
+
+from core.db import session_scope
+from core.errors import NotFound, ReadOnly, ValidationFailed
+from core.i18n import format_date, t
+from core.ui import engine, field_error, unit_of_work
+from qaf import reports, services
+from qaf.action_plan import PRIORITIES, STATUSES, KeyActionDraft
+from qaf.framework import Component
+from qaf.levels import Level
+from qaf.ui.common import assessment_header, level_badge, level_label, require_assessment
+
+EDITING = "qaf_key_action_editing"
+ERRORS = "qaf_key_action_errors"
+
+
+def _deferred(build: Callable[[services.ActionPlan], bytes], db: Engine, assessment_id: int) -> Callable[[], bytes]:
+    """Build the file only when the user clicks download."""
+
+    def make() -> bytes:
+        with session_scope(db) as session:
+            return build(services.action_plan(session, assessment_id))
+
+    return make
+
+
+def _start_editing(component_code: str, key_action: services.KeyActionView | None = None,
+                   suggestion_id: str | None = None, suggestion_text: str = "") -> None:
+    if key_action is not None:
+        draft = key_action.as_draft().__dict__
+    else:
+        draft = KeyActionDraft(component_code=component_code, text=suggestion_text,
+                               change_grid_action_id=suggestion_id).__dict__
+    st.session_state[EDITING] = {"id": key_action.id if key_action else None, "draft": dict(draft)}
+    st.session_state[ERRORS] = {}
+
+
+def _cancel() -> None:
+    st.session_state.pop(EDITING, None)
+    st.session_state[ERRORS] = {}
+
+
+def _delete(key_action_id: int) -> None:
+    try:
+        with unit_of_work() as session:
+            services.delete_key_action(session, key_action_id=key_action_id)
+    except (ReadOnly, NotFound) as exc:
+        st.session_state[ERRORS] = {"delete": str(exc)}
+    else:
+        st.toast(t("action_plan.deleted"))
+
+
+def _editor(view: services.AssessmentView, component: Component) -> None:
+    editing: dict[str, Any] = st.session_state[EDITING]
+    draft: dict[str, Any] = editing["draft"]
+    errors: dict[str, str] = st.session_state.get(ERRORS, {})
+    final = view.is_final
+    heading = t("action_plan.edit_heading") if editing["id"] else t("action_plan.new_heading")
+    with st.form(f"key_action_form_{component.code}"):
+        st.markdown(f"**{heading}**")
+        if draft.get("change_grid_action_id"):
+            st.caption(t("action_plan.from_grid", id=draft["change_grid_action_id"]))
+        text = st.text_area(t("report.col.key_action"), value=draft["text"], disabled=final, max_chars=2000)
+        field_error(errors, "text")
+        left, right = st.columns(2)
+        owner_person = left.text_input(t("action_plan.field.owner_person"), value=draft["owner_person"],
+                                       disabled=final, max_chars=200)
+        owner_agency = right.text_input(t("action_plan.field.owner_agency"), value=draft["owner_agency"],
+                                        disabled=final, max_chars=200)
+        field_error(errors, "owner")
+        left, mid, right = st.columns(3)
+        due_on = left.date_input(t("action_plan.field.due_on"), value=draft["due_on"], min_value=view.assessed_on,
+                                 disabled=final, format="YYYY-MM-DD")
+        with left:
+            field_error(errors, "due_on")
+        priority = mid.selectbox(t("report.col.priority"), PRIORITIES, index=PRIORITIES.index(draft["priority"]),
+                                 format_func=lambda p: t(f"action_plan.priority.{p}"), disabled=final)
+        status = right.selectbox(t("report.col.status"), STATUSES, index=STATUSES.index(draft["status"]),
+                                 format_func=lambda s: t(f"action_plan.status.{s}"))
+        resources = st.text_input(t("report.col.resources"), value=draft["resources"], disabled=final,
+                                  max_chars=2000)
+        field_error(errors, "resources")
+        progress_notes = st.text_area(t("report.col.progress"), value=draft["progress_notes"], max_chars=2000,
+                                      help=t("common.no_identifying_details"))
+        field_error(errors, "progress_notes")
+        save_col, cancel_col = st.columns([1, 1])
+        saved = save_col.form_submit_button(t("action_plan.save"), type="primary")
+        cancelled = cancel_col.form_submit_button(t("common.cancel"))
+    if cancelled:
+        _cancel()
+        st.rerun()
+    if not saved:
+        return
+    new_draft = KeyActionDraft(
+        component_code=component.code, text=text, owner_person=owner_person, owner_agency=owner_agency,
+        due_on=due_on if isinstance(due_on, date) else None, resources=resources, priority=priority,
+        status=status, progress_notes=progress_notes, change_grid_action_id=draft.get("change_grid_action_id"),
+    )
+    editing["draft"] = dict(new_draft.__dict__)
+    try:
+        with unit_of_work() as session:
+            if editing["id"]:
+                services.update_key_action(session, key_action_id=editing["id"], draft=new_draft)
+            else:
+                services.add_key_action(session, assessment_id=view.id, draft=new_draft)
+    except ValidationFailed as exc:
+        st.session_state[ERRORS] = exc.field_errors
+    except (ReadOnly, NotFound) as exc:
+        st.session_state[ERRORS] = {"text": str(exc)}
+    else:
+        _cancel()
+        st.toast(t("action_plan.saved"), icon=":material/check:")
+    st.rerun()
+
+
+def _key_action_row(view: services.AssessmentView, action: services.KeyActionView, number: int) -> None:
+    text_col, meta_col, buttons = st.columns([5, 4, 2])
+    grid = f" `{action.change_grid_action_id}`" if action.change_grid_action_id else ""
+    text_col.markdown(f"{number}. {action.text}{grid}")
+    meta_col.caption(" · ".join(x for x in (
+        action.owner, format_date(action.due_on), t(f"action_plan.priority.{action.priority}"),
+        t(f"action_plan.status.{action.status}")) if x))
+    buttons.button(t("action_plan.edit"), key=f"edit_{action.id}", on_click=_start_editing,
+                   args=(action.component_code, action), width="stretch")
+    if not view.is_final:
+        buttons.button(t("action_plan.delete"), key=f"delete_{action.id}", on_click=_delete, args=(action.id,),
+                       width="stretch")
+
+
+def render() -> None:
+    view = require_assessment()
+    st.session_state.setdefault(ERRORS, {})
+    with unit_of_work() as session:
+        plan = services.action_plan(session, view.id)
+    view = plan.assessment
+    st.title(t("action_plan.title"))
+    st.subheader(view.name)
+    assessment_header(view)
+
+    db = engine()
+    downloads = st.columns(3)
+    downloads[0].download_button(t("action_plan.download_pdf"), data=_deferred(reports.action_plan_pdf, db, view.id),
+                                 file_name=reports.report_filename(plan, "pdf"), mime="application/pdf",
+                                 icon=":material/picture_as_pdf:", width="stretch")
+    downloads[1].download_button(
+        t("action_plan.download_xlsx"), data=_deferred(reports.action_plan_xlsx, db, view.id),
+        file_name=reports.report_filename(plan, "xlsx"), icon=":material/table:", width="stretch",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    downloads[2].download_button(t("action_plan.download_csv"), data=_deferred(reports.action_plan_csv, db, view.id),
+                                 file_name=reports.report_filename(plan, "csv"), mime="text/csv",
+                                 icon=":material/csv:", width="stretch")
+
+    if plan.key_actions:
+        frame = pd.DataFrame([{
+            t("report.col.component"): a.component_code, t("report.col.key_action"): a.text,
+            t("report.col.owner"): a.owner, t("report.col.due"): a.due_on,
+            t("report.col.priority"): t(f"action_plan.priority.{a.priority}"),
+            t("report.col.status"): t(f"action_plan.status.{a.status}"),
+        } for a in plan.key_actions])
+        st.caption(t("action_plan.count", count=len(plan.key_actions)))
+        st.dataframe(frame, hide_index=True, width="stretch",
+                     column_config={t("report.col.due"): st.column_config.DateColumn(format="YYYY-MM-DD")})
+    else:
+        st.info(t("action_plan.empty"))
+    field_error(st.session_state[ERRORS], "delete")
+
+    editing = st.session_state.get(EDITING)
+    results = {r.component.code: r for r in plan.summary.results}
+    for dimension in plan.framework.dimensions:
+        st.header(dimension.label)
+        for component in dimension.components:
+            result = results[component.code]
+            actions = plan.actions_for(component.code)
+            suggestions = plan.suggestions.get(component.code, [])
+            with st.container(border=True):
+                title_col, badge_col = st.columns([3, 1])
+                title_col.subheader(component.label)
+                with badge_col:
+                    level_badge(result.level)
+                if not result.scored:
+                    st.caption(t("action_plan.not_scored"))
+                elif result.level == Level.GOOD_PRACTICE and not actions:
+                    st.caption(t("action_plan.good_practice"))
+                for number, action in enumerate(actions, start=1):
+                    _key_action_row(view, action, number)
+                if suggestions and not view.is_final:
+                    target = level_label(Level(int(result.level or 0) + 1))
+                    st.markdown(f"*{t('action_plan.suggested', level=target)}*")
+                    for suggestion in suggestions:
+                        text_col, button_col = st.columns([9, 2])
+                        text_col.markdown(f"- {suggestion.text} `{suggestion.id}`")
+                        button_col.button(t("action_plan.make_key"), key=f"pick_{suggestion.id}",
+                                          on_click=_start_editing,
+                                          args=(component.code, None, suggestion.id, suggestion.text),
+                                          width="stretch")
+                if not view.is_final and result.scored:
+                    st.button(t("action_plan.add_own"), key=f"own_{component.code}", on_click=_start_editing,
+                              args=(component.code,), icon=":material/add:")
+                if editing and editing["draft"]["component_code"] == component.code:
+                    _editor(view, component)
+
+
+render()

@@ -1,0 +1,165 @@
+"""Assessments: open one, create one, start one from a final baseline, load the example."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from core.errors import ReadOnly, ValidationFailed
+from core.i18n import format_date, t
+from core.ui import field_error, unit_of_work
+from qaf import services
+from qaf.assessment import SCOPES, AssessmentDetails, ParticipantEntry
+from qaf.example import load_example
+from qaf.ui.common import CURRENT, open_assessment
+
+ERRORS = "qaf_assessment_form_errors"
+
+
+def details_form(form_key: str, defaults: AssessmentDetails | None, framework_choices: dict[int, str] | None,
+                 submit_label: str) -> tuple[AssessmentDetails, int | None] | None:
+    """The assessment details form; returns what was entered when submitted."""
+    errors: dict[str, str] = st.session_state.get(ERRORS, {}).get(form_key, {})
+    d = defaults or AssessmentDetails(name="", country="", scope="agency", assessed_on=date.today(), facilitator="")
+    with st.form(form_key):
+        name = st.text_input(t("assessment.field.name"), value=d.name, max_chars=200)
+        field_error(errors, "name")
+        left, right = st.columns(2)
+        country = left.text_input(t("assessment.field.country"), value=d.country, max_chars=200)
+        with left:
+            field_error(errors, "country")
+        assessed_on = right.date_input(t("assessment.field.assessed_on"), value=d.assessed_on, format="YYYY-MM-DD")
+        with right:
+            field_error(errors, "assessed_on")
+        scope = left.radio(t("assessment.field.scope"), SCOPES, index=SCOPES.index(d.scope),
+                           format_func=lambda s: t(f"assessment.scope.{s}"), horizontal=True)
+        facilitator = right.text_input(t("assessment.field.facilitator"), value=d.facilitator, max_chars=200)
+        with right:
+            field_error(errors, "facilitator")
+        agencies = st.text_area(t("assessment.field.agencies"), value="\n".join(d.agencies),
+                                help=t("assessment.help.agencies"))
+        field_error(errors, "agencies")
+        st.markdown(f"**{t('assessment.field.participants')}**")
+        st.caption(t("assessment.help.participants"))
+        frame = pd.DataFrame([{"name": p.name, "agency": p.agency, "role": p.role} for p in d.participants],
+                             columns=["name", "agency", "role"])
+        edited = st.data_editor(
+            frame, num_rows="dynamic", width="stretch", key=f"{form_key}_participants",
+            column_config={
+                "name": st.column_config.TextColumn(t("assessment.field.participant_name"), max_chars=200),
+                "agency": st.column_config.TextColumn(t("assessment.field.participant_agency"), max_chars=200),
+                "role": st.column_config.TextColumn(t("assessment.field.participant_role"), max_chars=200),
+            },
+        )
+        field_error(errors, "participants")
+        framework_version_id = None
+        if framework_choices:
+            framework_version_id = st.selectbox(t("assessment.field.framework"), list(framework_choices),
+                                                format_func=framework_choices.get)
+        submitted = st.form_submit_button(submit_label, type="primary")
+    if not submitted:
+        return None
+    participants = [
+        ParticipantEntry(str(r.get("name") or ""), str(r.get("agency") or ""), str(r.get("role") or ""))
+        for r in edited.fillna("").to_dict("records")
+    ]
+    details = AssessmentDetails(name=name, country=country, scope=scope, assessed_on=assessed_on,
+                                facilitator=facilitator, agencies=agencies.splitlines(), participants=participants)
+    return details, framework_version_id
+
+
+def _remember_errors(form_key: str, errors: dict[str, str]) -> None:
+    st.session_state.setdefault(ERRORS, {})[form_key] = errors
+
+
+st.title(t("assessments.title"))
+st.caption(t("assessments.intro"))
+
+with unit_of_work() as session:
+    assessments = services.list_assessments(session)
+    versions = services.list_framework_versions(session)
+
+if assessments:
+    table = pd.DataFrame([{
+        t("assessments.col.name"): a.name,
+        t("assessment.field.country"): a.country,
+        t("assessment.field.assessed_on"): format_date(a.assessed_on),
+        t("assessment.field.scope"): t(f"assessment.scope.{a.scope}"),
+        t("assessment.field.status"): t(f"assessment.status.{a.status}"),
+        t("assessments.col.scored"): f"{a.scored_count} / {a.component_total}",
+    } for a in assessments])
+    st.dataframe(table, hide_index=True, width="stretch")
+    ids = [a.id for a in assessments]
+    labels = {a.id: f"{a.name} — {format_date(a.assessed_on)}" for a in assessments}
+    current = st.session_state.get(CURRENT)
+    choice = st.selectbox(t("assessments.open_label"), ids, format_func=labels.get,
+                          index=ids.index(current) if current in ids else 0)
+    if st.button(t("assessments.open_button"), type="primary"):
+        open_assessment(choice)
+        st.switch_page("qaf/ui/workshop.py")
+else:
+    st.info(t("assessments.empty"))
+
+if st.button(t("assessments.load_example"), icon=":material/auto_awesome:"):
+    with st.spinner(t("assessments.loading_example")), unit_of_work() as session:
+        example_id = load_example(session)
+    open_assessment(example_id)
+    st.success(t("assessments.example_loaded"))
+    st.rerun()
+
+st.divider()
+st.subheader(t("assessments.new_heading"))
+choices = {v.id: v.label for v in versions}
+submitted = details_form("new_assessment", None, choices, t("assessments.create_button"))
+if submitted:
+    details, version_id = submitted
+    try:
+        with unit_of_work() as session:
+            new_id = services.create_assessment(session, details=details, framework_version_id=int(version_id or 0))
+    except ValidationFailed as exc:
+        _remember_errors("new_assessment", exc.field_errors)
+        st.rerun()
+    else:
+        _remember_errors("new_assessment", {})
+        open_assessment(new_id)
+        st.switch_page("qaf/ui/workshop.py")
+
+current = next((a for a in assessments if a.id == st.session_state.get(CURRENT)), None)
+if current is not None and not current.is_final:
+    with st.expander(t("assessments.edit_heading", name=current.name)):
+        edited_details = details_form("edit_assessment", current.details, None, t("common.save"))
+        if edited_details:
+            try:
+                with unit_of_work() as session:
+                    services.update_assessment_details(session, assessment_id=current.id, details=edited_details[0])
+            except (ValidationFailed, ReadOnly) as exc:
+                _remember_errors("edit_assessment",
+                                 exc.field_errors if isinstance(exc, ValidationFailed) else {"name": str(exc)})
+            else:
+                _remember_errors("edit_assessment", {})
+                st.toast(t("common.saved"))
+            st.rerun()
+
+finals = [a for a in assessments if a.is_final]
+if finals:
+    with st.expander(t("assessments.baseline_heading")):
+        st.caption(t("assessments.baseline_help"))
+        final_labels = {a.id: f"{a.name} — {format_date(a.assessed_on)}" for a in finals}
+        baseline_id = st.selectbox(t("assessments.baseline_label"), list(final_labels), format_func=final_labels.get)
+        base = next(a for a in finals if a.id == baseline_id)
+        defaults = AssessmentDetails(name=f"{base.name} ({t('assessments.follow_up')})", country=base.country,
+                                     scope=base.scope, assessed_on=date.today(), facilitator=base.facilitator,
+                                     agencies=base.agencies, participants=base.participants)
+        started = details_form("baseline_assessment", defaults, None, t("assessments.baseline_button"))
+        if started:
+            try:
+                with unit_of_work() as session:
+                    new_id = services.start_from_baseline(session, baseline_id=baseline_id, details=started[0])
+            except ValidationFailed as exc:
+                _remember_errors("baseline_assessment", exc.field_errors)
+                st.rerun()
+            else:
+                open_assessment(new_id)
+                st.switch_page("qaf/ui/workshop.py")

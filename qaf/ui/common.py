@@ -1,0 +1,61 @@
+"""What several QAF pages share: the assessment being worked on, level labels and colours."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.errors import NotFound
+from core.i18n import format_date, t
+from core.ui import unit_of_work
+from core.ui.theme import badge
+from qaf import services
+from qaf.levels import LEVEL_COLOURS, LEVEL_TEXT_COLOURS, Level
+from qaf.services import AssessmentView
+
+CURRENT = "qaf_assessment_id"
+
+
+def level_label(level: Level | None) -> str:
+    return t(f"level.{level.key}") if level is not None else t("level.not_scored")
+
+
+def level_badge(level: Level | None) -> None:
+    if level is None:
+        badge(level_label(None), "#9AA5B1")
+    else:
+        badge(level_label(level), LEVEL_COLOURS[level], LEVEL_TEXT_COLOURS[level])
+
+
+def open_assessment(assessment_id: int) -> None:
+    st.session_state[CURRENT] = assessment_id
+
+
+def current_assessment() -> AssessmentView | None:
+    """The assessment chosen on the Assessments page, or ``None`` (and a pointer there) if there is none."""
+    assessment_id = st.session_state.get(CURRENT)
+    if assessment_id is None:
+        return None
+    try:
+        with unit_of_work() as session:
+            return services.get_assessment(session, assessment_id)
+    except NotFound:
+        st.session_state.pop(CURRENT, None)
+        return None
+
+
+def require_assessment() -> AssessmentView:
+    view = current_assessment()
+    if view is None:
+        st.info(t("common.choose_assessment_first"))
+        st.page_link("qaf/ui/assessments.py", label=t("nav.assessments"), icon=":material/list:")
+        st.stop()
+    return view
+
+
+def assessment_header(view: AssessmentView) -> None:
+    st.caption(f"{view.country} · {format_date(view.assessed_on)} · {t(f'assessment.scope.{view.scope}')}"
+               f" · {t(f'assessment.status.{view.status}')}")
+    st.progress(view.scored_count / max(1, view.component_total),
+                text=t("workshop.progress", scored=view.scored_count, total=view.component_total))
+    if view.is_final:
+        st.info(t("assessment.final_notice"), icon=":material/lock:")

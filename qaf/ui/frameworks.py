@@ -1,0 +1,107 @@
+"""Framework versions: browse the Change Grid, make a contextualised copy and adapt its actions. The original
+is never edited, and a copy freezes once an assessment uses it."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from core.errors import NotFound, ReadOnly, ValidationFailed
+from core.i18n import t
+from core.ui import field_error, unit_of_work
+from qaf import services
+from qaf.levels import COLUMN_TARGETS
+from qaf.ui.common import level_label
+
+ERRORS = "qaf_framework_errors"
+REVISION = "qaf_framework_revision"
+
+st.title(t("frameworks.title"))
+st.caption(t("frameworks.intro"))
+st.session_state.setdefault(ERRORS, {})
+st.session_state.setdefault(REVISION, 0)
+errors: dict[str, str] = st.session_state[ERRORS]
+
+with unit_of_work() as session:
+    versions = services.list_framework_versions(session)
+
+st.dataframe(pd.DataFrame([{
+    t("frameworks.col.title"): v.title, t("frameworks.col.version"): v.version,
+    t("frameworks.col.kind"): t("frameworks.kind.contextualised") if v.is_contextualised
+    else t("frameworks.kind.original"),
+    t("frameworks.col.in_use"): v.assessments_using,
+} for v in versions]), hide_index=True, width="stretch")
+
+labels = {v.id: v.label for v in versions}
+chosen_id = st.selectbox(t("frameworks.browse"), list(labels), format_func=labels.get)
+chosen = next(v for v in versions if v.id == chosen_id)
+with unit_of_work() as session:
+    framework = services.get_framework(session, chosen_id)
+st.caption(t("frameworks.counts", dimensions=len(framework.dimensions), components=framework.component_count,
+             actions=framework.action_count))
+if chosen.context_note:
+    st.info(chosen.context_note)
+
+codes = {c.code: c.label for c in framework.components()}
+code = st.selectbox(t("frameworks.component"), list(codes), format_func=codes.get)
+component = framework.component(code)
+
+if chosen.editable:
+    st.caption(t("frameworks.edit_help"))
+    edited_columns = []
+    for index, column in enumerate(component.columns):
+        st.markdown(f"**{t('workshop.column_heading', level=level_label(COLUMN_TARGETS[index]))}**")
+        frame = pd.DataFrame([{"id": a.id, "text": a.text} for a in column], columns=["id", "text"])
+        edited = st.data_editor(
+            frame, num_rows="dynamic", width="stretch", hide_index=True,
+            key=f"fw_{chosen_id}_{code}_{index}_{st.session_state[REVISION]}",
+            column_config={"id": st.column_config.TextColumn(t("frameworks.col.id"), disabled=True),
+                           "text": st.column_config.TextColumn(t("frameworks.col.action"), width="large")},
+        )
+        field_error(errors, f"column_{index + 1}")
+        edited_columns.append([{"id": str(r.get("id") or ""), "text": str(r.get("text") or "")}
+                               for r in edited.fillna("").to_dict("records")])
+    field_error(errors, "framework")
+    if st.button(t("frameworks.save_component"), type="primary"):
+        try:
+            with unit_of_work() as session:
+                services.save_contextualised_component(session, framework_version_id=chosen_id,
+                                                       component_code=code, columns=edited_columns)
+        except ValidationFailed as exc:
+            st.session_state[ERRORS] = exc.field_errors
+        except (ReadOnly, NotFound) as exc:
+            st.session_state[ERRORS] = {"framework": str(exc)}
+        else:
+            st.session_state[ERRORS] = {}
+            st.session_state[REVISION] += 1
+            st.toast(t("common.saved"))
+        st.rerun()
+else:
+    if chosen.is_contextualised:
+        st.info(t("frameworks.frozen", count=chosen.assessments_using))
+    for index, column in enumerate(component.columns):
+        st.markdown(f"**{t('workshop.column_heading', level=level_label(COLUMN_TARGETS[index]))}**")
+        for action in column:
+            sources = f" — *{'; '.join(action.sources)}*" if action.sources else ""
+            st.markdown(f"- `{action.id}` {action.text}{sources}")
+
+st.divider()
+st.subheader(t("frameworks.copy_heading"))
+with st.form("copy_framework"):
+    base_id = st.selectbox(t("frameworks.copy_base"), list(labels), format_func=labels.get)
+    title = st.text_input(t("frameworks.col.title"), value=t("frameworks.copy_default_title"), max_chars=300)
+    field_error(errors, "title")
+    version = st.text_input(t("frameworks.col.version"), placeholder="2019.1-valdoria", max_chars=40)
+    field_error(errors, "version")
+    note = st.text_area(t("frameworks.copy_note"))
+    if st.form_submit_button(t("frameworks.copy_button"), type="primary"):
+        try:
+            with unit_of_work() as session:
+                services.create_contextualised_copy(session, base_version_id=base_id, version=version, title=title,
+                                                    context_note=note)
+        except ValidationFailed as exc:
+            st.session_state[ERRORS] = exc.field_errors
+        else:
+            st.session_state[ERRORS] = {}
+            st.toast(t("frameworks.copied"))
+        st.rerun()

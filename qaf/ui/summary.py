@@ -1,0 +1,104 @@
+"""Summary: every component's level, colour-coded, a chart, counts per level, what needs attention first, and
+finalising the assessment."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from core.errors import ReadOnly, ValidationFailed
+from core.i18n import t
+from core.ui import field_error, unit_of_work
+from qaf import services
+from qaf.levels import LEVEL_COLOURS, LEVEL_TEXT_COLOURS, Level
+from qaf.ui.common import assessment_header, level_label, require_assessment
+
+FINALISE_ERRORS = "qaf_finalise_errors"
+
+view = require_assessment()
+with unit_of_work() as session:
+    view, framework, summary = services.assessment_results(session, view.id)
+
+st.title(t("summary.title"))
+st.subheader(view.name)
+assessment_header(view)
+
+counts = summary.counts
+metric_columns = st.columns(5)
+for column, level in zip(metric_columns, Level, strict=False):
+    column.metric(level_label(level), counts[level])
+metric_columns[4].metric(t("level.not_scored"), summary.total - summary.scored_count)
+
+label_to_level = {level_label(level): level for level in Level}
+rows = []
+for result in summary.results:
+    rows.append({
+        t("report.col.dimension"): framework.dimension(result.component.dimension_number).label,
+        t("report.col.component"): result.component.label,
+        t("report.col.derived_level"): level_label(result.derived_level) if result.scored else "—",
+        t("report.col.agreed_level"): level_label(result.level),
+        t("report.col.reason"): result.level_reason,
+    })
+table = pd.DataFrame(rows)
+
+
+def _colour(value: str) -> str:
+    level = label_to_level.get(value)
+    if level is None:
+        return ""
+    return f"background-color: {LEVEL_COLOURS[level]}; color: {LEVEL_TEXT_COLOURS[level]}; font-weight: 600"
+
+
+styled = table.style.map(_colour, subset=[t("report.col.derived_level"), t("report.col.agreed_level")])
+st.dataframe(styled, hide_index=True, width="stretch", height=min(640, 38 + 35 * len(rows)))
+
+chart_data = pd.DataFrame({"level": [level_label(level) for level in Level],
+                           "components": [counts[level] for level in Level],
+                           "order": [int(level) for level in Level]})
+chart = (
+    alt.Chart(chart_data)
+    .mark_bar()
+    .encode(
+        x=alt.X("level:N", sort=alt.SortField("order"), title=None, axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("components:Q", title=t("report.col.components"), axis=alt.Axis(tickMinStep=1)),
+        color=alt.Color("level:N", scale=alt.Scale(domain=list(chart_data["level"]),
+                                                   range=[LEVEL_COLOURS[level] for level in Level]), legend=None),
+        tooltip=["level", "components"],
+    )
+    .properties(height=260, title=t("report.chart_title"))
+)
+st.altair_chart(chart, width="stretch")
+
+st.subheader(t("report.attention_heading"))
+attention = summary.needing_attention()
+if attention:
+    for result in attention:
+        gaps = len(result.next_column_gaps)
+        st.markdown(f"- **{result.component.label}** — {level_label(result.level)} · "
+                    f"{t('summary.gaps', count=gaps)}")
+elif summary.scored_count:
+    st.success(t("summary.no_attention"))
+else:
+    st.info(t("summary.nothing_scored"))
+
+st.page_link("qaf/ui/action_plan.py", label=t("summary.to_action_plan"), icon=":material/checklist:")
+
+if not view.is_final:
+    st.divider()
+    st.subheader(t("summary.finalise_heading"))
+    st.caption(t("summary.finalise_help"))
+    errors = st.session_state.get(FINALISE_ERRORS, {})
+    confirmed = st.checkbox(t("summary.finalise_confirm"))
+    if st.button(t("summary.finalise_button"), disabled=not confirmed, type="primary"):
+        try:
+            with unit_of_work() as session:
+                services.finalise_assessment(session, assessment_id=view.id)
+        except (ValidationFailed, ReadOnly) as exc:
+            st.session_state[FINALISE_ERRORS] = (exc.field_errors if isinstance(exc, ValidationFailed)
+                                                 else {"status": str(exc)})
+        else:
+            st.session_state[FINALISE_ERRORS] = {}
+            st.toast(t("summary.finalised"))
+        st.rerun()
+    field_error(errors, "status")

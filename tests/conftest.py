@@ -1,0 +1,104 @@
+"""Shared fixtures. Every database test runs on SQLite and, when ``CPCM_TEST_POSTGRES_URL`` points at a
+PostgreSQL server (CI sets it to the local one), on PostgreSQL too. Each test gets an empty, migrated database."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+
+from core.db import make_engine, migrate_to_head, session_scope
+from core.models import Base
+
+POSTGRES_URL_VAR = "CPCM_TEST_POSTGRES_URL"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def postgres_server_url() -> str | None:
+    return os.environ.get(POSTGRES_URL_VAR) or None
+
+
+def create_scratch_postgres_database(server_url: str) -> str:
+    """A new, empty database on the configured server; returns its URL."""
+    url = make_url(server_url)
+    name = f"cpcm_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def drop_postgres_database(database_url: str) -> None:
+    url = make_url(database_url)
+    admin = create_engine(url.set(database=make_url(postgres_server_url() or database_url).database),
+                          isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate_to_head(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str | None]:
+    server = postgres_server_url()
+    if server is None:
+        yield None
+        return
+    url = create_scratch_postgres_database(server)
+    engine = make_engine(url)
+    migrate_to_head(engine)
+    engine.dispose()
+    yield url
+    drop_postgres_database(url)
+
+
+def _empty_postgres(url: str) -> None:
+    engine = create_engine(url)
+    tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path,
+                 postgres_database: str | None) -> str:
+    if request.param == "sqlite":
+        path = tmp_path / "cpcm.db"
+        shutil.copy(sqlite_template, path)
+        return f"sqlite:///{path}"
+    if postgres_database is None:
+        pytest.skip(f"PostgreSQL not configured: set {POSTGRES_URL_VAR} to a server URL to run this test there")
+    _empty_postgres(postgres_database)
+    return postgres_database
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    db = make_engine(database_url)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def framework_version_id(engine: Engine) -> int:
+    from qaf.services import ensure_bundled_framework
+
+    with session_scope(engine) as session:
+        return ensure_bundled_framework(session)
