@@ -161,7 +161,7 @@ def _describe_path(data: dict[str, Any], path: list[Any]) -> str:
     """Turn a JSON path into words a content editor recognises: 'component 2a, column 3, action 2a.3.4'."""
     parts: list[str] = []
     node: Any = data
-    for step in path:
+    for position, step in enumerate(path):
         try:
             node = node[step]
         except (KeyError, IndexError, TypeError):
@@ -173,9 +173,9 @@ def _describe_path(data: dict[str, Any], path: list[Any]) -> str:
             parts.append(f"component {node['code']}")
         elif isinstance(node, dict) and "moves_to" in node:
             parts.append(f"column {int(step) + 1}")
-        elif isinstance(node, dict) and "text" in node and "id" in node:
+        elif isinstance(node, dict) and "id" in node:
             parts.append(f"action {node['id']}")
-        elif isinstance(step, str):
+        elif isinstance(step, str) and (position == len(path) - 1 or not isinstance(node, list)):
             parts.append(step)
     return ", ".join(parts) or "top level"
 

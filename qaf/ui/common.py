@@ -34,13 +34,19 @@ def current_assessment() -> AssessmentView | None:
     """The assessment chosen on the Assessments page, or ``None`` (and a pointer there) if there is none."""
     assessment_id = st.session_state.get(CURRENT)
     if assessment_id is None:
-        return None
+        # After a browser reload the session is new; the address bar still names the assessment.
+        requested = st.query_params.get("assessment", "")
+        if not requested.isdigit():
+            return None
+        assessment_id = int(requested)
     try:
         with unit_of_work() as session:
-            return services.get_assessment(session, assessment_id)
+            view = services.get_assessment(session, assessment_id)
     except NotFound:
         st.session_state.pop(CURRENT, None)
         return None
+    st.session_state[CURRENT] = view.id
+    return view
 
 
 def require_assessment() -> AssessmentView:
@@ -49,6 +55,7 @@ def require_assessment() -> AssessmentView:
         st.info(t("common.choose_assessment_first"))
         st.page_link("qaf/ui/assessments.py", label=t("nav.assessments"), icon=":material/list:")
         st.stop()
+    st.query_params["assessment"] = str(view.id)
     return view
 
 

@@ -112,7 +112,8 @@ def _component(view: services.AssessmentView, component: Component, result: Comp
                     _seed(widget_key, action.id in draft["in_place"])
                     label = action.text + (" ✎" if action.added_in_context else "")
                     help_text = "\n\n".join(action.sources) if action.sources else None
-                    if st.checkbox(label, key=widget_key, disabled=disabled, help=help_text):
+                    if st.checkbox(label, key=widget_key, disabled=disabled, help=help_text, wrap=True,
+                                   width="stretch"):
                         in_place.add(action.id)
         derived = derive_level(component.column_action_ids, in_place)
         options: list[int | None] = [None, *[int(level) for level in Level]]
