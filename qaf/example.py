@@ -14,7 +14,13 @@ from sqlalchemy.orm import Session
 from qaf.action_plan import KeyActionDraft, suggested_actions
 from qaf.assessment import AssessmentDetails, ParticipantEntry
 from qaf.levels import Level
-from qaf.services import add_key_action, create_assessment, ensure_bundled_framework, get_framework, save_component_rating
+from qaf.services import (
+    add_key_action,
+    create_assessment,
+    ensure_bundled_framework,
+    get_framework,
+    save_component_rating,
+)
 
 EXAMPLE_NAME = "Riverside Displacement Response — inter-agency QAF 2026"
 AGENCIES = ["Brightpath Children's Aid", "Horizon Family Services", "Department of Social Welfare (Northern Province)"]

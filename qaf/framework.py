@@ -214,7 +214,8 @@ def validate_framework_data(data: Any) -> None:
                 for action in column["actions"]:
                     action_id = action["id"]
                     if action_id in seen_actions:
-                        raise FrameworkError(f"Framework content is invalid at action {action_id}: the id is used twice")
+                        raise FrameworkError(
+                            f"Framework content is invalid at action {action_id}: the id is used twice")
                     seen_actions.add(action_id)
                     if not action_id.startswith(f"{code}.{index}."):
                         raise FrameworkError(

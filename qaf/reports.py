@@ -15,8 +15,8 @@ from reportlab.platypus import CondPageBreak, KeepTogether, PageBreak, Paragraph
 
 from core.i18n import format_date, t
 from core.reports.pdf import FONT, PageFurniture, build_pdf, grid_table, para, shape, styles, usable_width
-from core.safe_text import for_pdf
 from core.reports.spreadsheet import csv_bytes, workbook_bytes, write_sheet
+from core.safe_text import for_pdf
 from qaf.levels import LEVEL_COLOURS, LEVEL_TEXT_COLOURS, Level
 from qaf.services import ActionPlan, KeyActionView
 
@@ -94,7 +94,7 @@ def _cover(plan: ActionPlan) -> list:
         (t("report.progress"), t("workshop.progress", scored=plan.summary.scored_count, total=plan.summary.total)),
     ]
     rows = [[para(label, "cell_bold"), para(value, "cell")] for label, value in details]
-    story.append(grid_table([[para(t("report.details"), "cell_bold"), ""]] + rows, [55 * mm, 150 * mm],
+    story.append(grid_table([[para(t("report.details"), "cell_bold"), ""], *rows], [55 * mm, 150 * mm],
                             extra=[("SPAN", (0, 0), (1, 0))]))
     if a.participants:
         story.append(para(t("report.participants"), "h2"))
@@ -103,7 +103,7 @@ def _cover(plan: ActionPlan) -> list:
                   para(t("assessment.field.participant_role"), "cell_bold"),
                   para(t("report.signature"), "cell_bold")]
         body = [[para(p.name, "cell"), para(p.agency, "cell"), para(p.role, "cell"), ""] for p in a.participants]
-        story.append(grid_table([header] + body, [60 * mm, 60 * mm, 55 * mm, 50 * mm]))
+        story.append(grid_table([header, *body], [60 * mm, 60 * mm, 55 * mm, 50 * mm]))
     story.append(PageBreak())
     return story
 

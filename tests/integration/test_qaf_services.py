@@ -82,7 +82,7 @@ def test_a_different_agreed_level_needs_a_reason(engine, assessment_id):
 
 
 def test_unknown_actions_are_rejected(engine, assessment_id):
-    with pytest.raises(ValidationFailed, match="2b.1.1"), session_scope(engine) as session:
+    with pytest.raises(ValidationFailed, match=r"2b\.1\.1"), session_scope(engine) as session:
         services.save_component_rating(session, assessment_id=assessment_id, component_code="2a",
                                        in_place=["2b.1.1"], agreed_level=None)
 
@@ -193,7 +193,8 @@ def test_contextualised_copy_never_changes_past_assessments(engine, framework_ve
         used = services.get_framework(session, services.get_assessment(session, assessment_id).framework_version_id)
     assert [a.id for a in edited.columns[1]] == ["2b.2.1", "2b.2.c1"]
     assert edited.columns[1][1].added_in_context
-    assert original.columns[0][0].text == "Always conduct assessments to inform the risk level of the case and the case plan."
+    assert original.columns[0][0].text == (
+        "Always conduct assessments to inform the risk level of the case and the case plan.")
     assert used.component("2b") == original
     with pytest.raises(ReadOnly), session_scope(engine) as session:
         services.save_contextualised_component(session, framework_version_id=framework_version_id,

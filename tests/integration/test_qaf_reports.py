@@ -1,0 +1,142 @@
+"""The action plan exports, opened and read back as a user would."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+import pytest
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from core.db import session_scope
+from qaf import reports, services
+from qaf.action_plan import KeyActionDraft
+from qaf.assessment import AssessmentDetails, ParticipantEntry
+from qaf.example import load_example
+from qaf.framework import bundled_framework
+
+
+@pytest.fixture
+def example_plan(engine, framework_version_id):
+    with session_scope(engine) as session:
+        assessment_id = load_example(session, today=date(2026, 11, 23))
+    with session_scope(engine) as session:
+        return services.action_plan(session, assessment_id)
+
+
+def _pdf_text(data: bytes) -> tuple[int, str]:
+    reader = PdfReader(io.BytesIO(data))
+    return len(reader.pages), "\n".join(page.extract_text() for page in reader.pages)
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_pdf_has_cover_levels_and_every_key_action(example_plan):
+    pages, text = _pdf_text(reports.action_plan_pdf(example_plan))
+    flat = _squash(text)
+    assert pages >= 4
+    assert "QAF action plan" in flat
+    assert "Riverside Displacement Response" in flat
+    assert "Zoé Martin" in flat and "Lucía Fernández" in flat and "Tomás Ríos" in flat
+    assert "Levels by component" in flat and "Components per level" in flat
+    assert "2c Case planning" in flat and "Case plans exist in the format" in flat
+    assert f"Page 1 of {pages}" in flat and f"Page {pages} of {pages}" in flat
+    assert "Alliance for Child Protection in Humanitarian Action" in flat
+    for action in example_plan.key_actions:
+        assert _squash(action.text)[:40] in flat, action.text
+
+
+def _plan_with(engine, framework_version_id, *, name, text, owner, agencies=()):
+    with session_scope(engine) as session:
+        assessment_id = services.create_assessment(session, details=AssessmentDetails(
+            name=name, country="Test", scope="agency", assessed_on=date(2026, 11, 1), facilitator=owner,
+            agencies=list(agencies), participants=[ParticipantEntry(owner, "Agence", "Rôle")]),
+            framework_version_id=framework_version_id)
+        services.save_component_rating(session, assessment_id=assessment_id, component_code="1", in_place=[],
+                                       agreed_level=None)
+        services.add_key_action(session, assessment_id=assessment_id, draft=KeyActionDraft(
+            component_code="1", text=text, owner_person=owner, due_on=date(2027, 2, 1),
+            resources="=HYPERLINK(\"http://evil\")"))
+    with session_scope(engine) as session:
+        return services.action_plan(session, assessment_id)
+
+
+def test_user_text_is_escaped_and_accents_render(engine, framework_version_id):
+    plan = _plan_with(engine, framework_version_id, name="Évaluation <b>niñas</b> & co",
+                      text="Former les équipes </para><para> à l'écoute — niños y niñas", owner="Zoé Ñúñez")
+    _pages, text = _pdf_text(reports.action_plan_pdf(plan))
+    flat = _squash(text)
+    assert "Évaluation <b>niñas</b> & co" in flat
+    assert "Former les équipes </para><para> à l'écoute — niños y niñas" in flat
+    assert "Zoé Ñúñez" in flat
+
+
+def test_arabic_text_does_not_break_the_pdf(engine, framework_version_id):
+    plan = _plan_with(engine, framework_version_id, name="تقييم جودة إدارة الحالات",
+                      text="تدريب الأخصائيين الاجتماعيين على إجراءات التشغيل", owner="مريم حداد")
+    pages, text = _pdf_text(reports.action_plan_pdf(plan))
+    assert pages >= 3
+    # Shaped Arabic is drawn with presentation forms; the extracted text holds Arabic letters.
+    assert any("\u0600" <= ch <= "\u06FF" or "\uFE70" <= ch <= "\uFEFF" for ch in text)
+
+
+def test_all_135_actions_as_key_actions_split_across_pages(engine, framework_version_id):
+    with session_scope(engine) as session:
+        assessment_id = services.create_assessment(session, details=AssessmentDetails(
+            name="Full plan", country="Test", scope="agency", assessed_on=date(2026, 11, 1), facilitator="F"),
+            framework_version_id=framework_version_id)
+        for component in bundled_framework().components():
+            services.save_component_rating(session, assessment_id=assessment_id, component_code=component.code,
+                                           in_place=[], agreed_level=None)
+            for action in component.actions:
+                services.add_key_action(session, assessment_id=assessment_id, draft=KeyActionDraft(
+                    component_code=component.code, text=action.text, change_grid_action_id=action.id,
+                    owner_agency="Task force", due_on=date(2027, 6, 30)))
+    with session_scope(engine) as session:
+        plan = services.action_plan(session, assessment_id)
+    pages, text = _pdf_text(reports.action_plan_pdf(plan))
+    assert len(plan.key_actions) == 135
+    assert pages > 10
+    flat = _squash(text)
+    for action in bundled_framework().components().__next__().actions + bundled_framework().component("8").actions:
+        assert f"[{action.id}]" in flat
+
+
+def test_workbook_has_one_row_per_action_filters_and_frozen_header(example_plan):
+    workbook = load_workbook(io.BytesIO(reports.action_plan_xlsx(example_plan)))
+    assert workbook.sheetnames == ["Action plan", "Levels", "Assessment"]
+    sheet = workbook["Action plan"]
+    header = [c.value for c in sheet[1]]
+    assert header[:5] == ["Dimension", "Component", "Component level", "Change Grid action", "Key action"]
+    assert sheet.max_row == len(example_plan.key_actions) + 1
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == f"A1:L{sheet.max_row}"
+    due = sheet.cell(row=2, column=8).value
+    assert due.date() == example_plan.key_actions[0].due_on
+    levels = workbook["Levels"]
+    assert levels.max_row == 18
+    assert levels.cell(row=2, column=4).fill.fgColor.rgb.endswith("7CB342")  # Meets minimum levels
+
+
+def test_workbook_and_csv_neutralise_formulas(engine, framework_version_id):
+    plan = _plan_with(engine, framework_version_id, name="Formula test", text="=1+1", owner="@admin")
+    sheet = load_workbook(io.BytesIO(reports.action_plan_xlsx(plan)))["Action plan"]
+    assert sheet.cell(row=2, column=5).value == "'=1+1"
+    assert sheet.cell(row=2, column=6).value == "'@admin"
+    assert sheet.cell(row=2, column=9).value.startswith("'=HYPERLINK")
+    rows = list(csv.reader(io.StringIO(reports.action_plan_csv(plan).decode("utf-8-sig"))))
+    assert rows[1][4] == "'=1+1" and rows[1][7] == "2027-02-01"
+
+
+def test_csv_reads_back_with_accents(example_plan):
+    data = reports.action_plan_csv(example_plan)
+    assert data.startswith("\ufeff".encode())
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    assert len(rows) == len(example_plan.key_actions)
+    assert {r["Status"] for r in rows} <= {"Not started", "In progress", "Done", "Dropped"}
+    assert any(r["Owner (person)"] == "Lucía Fernández" for r in rows)
+    assert reports.report_filename(example_plan, "csv").startswith("action-plan-Riverside-Displacement")
