@@ -14,7 +14,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, KeepTogether, PageBreak, Paragraph, Spacer, Table, TableStyle
 
 from core.i18n import format_date, t
-from core.reports.pdf import FONT, PageFurniture, build_pdf, grid_table, para, shape, styles, usable_width
+from core.reports.pdf import FONT, PageFurniture, build_pdf, cell, grid_table, para, shape, styles, usable_width
 from core.reports.spreadsheet import csv_bytes, workbook_bytes, write_sheet
 from core.safe_text import for_pdf
 from qaf.levels import LEVEL_COLOURS, LEVEL_TEXT_COLOURS, Level
@@ -153,15 +153,15 @@ def _action_rows(actions: list[KeyActionView]) -> list[list[Any]]:
     rows: list[list[Any]] = [header]
     for number, action in enumerate(actions, start=1):
         rows.append([
-            para(str(number), "cell"),
+            str(number),
             para(action.text + (f" [{action.change_grid_action_id}]" if action.change_grid_action_id else ""),
                  "cell"),
-            para(action.owner, "cell"),
-            para(format_date(action.due_on, fmt="medium"), "cell"),
-            para(action.resources, "cell"),
-            para(t(f"action_plan.priority.{action.priority}"), "cell"),
-            para(t(f"action_plan.status.{action.status}"), "cell"),
-            para(action.progress_notes, "cell"),
+            cell(action.owner),
+            cell(format_date(action.due_on, fmt="medium")),
+            cell(action.resources, wrap_over=22),
+            cell(t(f"action_plan.priority.{action.priority}"), wrap_over=10),
+            cell(t(f"action_plan.status.{action.status}"), wrap_over=12),
+            cell(action.progress_notes, wrap_over=12),
         ])
     return rows
 

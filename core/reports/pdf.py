@@ -80,6 +80,15 @@ def para(text: str | None, style: str = "body", *, markup: str | None = None) ->
     return Paragraph(safe, styles()[style])
 
 
+def cell(text: str | None, style: str = "cell", *, wrap_over: int = 18) -> Paragraph | str:
+    """A table cell. Short one-line text is drawn directly (no markup parsing, so nothing to escape and much
+    faster for long tables); longer text becomes a wrapping paragraph."""
+    value = text or ""
+    if len(value) <= wrap_over and "\n" not in value:
+        return shape(value)
+    return para(value, style)
+
+
 def grid_table(rows: Sequence[Sequence[Flowable | str]], col_widths: Sequence[float],
                extra: Sequence[tuple] = ()) -> Table:
     """A table with a repeated header row that splits cleanly across pages."""

@@ -20,9 +20,10 @@ from qaf import reports, services
 from qaf.action_plan import PRIORITIES, STATUSES, KeyActionDraft
 from qaf.framework import Component
 from qaf.levels import Level
-from qaf.ui.common import assessment_header, level_badge, level_label, require_assessment
+from qaf.ui.common import assessment_header, dimension_picker, level_badge, level_label, require_assessment
 
 EDITING = "qaf_key_action_editing"
+PICKER = "qaf_plan_dimension_picker"
 ERRORS = "qaf_key_action_errors"
 
 
@@ -139,6 +140,12 @@ def _key_action_row(view: services.AssessmentView, action: services.KeyActionVie
                        width="stretch")
 
 
+def _dimension_label(plan: services.ActionPlan, number: int) -> str:
+    dimension = plan.framework.dimension(number)
+    count = sum(len(plan.actions_for(c.code)) for c in dimension.components)
+    return f"{number}. {dimension.title} ({count})"
+
+
 def render() -> None:
     view = require_assessment()
     st.session_state.setdefault(ERRORS, {})
@@ -178,7 +185,10 @@ def render() -> None:
 
     editing = st.session_state.get(EDITING)
     results = {r.component.code: r for r in plan.summary.results}
-    for dimension in plan.framework.dimensions:
+    st.divider()
+    numbers = [d.number for d in plan.framework.dimensions]
+    current = dimension_picker(numbers, lambda n: _dimension_label(plan, n), PICKER)
+    for dimension in [plan.framework.dimension(current)]:
         st.header(dimension.label)
         for component in dimension.components:
             result = results[component.code]

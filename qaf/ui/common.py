@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 
 from core.errors import NotFound
@@ -13,6 +15,32 @@ from qaf.levels import LEVEL_COLOURS, LEVEL_TEXT_COLOURS, Level
 from qaf.services import AssessmentView
 
 CURRENT = "qaf_assessment_id"
+DIMENSION = "qaf_dimension"  # plain key, shared by the workshop and the action plan: survives page changes
+
+
+def _on_pick(picker_key: str) -> None:
+    st.session_state[DIMENSION] = st.session_state[picker_key]
+
+
+def dimension_picker(numbers: list[int], label: Callable[[int], str], picker_key: str) -> int:
+    """The dimension bar the facilitator drives on the projector. The choice is shared between pages, kept in
+    the address bar (``?dimension=3``) and restored after a reload."""
+    requested = st.query_params.get("dimension", "")
+    if DIMENSION not in st.session_state and requested.isdigit() and int(requested) in numbers:
+        st.session_state[DIMENSION] = int(requested)
+    current = st.session_state.get(DIMENSION, numbers[0])
+    if current not in numbers:
+        current = numbers[0]
+    st.session_state[DIMENSION] = current
+    st.session_state[picker_key] = current
+    st.radio(t("workshop.dimension_picker"), numbers, key=picker_key, horizontal=True, on_change=_on_pick,
+             args=(picker_key,), format_func=label)
+    st.query_params["dimension"] = str(current)
+    return current
+
+
+def set_dimension(number: int) -> None:
+    st.session_state[DIMENSION] = number
 
 
 def level_label(level: Level | None) -> str:

@@ -16,9 +16,15 @@ from qaf import services
 from qaf.assessment import ComponentResult
 from qaf.framework import Component, Framework
 from qaf.levels import COLUMN_TARGETS, Level, derive_level
-from qaf.ui.common import assessment_header, level_badge, level_label, require_assessment
+from qaf.ui.common import (
+    assessment_header,
+    dimension_picker,
+    level_badge,
+    level_label,
+    require_assessment,
+    set_dimension,
+)
 
-DIMENSION = "qaf_dimension"  # plain key: survives page changes
 DIMENSION_PICKER = "qaf_dimension_picker"
 DRAFTS = "qaf_component_drafts"
 ERRORS = "qaf_component_errors"
@@ -42,15 +48,6 @@ def _widget(assessment_id: int, code: str, name: str) -> str:
 def _seed(key: str, value: Any) -> None:
     if key not in st.session_state:
         st.session_state[key] = value
-
-
-def _set_dimension(number: int) -> None:
-    st.session_state[DIMENSION] = number
-    st.session_state[DIMENSION_PICKER] = number
-
-
-def _on_pick() -> None:
-    st.session_state[DIMENSION] = st.session_state[DIMENSION_PICKER]
 
 
 def _draft_from_widgets(assessment_id: int, component: Component) -> dict[str, Any]:
@@ -180,16 +177,7 @@ def render() -> None:
     results = {r.component.code: r for r in summary.results}
     numbers = [d.number for d in framework.dimensions]
 
-    requested = st.query_params.get("dimension")
-    if DIMENSION not in st.session_state and requested and requested.isdigit() and int(requested) in numbers:
-        st.session_state[DIMENSION] = int(requested)
-    current = st.session_state.get(DIMENSION, numbers[0])
-    if current not in numbers:
-        current = numbers[0]
-    st.session_state[DIMENSION_PICKER] = current
-    st.radio(t("workshop.dimension_picker"), numbers, key=DIMENSION_PICKER, horizontal=True, on_change=_on_pick,
-             format_func=lambda n: _dimension_tab_label(framework, results, n))
-    st.query_params["dimension"] = str(current)
+    current = dimension_picker(numbers, lambda n: _dimension_tab_label(framework, results, n), DIMENSION_PICKER)
 
     dimension = framework.dimension(current)
     st.header(dimension.label)
@@ -200,10 +188,10 @@ def render() -> None:
     prev_col, _, next_col = st.columns([1, 2, 1])
     if position > 0:
         prev_col.button(t("workshop.previous", label=framework.dimension(numbers[position - 1]).label),
-                        on_click=_set_dimension, args=(numbers[position - 1],), width="stretch")
+                        on_click=set_dimension, args=(numbers[position - 1],), width="stretch")
     if position < len(numbers) - 1:
         next_col.button(t("workshop.next", label=framework.dimension(numbers[position + 1]).label),
-                        on_click=_set_dimension, args=(numbers[position + 1],), width="stretch")
+                        on_click=set_dimension, args=(numbers[position + 1],), width="stretch")
     else:
         next_col.page_link("qaf/ui/summary.py", label=t("workshop.to_summary"), icon=":material/leaderboard:")
 

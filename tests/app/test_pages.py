@@ -186,6 +186,7 @@ def test_action_plan_edit_and_delete(open_page, example_id):
 
 def test_due_date_before_the_assessment_is_refused(open_page, example_id):
     at = open_page("qaf/ui/action_plan.py", **{CURRENT: example_id})
+    by_label(at.radio, "Dimension").set_value(3).run()
     at.button(key="own_3").click().run()
     by_label(at.text_area, "Key action").input("Map the national case management system")
     by_label(at.text_input, "Owner (agency)").input("Department of Social Welfare")

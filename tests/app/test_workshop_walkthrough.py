@@ -63,6 +63,9 @@ def test_full_workshop(open_page, app_database):
     # 4. Action plan: pick a suggested action, give it an owner and a due date.
     at.switch_page("qaf/ui/action_plan.py").run()
     assert "No key actions yet" in texts(at)
+    # The plan opens on the dimension the workshop was last on.
+    assert by_label(at.radio, "Dimension").value == 8
+    by_label(at.radio, "Dimension").set_value(2).run()
     at.button(key="pick_2a.3.1").click().run()
     assert by_label(at.text_area, "Key action").value.startswith("Raise awareness with children")
     button(at, "Save key action").click().run()
