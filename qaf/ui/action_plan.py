@@ -178,7 +178,14 @@ def render() -> None:
         } for a in plan.key_actions])
         st.caption(t("action_plan.count", count=len(plan.key_actions)))
         st.dataframe(frame, hide_index=True, width="stretch",
-                     column_config={t("report.col.due"): st.column_config.DateColumn(format="YYYY-MM-DD")})
+                     column_config={
+                         t("report.col.component"): st.column_config.TextColumn(width="small"),
+                         t("report.col.key_action"): st.column_config.TextColumn(width="large"),
+                         t("report.col.owner"): st.column_config.TextColumn(width="medium"),
+                         t("report.col.due"): st.column_config.DateColumn(format="YYYY-MM-DD", width="small"),
+                         t("report.col.priority"): st.column_config.TextColumn(width="small"),
+                         t("report.col.status"): st.column_config.TextColumn(width="small"),
+                     })
     else:
         st.info(t("action_plan.empty"))
     field_error(st.session_state[ERRORS], "delete")

@@ -34,7 +34,6 @@ label_to_level = {level_label(level): level for level in Level}
 rows = []
 for result in summary.results:
     rows.append({
-        t("report.col.dimension"): framework.dimension(result.component.dimension_number).label,
         t("report.col.component"): result.component.label,
         t("report.col.derived_level"): level_label(result.derived_level) if result.scored else "—",
         t("report.col.agreed_level"): level_label(result.level),
@@ -51,7 +50,12 @@ def _colour(value: str) -> str:
 
 
 styled = table.style.map(_colour, subset=[t("report.col.derived_level"), t("report.col.agreed_level")])
-st.dataframe(styled, hide_index=True, width="stretch", height=min(640, 38 + 35 * len(rows)))
+st.dataframe(styled, hide_index=True, width="stretch", height=min(640, 38 + 35 * len(rows)), column_config={
+    t("report.col.component"): st.column_config.TextColumn(width=320),
+    t("report.col.derived_level"): st.column_config.TextColumn(width=190),
+    t("report.col.agreed_level"): st.column_config.TextColumn(width=190),
+    t("report.col.reason"): st.column_config.TextColumn(width="large"),
+})
 
 chart_data = pd.DataFrame({"level": [level_label(level) for level in Level],
                            "components": [counts[level] for level in Level],
