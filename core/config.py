@@ -17,11 +17,24 @@ DATA_DIR_VAR = "CPCM_DATA_DIR"
 LOCALE_VAR = "CPCM_LOCALE"
 
 
+IDLE_TIMEOUT_VAR = "CPCM_IDLE_TIMEOUT_MINUTES"
+LOCKOUT_ATTEMPTS_VAR = "CPCM_LOCKOUT_ATTEMPTS"
+LOCKOUT_MINUTES_VAR = "CPCM_LOCKOUT_MINUTES"
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
     data_dir: Path
     locale: str
+    idle_timeout_minutes: int = 60
+    lockout_attempts: int = 6
+    lockout_minutes: int = 30
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name, "")
+    return int(value) if value.strip().isdigit() and int(value) > 0 else default
 
 
 def default_data_dir() -> Path:
@@ -31,4 +44,6 @@ def default_data_dir() -> Path:
 def get_settings() -> Settings:
     data_dir = default_data_dir()
     url = os.environ.get(DATABASE_URL_VAR) or f"sqlite:///{data_dir / 'cpcm-quality.db'}"
-    return Settings(database_url=url, data_dir=data_dir, locale=os.environ.get(LOCALE_VAR, "en"))
+    return Settings(database_url=url, data_dir=data_dir, locale=os.environ.get(LOCALE_VAR, "en"),
+                    idle_timeout_minutes=_int(IDLE_TIMEOUT_VAR, 60), lockout_attempts=_int(LOCKOUT_ATTEMPTS_VAR, 6),
+                    lockout_minutes=_int(LOCKOUT_MINUTES_VAR, 30))

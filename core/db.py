@@ -15,8 +15,13 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
+import core.audit  # noqa: F401  (registers the audit trail on every session)
+from core.accounts.roles import Actor
 from core.config import PROJECT_ROOT
+from core.errors import Conflict
+from core.i18n import t
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -42,12 +47,22 @@ def make_engine(url: str) -> Engine:
 
 
 @contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """One unit of work: commit on success, roll back everything on error."""
+def session_scope(engine: Engine, actor: Actor | None = None) -> Iterator[Session]:
+    """One unit of work on behalf of ``actor``: commit on success, roll back everything on error.
+
+    Every change made in it is attributed to the actor and appended to the audit trail (``core.audit``). Two
+    people saving the same record at the same moment are caught by the version column: the second gets
+    ``Conflict`` and nothing of theirs is half-saved.
+    """
     session = Session(engine, expire_on_commit=False)
+    if actor is not None:
+        session.info["actor"] = actor
     try:
         yield session
         session.commit()
+    except StaleDataError as exc:
+        session.rollback()
+        raise Conflict(t("common.error.conflict_same_time")) from exc
     except BaseException:
         session.rollback()
         raise

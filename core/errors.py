@@ -17,3 +17,11 @@ class NotFound(Exception):
 
 class ReadOnly(Exception):
     """The record is finalised and cannot be changed."""
+
+
+class Forbidden(Exception):
+    """The acting person may not see or do this."""
+
+
+class Conflict(Exception):
+    """Someone else changed the record since it was loaded; nothing was saved."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData
+from sqlalchemy import DateTime, Integer, MetaData, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING_CONVENTION = {
@@ -28,3 +28,10 @@ class Base(DeclarativeBase):
 class TimestampMixin:
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class AttributionMixin:
+    """Who last changed the row, filled in from the acting account at every flush (see ``core.audit``)."""
+
+    updated_by_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    updated_by_name: Mapped[str] = mapped_column(String(200), default="")

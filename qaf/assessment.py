@@ -68,6 +68,8 @@ class ComponentResult:
     level_reason: str = ""
     notes: str = ""
     updated_at: datetime | None = None
+    version_id: int = 0  # 0: not saved yet
+    updated_by: str = ""
 
     @property
     def level(self) -> Level | None:

@@ -8,10 +8,10 @@ from typing import Any
 from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.models import Base, TimestampMixin
+from core.models import AttributionMixin, Base, TimestampMixin
 
 
-class FrameworkVersion(TimestampMixin, Base):
+class FrameworkVersion(AttributionMixin, TimestampMixin, Base):
     """One immutable snapshot of framework content. A contextualised copy is a new row that names its parent;
     it stays editable only until an assessment uses it."""
 
@@ -29,7 +29,7 @@ class FrameworkVersion(TimestampMixin, Base):
     context_note: Mapped[str] = mapped_column(Text, default="")
 
 
-class Assessment(TimestampMixin, Base):
+class Assessment(AttributionMixin, TimestampMixin, Base):
     __tablename__ = "qaf_assessments"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -43,6 +43,8 @@ class Assessment(TimestampMixin, Base):
     finalised_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     framework_version_id: Mapped[int] = mapped_column(ForeignKey("qaf_framework_versions.id"))
     baseline_id: Mapped[int | None] = mapped_column(ForeignKey("qaf_assessments.id", ondelete="SET NULL"))
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)
+    created_by_account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
     version_id: Mapped[int] = mapped_column(Integer, default=1)
 
     framework_version: Mapped[FrameworkVersion] = relationship()
@@ -50,6 +52,7 @@ class Assessment(TimestampMixin, Base):
         back_populates="assessment", cascade="all, delete-orphan", order_by="Participant.position"
     )
     ratings: Mapped[list[ComponentRating]] = relationship(back_populates="assessment", cascade="all, delete-orphan")
+    members: Mapped[list[AssessmentMember]] = relationship(cascade="all, delete-orphan")
     key_actions: Mapped[list[KeyAction]] = relationship(
         back_populates="assessment", cascade="all, delete-orphan", order_by="KeyAction.id"
     )
@@ -70,7 +73,19 @@ class Participant(Base):
     assessment: Mapped[Assessment] = relationship(back_populates="participants")
 
 
-class ComponentRating(TimestampMixin, Base):
+class AssessmentMember(Base):
+    """An account that runs (facilitator) or takes part in (participant) an assessment, and so may edit it."""
+
+    __tablename__ = "qaf_assessment_members"
+    __table_args__ = (UniqueConstraint("assessment_id", "account_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("qaf_assessments.id", ondelete="CASCADE"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    role: Mapped[str] = mapped_column(String(20))  # facilitator | participant
+
+
+class ComponentRating(AttributionMixin, TimestampMixin, Base):
     """What the task force agreed for one component: actions in place, derived and agreed level, reason, notes."""
 
     __tablename__ = "qaf_component_ratings"
@@ -84,11 +99,14 @@ class ComponentRating(TimestampMixin, Base):
     agreed_level: Mapped[int] = mapped_column(Integer)
     level_reason: Mapped[str] = mapped_column(Text, default="")
     notes: Mapped[str] = mapped_column(Text, default="")
+    version_id: Mapped[int] = mapped_column(Integer, default=1)
 
     assessment: Mapped[Assessment] = relationship(back_populates="ratings")
 
+    __mapper_args__ = {"version_id_col": version_id}
 
-class KeyAction(TimestampMixin, Base):
+
+class KeyAction(AttributionMixin, TimestampMixin, Base):
     """An action the task force commits to, to move a component up a level."""
 
     __tablename__ = "qaf_key_actions"

@@ -12,13 +12,16 @@ from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, KeepTogether, PageBreak, Paragraph, Spacer, Table, TableStyle
+from sqlalchemy.orm import Session
 
+from core.accounts.roles import Actor
+from core.audit import record_event
 from core.i18n import format_date, t
 from core.reports.pdf import FONT, PageFurniture, build_pdf, cell, grid_table, para, shape, styles, usable_width
 from core.reports.spreadsheet import csv_bytes, workbook_bytes, write_sheet
 from core.safe_text import for_pdf
 from qaf.levels import LEVEL_COLOURS, LEVEL_TEXT_COLOURS, Level
-from qaf.services import ActionPlan, KeyActionView
+from qaf.services import ActionPlan, KeyActionView, action_plan
 
 
 def level_label(level: Level | None) -> str:
@@ -262,3 +265,15 @@ def action_plan_csv(plan: ActionPlan) -> bytes:
 def report_filename(plan: ActionPlan, extension: str) -> str:
     safe = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in plan.assessment.name).strip("-")[:60]
     return f"action-plan-{safe or plan.assessment.id}-{plan.assessment.assessed_on.isoformat()}.{extension}"
+
+
+EXPORTS = {"pdf": action_plan_pdf, "xlsx": action_plan_xlsx, "csv": action_plan_csv}
+
+
+def export_action_plan(session: Session, *, actor: Actor, assessment_id: int, fmt: str) -> bytes:
+    """Build an export for someone allowed to read the plan; an export is a deliberate act and is audited."""
+    plan = action_plan(session, assessment_id, actor=actor)
+    data = EXPORTS[fmt](plan)
+    record_event(session, action="export", entity_type="Assessment", entity_id=assessment_id,
+                 summary=report_filename(plan, fmt), details={"format": fmt, "key_actions": len(plan.key_actions)})
+    return data

@@ -9,10 +9,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from core.errors import NotFound, ReadOnly, ValidationFailed
+from core.accounts.models import Account
+from core.accounts.roles import Actor, Role
+from core.accounts.services import check_version
+from core.audit import mark_action
+from core.errors import Forbidden, NotFound, ReadOnly, ValidationFailed
 from core.i18n import t
 from qaf.action_plan import KeyActionDraft, suggested_actions, validate_key_action
 from qaf.assessment import (
@@ -25,7 +29,47 @@ from qaf.assessment import (
 )
 from qaf.framework import ChangeGridAction, Framework, FrameworkError, bundled_framework, framework_from_dict
 from qaf.levels import Level, derive_level
-from qaf.models import Assessment, ComponentRating, FrameworkVersion, KeyAction, Participant
+from qaf.models import Assessment, AssessmentMember, ComponentRating, FrameworkVersion, KeyAction, Participant
+
+# --------------------------------------------------------------------------------------------------------------
+# Who may do what
+#
+# Facilitators create assessments. The accounts that run or take part in an assessment (its members) may edit
+# it; managers read every assessment of their agency and track its key actions. Administrators manage accounts
+# and settings, not assessments. These checks run here, in the services, whatever the menus show.
+
+
+def _is_member(row: Assessment, actor: Actor) -> bool:
+    return actor.account_id is not None and any(m.account_id == actor.account_id for m in row.members)
+
+
+def _may_read(row: Assessment, actor: Actor) -> bool:
+    return _is_member(row, actor) or (actor.has(Role.MANAGER) and actor.agency_id is not None
+                                      and row.agency_id == actor.agency_id)
+
+
+def _require_read(row: Assessment, actor: Actor) -> None:
+    if not _may_read(row, actor):
+        raise Forbidden(t("common.error.forbidden"))
+
+
+def _require_edit(row: Assessment, actor: Actor) -> None:
+    if not _is_member(row, actor):
+        raise Forbidden(t("common.error.forbidden"))
+
+
+def _require_facilitator(actor: Actor) -> None:
+    if not actor.has(Role.FACILITATOR):
+        raise Forbidden(t("common.error.forbidden"))
+
+
+def _readable(actor: Actor):  # type: ignore[no-untyped-def]
+    member = exists().where(AssessmentMember.assessment_id == Assessment.id,
+                            AssessmentMember.account_id == (actor.account_id or -1))
+    if actor.has(Role.MANAGER) and actor.agency_id is not None:
+        return or_(member, Assessment.agency_id == actor.agency_id)
+    return member
+
 
 # --------------------------------------------------------------------------------------------------------------
 # Framework versions
@@ -107,9 +151,10 @@ def get_framework(session: Session, framework_version_id: int) -> Framework:
     return _framework_of(row)
 
 
-def create_contextualised_copy(session: Session, *, base_version_id: int, version: str, title: str,
+def create_contextualised_copy(session: Session, *, actor: Actor, base_version_id: int, version: str, title: str,
                                context_note: str = "") -> int:
     """Copy a framework so a task force can adapt it to its context; the original stays as it was."""
+    _require_facilitator(actor)
     base = session.get(FrameworkVersion, base_version_id)
     if base is None:
         raise NotFound(t("framework.error.not_found"))
@@ -138,8 +183,8 @@ def create_contextualised_copy(session: Session, *, base_version_id: int, versio
     return row.id
 
 
-def save_contextualised_component(session: Session, *, framework_version_id: int, component_code: str,
-                                  columns: list[list[dict[str, str]]]) -> None:
+def save_contextualised_component(session: Session, *, actor: Actor, framework_version_id: int,
+                                  component_code: str, columns: list[list[dict[str, str]]]) -> None:
     """Replace one component's three columns of actions in a contextualised copy.
 
     ``columns`` holds, per column, dicts with ``id`` (empty for a new action) and ``text``. Actions without an
@@ -214,6 +259,9 @@ class AssessmentView:
     baseline_id: int | None
     scored_count: int = 0
     component_total: int = 0
+    version_id: int = 1
+    can_edit: bool = False
+    member_account_ids: tuple[int, ...] = ()
 
     @property
     def is_final(self) -> bool:
@@ -238,7 +286,7 @@ def _clean_details(details: AssessmentDetails) -> AssessmentDetails:
                              agencies=agencies, participants=participants)
 
 
-def _view(row: Assessment, scored: int | None = None) -> AssessmentView:
+def _view(row: Assessment, actor: Actor, scored: int | None = None) -> AssessmentView:
     framework = _framework_of(row.framework_version)
     return AssessmentView(
         id=row.id, name=row.name, country=row.country, scope=row.scope, assessed_on=row.assessed_on,
@@ -248,15 +296,32 @@ def _view(row: Assessment, scored: int | None = None) -> AssessmentView:
         framework_label=f"{row.framework_version.title} — {row.framework_version.version}",
         baseline_id=row.baseline_id,
         scored_count=len(row.ratings) if scored is None else scored,
-        component_total=framework.component_count,
+        component_total=framework.component_count, version_id=row.version_id,
+        can_edit=_is_member(row, actor) and row.status != "final",
+        member_account_ids=tuple(m.account_id for m in row.members if m.role == "participant"),
     )
 
 
-def _get_assessment_row(session: Session, assessment_id: int) -> Assessment:
+def _get_assessment_row(session: Session, assessment_id: int, actor: Actor, *, edit: bool = False) -> Assessment:
     row = session.get(Assessment, assessment_id)
     if row is None:
         raise NotFound(t("assessment.error.not_found"))
+    if edit:
+        _require_edit(row, actor)
+    else:
+        _require_read(row, actor)
     return row
+
+
+def _set_members(session: Session, row: Assessment, actor: Actor, participant_account_ids: list[int]) -> None:
+    """The facilitator who created it stays; participants are the accounts chosen on the form."""
+    wanted = {int(a) for a in participant_account_ids if a != row.created_by_account_id}
+    known = set(session.scalars(select(Account.id).where(Account.id.in_(wanted), Account.active.is_(True))).all())
+    if wanted - known:
+        raise ValidationFailed({"members": t("assessment.error.unknown_member")})
+    keep = [m for m in row.members if m.role == "facilitator" or m.account_id in wanted]
+    present = {m.account_id for m in keep}
+    row.members = keep + [AssessmentMember(account_id=a, role="participant") for a in sorted(wanted - present)]
 
 
 def _require_draft(row: Assessment) -> None:
@@ -264,8 +329,9 @@ def _require_draft(row: Assessment) -> None:
         raise ReadOnly(t("assessment.error.final_read_only"))
 
 
-def create_assessment(session: Session, *, details: AssessmentDetails, framework_version_id: int,
-                      baseline_id: int | None = None) -> int:
+def create_assessment(session: Session, *, actor: Actor, details: AssessmentDetails, framework_version_id: int,
+                      baseline_id: int | None = None, participant_account_ids: list[int] | None = None) -> int:
+    _require_facilitator(actor)
     details = _clean_details(details)
     errors = validate_details(details)
     if session.get(FrameworkVersion, framework_version_id) is None:
@@ -274,17 +340,24 @@ def create_assessment(session: Session, *, details: AssessmentDetails, framework
         raise ValidationFailed(errors)
     row = Assessment(name=details.name, country=details.country, scope=details.scope,
                      assessed_on=details.assessed_on, facilitator=details.facilitator, agencies=details.agencies,
-                     framework_version_id=framework_version_id, baseline_id=baseline_id, status="draft")
+                     framework_version_id=framework_version_id, baseline_id=baseline_id, status="draft",
+                     agency_id=actor.agency_id, created_by_account_id=actor.account_id)
     row.participants = [Participant(position=i, name=p.name, agency=p.agency, role=p.role)
                         for i, p in enumerate(details.participants)]
+    if actor.account_id is not None:
+        row.members = [AssessmentMember(account_id=actor.account_id, role="facilitator")]
+    _set_members(session, row, actor, participant_account_ids or [])
     session.add(row)
     session.flush()
     return row.id
 
 
-def update_assessment_details(session: Session, *, assessment_id: int, details: AssessmentDetails) -> None:
-    row = _get_assessment_row(session, assessment_id)
+def update_assessment_details(session: Session, *, actor: Actor, assessment_id: int, details: AssessmentDetails,
+                              participant_account_ids: list[int] | None = None,
+                              expected_version: int | None = None) -> None:
+    row = _get_assessment_row(session, assessment_id, actor, edit=True)
     _require_draft(row)
+    check_version(row, expected_version)
     details = _clean_details(details)
     errors = validate_details(details)
     if row.key_actions and details.assessed_on is not None:
@@ -297,22 +370,26 @@ def update_assessment_details(session: Session, *, assessment_id: int, details: 
     row.assessed_on, row.facilitator, row.agencies = details.assessed_on, details.facilitator, details.agencies
     row.participants = [Participant(position=i, name=p.name, agency=p.agency, role=p.role)
                         for i, p in enumerate(details.participants)]
+    if participant_account_ids is not None:
+        _set_members(session, row, actor, participant_account_ids)
 
 
-def list_assessments(session: Session) -> list[AssessmentView]:
+def list_assessments(session: Session, *, actor: Actor) -> list[AssessmentView]:
     scored = dict(session.execute(
         select(ComponentRating.assessment_id, func.count()).group_by(ComponentRating.assessment_id)
     ).all())
     rows = session.scalars(
         select(Assessment)
-        .options(selectinload(Assessment.participants), selectinload(Assessment.framework_version))
+        .where(_readable(actor))
+        .options(selectinload(Assessment.participants), selectinload(Assessment.framework_version),
+                 selectinload(Assessment.members))
         .order_by(Assessment.assessed_on.desc(), Assessment.id.desc())
     ).all()
-    return [_view(r, scored.get(r.id, 0)) for r in rows]
+    return [_view(r, actor, scored.get(r.id, 0)) for r in rows]
 
 
-def get_assessment(session: Session, assessment_id: int) -> AssessmentView:
-    return _view(_get_assessment_row(session, assessment_id))
+def get_assessment(session: Session, assessment_id: int, *, actor: Actor) -> AssessmentView:
+    return _view(_get_assessment_row(session, assessment_id, actor), actor)
 
 
 def _results(framework: Framework, ratings: list[ComponentRating]) -> dict[str, ComponentResult]:
@@ -326,22 +403,27 @@ def _results(framework: Framework, ratings: list[ComponentRating]) -> dict[str, 
             component=component, scored=True, in_place=frozenset(rating.actions_in_place),
             derived_level=Level(rating.derived_level), agreed_level=Level(rating.agreed_level),
             level_reason=rating.level_reason, notes=rating.notes, updated_at=rating.updated_at,
+            version_id=rating.version_id, updated_by=rating.updated_by_name,
         )
     return results
 
 
-def assessment_results(session: Session, assessment_id: int) -> tuple[AssessmentView, Framework, LevelSummary]:
-    row = _get_assessment_row(session, assessment_id)
+def assessment_results(session: Session, assessment_id: int, *,
+                       actor: Actor) -> tuple[AssessmentView, Framework, LevelSummary]:
+    row = _get_assessment_row(session, assessment_id, actor)
     framework = _framework_of(row.framework_version)
     summary = summarise(framework, _results(framework, list(row.ratings)))
-    return _view(row, summary.scored_count), framework, summary
+    return _view(row, actor, summary.scored_count), framework, summary
 
 
-def save_component_rating(session: Session, *, assessment_id: int, component_code: str, in_place: list[str],
-                          agreed_level: Level | None, level_reason: str = "", notes: str = "") -> ComponentResult:
+def save_component_rating(session: Session, *, actor: Actor, assessment_id: int, component_code: str,
+                          in_place: list[str], agreed_level: Level | None, level_reason: str = "", notes: str = "",
+                          expected_version: int | None = None) -> ComponentResult:
     """Record the task force's judgement for one component. The derived level is recomputed here, never trusted
-    from the page; an agreed level that differs from it needs a written reason."""
-    row = _get_assessment_row(session, assessment_id)
+    from the page; an agreed level that differs from it needs a written reason. ``expected_version`` is the
+    rating's version when the page loaded it (0 when it was not saved yet): a save over someone else's newer
+    change is refused with who made it and when."""
+    row = _get_assessment_row(session, assessment_id, actor, edit=True)
     _require_draft(row)
     framework = _framework_of(row.framework_version)
     try:
@@ -363,8 +445,14 @@ def save_component_rating(session: Session, *, assessment_id: int, component_cod
     rating = session.scalar(select(ComponentRating).where(ComponentRating.assessment_id == assessment_id,
                                                           ComponentRating.component_code == component_code))
     if rating is None:
+        if expected_version:
+            raise NotFound(t("workshop.error.rating_gone"))
         rating = ComponentRating(assessment_id=assessment_id, component_code=component_code)
         session.add(rating)
+    elif expected_version == 0:
+        check_version(rating, -1)
+    else:
+        check_version(rating, expected_version)
     rating.actions_in_place = present
     rating.derived_level = int(derived)
     rating.agreed_level = int(agreed)
@@ -374,26 +462,29 @@ def save_component_rating(session: Session, *, assessment_id: int, component_cod
     session.flush()
     return ComponentResult(component=component, scored=True, in_place=frozenset(present), derived_level=derived,
                            agreed_level=agreed, level_reason=rating.level_reason, notes=rating.notes,
-                           updated_at=rating.updated_at)
+                           updated_at=rating.updated_at, version_id=rating.version_id,
+                           updated_by=rating.updated_by_name)
 
 
-def finalise_assessment(session: Session, *, assessment_id: int) -> None:
-    row = _get_assessment_row(session, assessment_id)
+def finalise_assessment(session: Session, *, actor: Actor, assessment_id: int) -> None:
+    row = _get_assessment_row(session, assessment_id, actor, edit=True)
     _require_draft(row)
     framework = _framework_of(row.framework_version)
     missing = [c.code for c in framework.components() if c.code not in {r.component_code for r in row.ratings}]
     if missing:
         raise ValidationFailed({"status": t("assessment.error.unscored", codes=", ".join(missing))})
+    mark_action(session, "finalise")
     row.status = "final"
     row.finalised_at = datetime.now(UTC)
+    session.flush()
 
 
-def start_from_baseline(session: Session, *, baseline_id: int, details: AssessmentDetails) -> int:
+def start_from_baseline(session: Session, *, actor: Actor, baseline_id: int, details: AssessmentDetails) -> int:
     """A new draft assessment on the same framework version, pre-filled with the baseline's ratings so the task
     force reviews what changed instead of starting from nothing."""
-    baseline = _get_assessment_row(session, baseline_id)
-    new_id = create_assessment(session, details=details, framework_version_id=baseline.framework_version_id,
-                               baseline_id=baseline.id)
+    baseline = _get_assessment_row(session, baseline_id, actor)
+    new_id = create_assessment(session, actor=actor, details=details,
+                               framework_version_id=baseline.framework_version_id, baseline_id=baseline.id)
     for rating in baseline.ratings:
         session.add(ComponentRating(
             assessment_id=new_id, component_code=rating.component_code,
@@ -422,6 +513,7 @@ class KeyActionView:
     status: str
     progress_notes: str
     version_id: int
+    updated_by: str = ""
 
     @property
     def owner(self) -> str:
@@ -451,15 +543,16 @@ def _key_action_view(row: KeyAction) -> KeyActionView:
                          change_grid_action_id=row.change_grid_action_id, text=row.text,
                          owner_person=row.owner_person, owner_agency=row.owner_agency, due_on=row.due_on,
                          resources=row.resources, priority=row.priority, status=row.status,
-                         progress_notes=row.progress_notes, version_id=row.version_id)
+                         progress_notes=row.progress_notes, version_id=row.version_id,
+                         updated_by=row.updated_by_name)
 
 
 def _framework_order(framework: Framework) -> dict[str, int]:
     return {c.code: i for i, c in enumerate(framework.components())}
 
 
-def action_plan(session: Session, assessment_id: int) -> ActionPlan:
-    view, framework, summary = assessment_results(session, assessment_id)
+def action_plan(session: Session, assessment_id: int, *, actor: Actor) -> ActionPlan:
+    view, framework, summary = assessment_results(session, assessment_id, actor=actor)
     rows = session.scalars(select(KeyAction).where(KeyAction.assessment_id == assessment_id)).all()
     order = _framework_order(framework)
     action_order = {a.id: i for i, a in enumerate(a for c in framework.components() for a in c.actions)}
@@ -483,8 +576,8 @@ def _clean_draft(draft: KeyActionDraft) -> KeyActionDraft:
     )
 
 
-def add_key_action(session: Session, *, assessment_id: int, draft: KeyActionDraft) -> int:
-    row = _get_assessment_row(session, assessment_id)
+def add_key_action(session: Session, *, actor: Actor, assessment_id: int, draft: KeyActionDraft) -> int:
+    row = _get_assessment_row(session, assessment_id, actor, edit=True)
     _require_draft(row)
     framework = _framework_of(row.framework_version)
     draft = _clean_draft(draft)
@@ -513,15 +606,19 @@ def _get_key_action(session: Session, key_action_id: int) -> KeyAction:
     return row
 
 
-def update_key_action(session: Session, *, key_action_id: int, draft: KeyActionDraft) -> None:
+def update_key_action(session: Session, *, actor: Actor, key_action_id: int, draft: KeyActionDraft,
+                      expected_version: int | None = None) -> None:
     """Change a key action. On a final assessment only status and progress notes may change: the plan itself is
-    signed off, but it is still tracked to done."""
+    signed off, but it is still tracked to done. Managers of the agency track status and progress too."""
     row = _get_key_action(session, key_action_id)
     assessment = row.assessment
+    _require_read(assessment, actor)
+    check_version(row, expected_version)
+    tracking_only = assessment.status == "final" or not _is_member(assessment, actor)
     draft = _clean_draft(draft)
     draft.component_code = row.component_code
     draft.change_grid_action_id = row.change_grid_action_id
-    if assessment.status == "final":
+    if tracking_only:
         frozen = ("text", "owner_person", "owner_agency", "due_on", "resources", "priority")
         if any(getattr(draft, name) != getattr(row, name) for name in frozen):
             raise ReadOnly(t("action_plan.error.final_only_progress"))
@@ -535,8 +632,9 @@ def update_key_action(session: Session, *, key_action_id: int, draft: KeyActionD
     session.flush()
 
 
-def delete_key_action(session: Session, *, key_action_id: int) -> None:
+def delete_key_action(session: Session, *, actor: Actor, key_action_id: int) -> None:
     row = _get_key_action(session, key_action_id)
+    _require_edit(row.assessment, actor)
     _require_draft(row.assessment)
     session.delete(row)
     session.flush()

@@ -102,3 +102,35 @@ def framework_version_id(engine: Engine) -> int:
 
     with session_scope(engine) as session:
         return ensure_bundled_framework(session)
+
+
+# ------------------------------------------------------------------------------------------------ people
+
+
+def make_account(engine: Engine, *, username: str, roles: list[str], agency: str | None = "Brightpath",
+                 staff_member_id: int | None = None) -> int:
+    """An account (and its agency) created the way an administrator would; returns the account id."""
+    from core.accounts.roles import SYSTEM
+    from core.accounts.services import AccountDraft, agency_id_for, create_account, create_agency
+
+    with session_scope(engine) as session:
+        agency_id = None
+        if agency:
+            agency_id = agency_id_for(session, agency) or create_agency(session, actor=SYSTEM, name=agency)
+        account_id, _password = create_account(session, actor=SYSTEM, draft=AccountDraft(
+            username=username, display_name=username.replace("-", " ").title(), roles=roles, agency_id=agency_id,
+            staff_member_id=staff_member_id), must_change_password=False)
+    return account_id
+
+
+def actor_for(engine: Engine, account_id: int):
+    from core.accounts.services import build_actor
+
+    with session_scope(engine) as session:
+        return build_actor(session, account_id)
+
+
+@pytest.fixture
+def facilitator(engine: Engine):
+    """A facilitator of the Brightpath agency, as the acting person."""
+    return actor_for(engine, make_account(engine, username="zoe-facilitator", roles=["facilitator"]))

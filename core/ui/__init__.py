@@ -9,8 +9,11 @@ import streamlit as st
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from core.accounts.roles import Actor
 from core.config import get_settings
 from core.db import make_engine, migrate_to_head, session_scope
+
+ACTOR = "auth_actor"  # set by core.ui.login.gate() on every run; plain key, owned by no widget
 
 
 @st.cache_resource(show_spinner=False)
@@ -29,9 +32,27 @@ def engine() -> Engine:
     return _engine_for(get_settings().database_url)
 
 
+def current_actor() -> Actor:
+    """The signed-in person. Button callbacks run before the login gate re-checks the session, so an idle session
+    is refused here too: nothing is saved on behalf of someone who has timed out."""
+    import time
+
+    from core.errors import Forbidden
+    from core.i18n import t
+
+    actor = st.session_state.get(ACTOR)
+    if actor is None:  # pages run only behind the login gate; this is a guard, not a path
+        st.stop()
+    idle = time.time() - st.session_state.get("auth_last_seen", 0)
+    if idle > get_settings().idle_timeout_minutes * 60:
+        raise Forbidden(t("login.timed_out", minutes=get_settings().idle_timeout_minutes))
+    return actor
+
+
 @contextmanager
 def unit_of_work() -> Iterator[Session]:
-    with session_scope(engine()) as session:
+    """One transaction on behalf of the signed-in person; every change in it is attributed and audited."""
+    with session_scope(engine(), actor=st.session_state.get(ACTOR)) as session:
         yield session
 
 

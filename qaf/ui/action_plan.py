@@ -12,10 +12,11 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
 
+from core.accounts.roles import Actor
 from core.db import session_scope
-from core.errors import NotFound, ReadOnly, ValidationFailed
+from core.errors import Conflict, Forbidden, NotFound, ReadOnly, ValidationFailed
 from core.i18n import format_date, t
-from core.ui import engine, field_error, unit_of_work
+from core.ui import current_actor, engine, field_error, unit_of_work
 from qaf import reports, services
 from qaf.action_plan import PRIORITIES, STATUSES, KeyActionDraft
 from qaf.framework import Component
@@ -27,12 +28,13 @@ PICKER = "qaf_plan_dimension_picker"
 ERRORS = "qaf_key_action_errors"
 
 
-def _deferred(build: Callable[[services.ActionPlan], bytes], db: Engine, assessment_id: int) -> Callable[[], bytes]:
-    """Build the file only when the user clicks download."""
+def _deferred(fmt: str, db: Engine, actor: Actor, assessment_id: int) -> Callable[[], bytes]:
+    """Build the file only when the user clicks download (it runs outside the page script, so it gets the engine
+    and the actor rather than reading session state); the export is audited."""
 
     def make() -> bytes:
-        with session_scope(db) as session:
-            return build(services.action_plan(session, assessment_id))
+        with session_scope(db, actor=actor) as session:
+            return reports.export_action_plan(session, actor=actor, assessment_id=assessment_id, fmt=fmt)
 
     return make
 
@@ -44,7 +46,8 @@ def _start_editing(component_code: str, key_action: services.KeyActionView | Non
     else:
         draft = KeyActionDraft(component_code=component_code, text=suggestion_text,
                                change_grid_action_id=suggestion_id).__dict__
-    st.session_state[EDITING] = {"id": key_action.id if key_action else None, "draft": dict(draft)}
+    st.session_state[EDITING] = {"id": key_action.id if key_action else None, "draft": dict(draft),
+                                 "version": key_action.version_id if key_action else None}
     st.session_state[ERRORS] = {}
 
 
@@ -56,8 +59,8 @@ def _cancel() -> None:
 def _delete(key_action_id: int) -> None:
     try:
         with unit_of_work() as session:
-            services.delete_key_action(session, key_action_id=key_action_id)
-    except (ReadOnly, NotFound) as exc:
+            services.delete_key_action(session, actor=current_actor(), key_action_id=key_action_id)
+    except (ReadOnly, NotFound, Forbidden) as exc:
         st.session_state[ERRORS] = {"delete": str(exc)}
     else:
         st.toast(t("action_plan.deleted"))
@@ -67,7 +70,7 @@ def _editor(view: services.AssessmentView, component: Component) -> None:
     editing: dict[str, Any] = st.session_state[EDITING]
     draft: dict[str, Any] = editing["draft"]
     errors: dict[str, str] = st.session_state.get(ERRORS, {})
-    final = view.is_final
+    final = not view.can_edit  # final, or a manager tracking: only status and progress change
     heading = t("action_plan.edit_heading") if editing["id"] else t("action_plan.new_heading")
     with st.form(f"key_action_form_{component.code}"):
         st.markdown(f"**{heading}**")
@@ -113,12 +116,14 @@ def _editor(view: services.AssessmentView, component: Component) -> None:
     try:
         with unit_of_work() as session:
             if editing["id"]:
-                services.update_key_action(session, key_action_id=editing["id"], draft=new_draft)
+                services.update_key_action(session, actor=current_actor(), key_action_id=editing["id"],
+                                           draft=new_draft, expected_version=editing.get("version"))
             else:
-                services.add_key_action(session, assessment_id=view.id, draft=new_draft)
+                services.add_key_action(session, actor=current_actor(), assessment_id=view.id, draft=new_draft)
     except ValidationFailed as exc:
         st.session_state[ERRORS] = exc.field_errors
-    except (ReadOnly, NotFound) as exc:
+    except (ReadOnly, NotFound, Conflict, Forbidden) as exc:
+        # What was typed stays in the form (editing["draft"]); the message says who changed it and when.
         st.session_state[ERRORS] = {"text": str(exc)}
     else:
         _cancel()
@@ -135,7 +140,7 @@ def _key_action_row(view: services.AssessmentView, action: services.KeyActionVie
         t(f"action_plan.status.{action.status}")) if x))
     buttons.button(t("action_plan.edit"), key=f"edit_{action.id}", on_click=_start_editing,
                    args=(action.component_code, action), width="stretch")
-    if not view.is_final:
+    if view.can_edit:
         buttons.button(t("action_plan.delete"), key=f"delete_{action.id}", on_click=_delete, args=(action.id,),
                        width="stretch")
 
@@ -150,22 +155,22 @@ def render() -> None:
     view = require_assessment()
     st.session_state.setdefault(ERRORS, {})
     with unit_of_work() as session:
-        plan = services.action_plan(session, view.id)
+        plan = services.action_plan(session, view.id, actor=current_actor())
     view = plan.assessment
     st.title(t("action_plan.title"))
     st.subheader(view.name)
     assessment_header(view)
 
-    db = engine()
+    db, actor = engine(), current_actor()
     downloads = st.columns(3)
-    downloads[0].download_button(t("action_plan.download_pdf"), data=_deferred(reports.action_plan_pdf, db, view.id),
+    downloads[0].download_button(t("action_plan.download_pdf"), data=_deferred("pdf", db, actor, view.id),
                                  file_name=reports.report_filename(plan, "pdf"), mime="application/pdf",
                                  icon=":material/picture_as_pdf:", width="stretch")
     downloads[1].download_button(
-        t("action_plan.download_xlsx"), data=_deferred(reports.action_plan_xlsx, db, view.id),
+        t("action_plan.download_xlsx"), data=_deferred("xlsx", db, actor, view.id),
         file_name=reports.report_filename(plan, "xlsx"), icon=":material/table:", width="stretch",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    downloads[2].download_button(t("action_plan.download_csv"), data=_deferred(reports.action_plan_csv, db, view.id),
+    downloads[2].download_button(t("action_plan.download_csv"), data=_deferred("csv", db, actor, view.id),
                                  file_name=reports.report_filename(plan, "csv"), mime="text/csv",
                                  icon=":material/csv:", width="stretch")
 
@@ -212,7 +217,7 @@ def render() -> None:
                     st.caption(t("action_plan.good_practice"))
                 for number, action in enumerate(actions, start=1):
                     _key_action_row(view, action, number)
-                if suggestions and not view.is_final:
+                if suggestions and view.can_edit:
                     target = level_label(Level(int(result.level or 0) + 1))
                     st.markdown(f"*{t('action_plan.suggested', level=target)}*")
                     for suggestion in suggestions:
@@ -222,7 +227,7 @@ def render() -> None:
                                           on_click=_start_editing,
                                           args=(component.code, None, suggestion.id, suggestion.text),
                                           width="stretch")
-                if not view.is_final and result.scored:
+                if view.can_edit and result.scored:
                     st.button(t("action_plan.add_own"), key=f"own_{component.code}", on_click=_start_editing,
                               args=(component.code,), icon=":material/add:")
                 if editing and editing["draft"]["component_code"] == component.code:

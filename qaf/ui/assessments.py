@@ -7,19 +7,21 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from core.errors import ReadOnly, ValidationFailed
+from core.accounts.roles import Role
+from core.accounts.services import list_people
+from core.errors import Conflict, ReadOnly, ValidationFailed
 from core.i18n import format_date, t
-from core.ui import field_error, unit_of_work
+from core.ui import current_actor, field_error, unit_of_work
 from qaf import services
 from qaf.assessment import SCOPES, AssessmentDetails, ParticipantEntry
-from qaf.example import load_example
 from qaf.ui.common import CURRENT, open_assessment
 
 ERRORS = "qaf_assessment_form_errors"
 
 
 def details_form(form_key: str, defaults: AssessmentDetails | None, framework_choices: dict[int, str] | None,
-                 submit_label: str) -> tuple[AssessmentDetails, int | None] | None:
+                 submit_label: str, people: dict[int, str],
+                 members: list[int]) -> tuple[AssessmentDetails, int | None, list[int]] | None:
     """The assessment details form; returns what was entered when submitted."""
     errors: dict[str, str] = st.session_state.get(ERRORS, {}).get(form_key, {})
     d = defaults or AssessmentDetails(name="", country="", scope="agency", assessed_on=date.today(), facilitator="")
@@ -54,6 +56,9 @@ def details_form(form_key: str, defaults: AssessmentDetails | None, framework_ch
             },
         )
         field_error(errors, "participants")
+        chosen_members = st.multiselect(t("assessment.field.members"), list(people), default=members,
+                                        format_func=people.get, help=t("assessment.help.members"))
+        field_error(errors, "members")
         framework_version_id = None
         if framework_choices:
             framework_version_id = st.selectbox(t("assessment.field.framework"), list(framework_choices),
@@ -67,18 +72,20 @@ def details_form(form_key: str, defaults: AssessmentDetails | None, framework_ch
     ]
     details = AssessmentDetails(name=name, country=country, scope=scope, assessed_on=assessed_on,
                                 facilitator=facilitator, agencies=agencies.splitlines(), participants=participants)
-    return details, framework_version_id
+    return details, framework_version_id, [int(m) for m in chosen_members]
 
 
 def _remember_errors(form_key: str, errors: dict[str, str]) -> None:
     st.session_state.setdefault(ERRORS, {})[form_key] = errors
 
 
+actor = current_actor()
 st.title(t("assessments.title"))
 st.caption(t("assessments.intro"))
 
 with unit_of_work() as session:
-    assessments = services.list_assessments(session)
+    assessments = services.list_assessments(session, actor=actor)
+    people = {a.id: a.display_name for a in list_people(session)}
     versions = services.list_framework_versions(session)
 
 if assessments:
@@ -102,47 +109,50 @@ if assessments:
 else:
     st.info(t("assessments.empty"))
 
-if st.button(t("assessments.load_example"), icon=":material/auto_awesome:"):
-    with st.spinner(t("assessments.loading_example")), unit_of_work() as session:
-        example_id = load_example(session)
-    open_assessment(example_id)
-    st.success(t("assessments.example_loaded"))
-    st.rerun()
-
-st.divider()
-st.subheader(t("assessments.new_heading"))
-choices = {v.id: v.label for v in versions}
-submitted = details_form("new_assessment", None, choices, t("assessments.create_button"))
-if submitted:
-    details, version_id = submitted
-    try:
-        with unit_of_work() as session:
-            new_id = services.create_assessment(session, details=details, framework_version_id=int(version_id or 0))
-    except ValidationFailed as exc:
-        _remember_errors("new_assessment", exc.field_errors)
-        st.rerun()
-    else:
-        _remember_errors("new_assessment", {})
-        open_assessment(new_id)
-        st.switch_page("qaf/ui/workshop.py")
+if actor.has(Role.FACILITATOR):
+    st.divider()
+    st.subheader(t("assessments.new_heading"))
+    choices = {v.id: v.label for v in versions}
+    submitted = details_form("new_assessment", None, choices, t("assessments.create_button"), people, [])
+    if submitted:
+        details, version_id, members = submitted
+        try:
+            with unit_of_work() as session:
+                new_id = services.create_assessment(session, actor=actor, details=details,
+                                                    framework_version_id=int(version_id or 0),
+                                                    participant_account_ids=members)
+        except ValidationFailed as exc:
+            _remember_errors("new_assessment", exc.field_errors)
+            st.rerun()
+        else:
+            _remember_errors("new_assessment", {})
+            open_assessment(new_id)
+            st.switch_page("qaf/ui/workshop.py")
+else:
+    st.caption(t("assessments.facilitators_create"))
 
 current = next((a for a in assessments if a.id == st.session_state.get(CURRENT)), None)
-if current is not None and not current.is_final:
+if current is not None and current.can_edit:
     with st.expander(t("assessments.edit_heading", name=current.name)):
-        edited_details = details_form("edit_assessment", current.details, None, t("common.save"))
+        field_error(st.session_state.get(ERRORS, {}).get("edit_assessment", {}), "save")
+        edited_details = details_form("edit_assessment", current.details, None, t("common.save"), people,
+                                      list(current.member_account_ids))
         if edited_details:
             try:
                 with unit_of_work() as session:
-                    services.update_assessment_details(session, assessment_id=current.id, details=edited_details[0])
-            except (ValidationFailed, ReadOnly) as exc:
+                    services.update_assessment_details(session, actor=actor, assessment_id=current.id,
+                                                       details=edited_details[0],
+                                                       participant_account_ids=edited_details[2],
+                                                       expected_version=current.version_id)
+            except (ValidationFailed, ReadOnly, Conflict) as exc:
                 _remember_errors("edit_assessment",
-                                 exc.field_errors if isinstance(exc, ValidationFailed) else {"name": str(exc)})
+                                 exc.field_errors if isinstance(exc, ValidationFailed) else {"save": str(exc)})
             else:
                 _remember_errors("edit_assessment", {})
                 st.toast(t("common.saved"))
             st.rerun()
 
-finals = [a for a in assessments if a.is_final]
+finals = [a for a in assessments if a.is_final] if actor.has(Role.FACILITATOR) else []
 if finals:
     with st.expander(t("assessments.baseline_heading")):
         st.caption(t("assessments.baseline_help"))
@@ -152,11 +162,12 @@ if finals:
         defaults = AssessmentDetails(name=f"{base.name} ({t('assessments.follow_up')})", country=base.country,
                                      scope=base.scope, assessed_on=date.today(), facilitator=base.facilitator,
                                      agencies=base.agencies, participants=base.participants)
-        started = details_form("baseline_assessment", defaults, None, t("assessments.baseline_button"))
+        started = details_form("baseline_assessment", defaults, None, t("assessments.baseline_button"), people, [])
         if started:
             try:
                 with unit_of_work() as session:
-                    new_id = services.start_from_baseline(session, baseline_id=baseline_id, details=started[0])
+                    new_id = services.start_from_baseline(session, actor=actor, baseline_id=baseline_id,
+                                                          details=started[0])
             except ValidationFailed as exc:
                 _remember_errors("baseline_assessment", exc.field_errors)
                 st.rerun()

@@ -6,9 +6,9 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from core.errors import NotFound
+from core.errors import Forbidden, NotFound
 from core.i18n import format_date, t
-from core.ui import unit_of_work
+from core.ui import current_actor, unit_of_work
 from core.ui.theme import badge
 from qaf import services
 from qaf.levels import LEVEL_COLOURS, LEVEL_TEXT_COLOURS, Level
@@ -69,8 +69,8 @@ def current_assessment() -> AssessmentView | None:
         assessment_id = int(requested)
     try:
         with unit_of_work() as session:
-            view = services.get_assessment(session, assessment_id)
-    except NotFound:
+            view = services.get_assessment(session, assessment_id, actor=current_actor())
+    except (NotFound, Forbidden):
         st.session_state.pop(CURRENT, None)
         return None
     st.session_state[CURRENT] = view.id

@@ -6,9 +6,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.errors import NotFound, ReadOnly, ValidationFailed
+from core.accounts.roles import Role
+from core.errors import Forbidden, NotFound, ReadOnly, ValidationFailed
 from core.i18n import t
-from core.ui import field_error, unit_of_work
+from core.ui import current_actor, field_error, unit_of_work
 from qaf import services
 from qaf.levels import COLUMN_TARGETS
 from qaf.ui.common import level_label
@@ -16,6 +17,7 @@ from qaf.ui.common import level_label
 ERRORS = "qaf_framework_errors"
 REVISION = "qaf_framework_revision"
 
+actor = current_actor()
 st.title(t("frameworks.title"))
 st.caption(t("frameworks.intro"))
 st.session_state.setdefault(ERRORS, {})
@@ -46,7 +48,7 @@ codes = {c.code: c.label for c in framework.components()}
 code = st.selectbox(t("frameworks.component"), list(codes), format_func=codes.get)
 component = framework.component(code)
 
-if chosen.editable:
+if chosen.editable and actor.has(Role.FACILITATOR):
     st.caption(t("frameworks.edit_help"))
     edited_columns = []
     for index, column in enumerate(component.columns):
@@ -65,11 +67,11 @@ if chosen.editable:
     if st.button(t("frameworks.save_component"), type="primary"):
         try:
             with unit_of_work() as session:
-                services.save_contextualised_component(session, framework_version_id=chosen_id,
+                services.save_contextualised_component(session, actor=actor, framework_version_id=chosen_id,
                                                        component_code=code, columns=edited_columns)
         except ValidationFailed as exc:
             st.session_state[ERRORS] = exc.field_errors
-        except (ReadOnly, NotFound) as exc:
+        except (ReadOnly, NotFound, Forbidden) as exc:
             st.session_state[ERRORS] = {"framework": str(exc)}
         else:
             st.session_state[ERRORS] = {}
@@ -85,6 +87,8 @@ else:
             sources = f" — *{'; '.join(action.sources)}*" if action.sources else ""
             st.markdown(f"- `{action.id}` {action.text}{sources}")
 
+if not actor.has(Role.FACILITATOR):
+    st.stop()
 st.divider()
 st.subheader(t("frameworks.copy_heading"))
 with st.form("copy_framework"):
@@ -97,8 +101,8 @@ with st.form("copy_framework"):
     if st.form_submit_button(t("frameworks.copy_button"), type="primary"):
         try:
             with unit_of_work() as session:
-                services.create_contextualised_copy(session, base_version_id=base_id, version=version, title=title,
-                                                    context_note=note)
+                services.create_contextualised_copy(session, actor=actor, base_version_id=base_id, version=version,
+                                                    title=title, context_note=note)
         except ValidationFailed as exc:
             st.session_state[ERRORS] = exc.field_errors
         else:

@@ -7,9 +7,9 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from core.errors import ReadOnly, ValidationFailed
+from core.errors import Conflict, Forbidden, ReadOnly, ValidationFailed
 from core.i18n import t
-from core.ui import field_error, unit_of_work
+from core.ui import current_actor, field_error, unit_of_work
 from qaf import services
 from qaf.levels import LEVEL_COLOURS, LEVEL_TEXT_COLOURS, Level
 from qaf.ui.common import assessment_header, level_label, require_assessment
@@ -18,7 +18,7 @@ FINALISE_ERRORS = "qaf_finalise_errors"
 
 view = require_assessment()
 with unit_of_work() as session:
-    view, framework, summary = services.assessment_results(session, view.id)
+    view, framework, summary = services.assessment_results(session, view.id, actor=current_actor())
 
 st.title(t("summary.title"))
 st.subheader(view.name)
@@ -88,7 +88,7 @@ else:
 
 st.page_link("qaf/ui/action_plan.py", label=t("summary.to_action_plan"), icon=":material/checklist:")
 
-if not view.is_final:
+if view.can_edit:
     st.divider()
     st.subheader(t("summary.finalise_heading"))
     st.caption(t("summary.finalise_help"))
@@ -97,8 +97,8 @@ if not view.is_final:
     if st.button(t("summary.finalise_button"), disabled=not confirmed, type="primary"):
         try:
             with unit_of_work() as session:
-                services.finalise_assessment(session, assessment_id=view.id)
-        except (ValidationFailed, ReadOnly) as exc:
+                services.finalise_assessment(session, actor=current_actor(), assessment_id=view.id)
+        except (ValidationFailed, ReadOnly, Conflict, Forbidden) as exc:
             st.session_state[FINALISE_ERRORS] = (exc.field_errors if isinstance(exc, ValidationFailed)
                                                  else {"status": str(exc)})
         else:

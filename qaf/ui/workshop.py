@@ -9,9 +9,9 @@ from typing import Any
 
 import streamlit as st
 
-from core.errors import ReadOnly, ValidationFailed
+from core.errors import Conflict, Forbidden, NotFound, ReadOnly, ValidationFailed
 from core.i18n import format_date, t
-from core.ui import field_error, unit_of_work
+from core.ui import current_actor, field_error, unit_of_work
 from qaf import services
 from qaf.assessment import ComponentResult
 from qaf.framework import Component, Framework
@@ -63,21 +63,25 @@ def _draft_from_widgets(assessment_id: int, component: Component) -> dict[str, A
             "notes": state.get(_widget(assessment_id, component.code, "notes"), "")}
 
 
-def _save(assessment_id: int, component: Component) -> None:
+def _save(assessment_id: int, component: Component, loaded_version: int) -> None:
     key = _draft_key(assessment_id, component.code)
     draft = _draft_from_widgets(assessment_id, component)
     try:
         with unit_of_work() as session:
             services.save_component_rating(
-                session, assessment_id=assessment_id, component_code=component.code,
+                session, actor=current_actor(), assessment_id=assessment_id, component_code=component.code,
+                expected_version=loaded_version,
                 in_place=sorted(draft["in_place"]),
                 agreed_level=None if draft["agreed"] is None else Level(draft["agreed"]),
                 level_reason=draft["reason"], notes=draft["notes"],
             )
     except ValidationFailed as exc:
         st.session_state[ERRORS][key] = exc.field_errors
-    except ReadOnly as exc:
+    except (ReadOnly, Conflict, Forbidden, NotFound) as exc:
+        # The draft stays as typed: nothing is lost, the facilitator can compare and save again.
         st.session_state[ERRORS][key] = {"save": str(exc)}
+        if isinstance(exc, Conflict):
+            st.session_state[DRAFTS][key] = draft
     else:
         st.session_state[ERRORS].pop(key, None)
         st.session_state[DRAFTS].pop(key, None)
@@ -90,7 +94,7 @@ def _component(view: services.AssessmentView, component: Component, result: Comp
     saved = _saved_state(result)
     draft = st.session_state[DRAFTS].get(key) or {**saved, "in_place": set(saved["in_place"])}
     errors = st.session_state[ERRORS].get(key, {})
-    disabled = view.is_final
+    disabled = not view.can_edit
 
     with st.container(border=True):
         head, level_col = st.columns([3, 2])
@@ -152,7 +156,7 @@ def _component(view: services.AssessmentView, component: Component, result: Comp
         status_col, button_col = st.columns([3, 1])
         with status_col:
             if result.scored:
-                st.caption(t("workshop.saved_state", level=level_label(result.agreed_level),
+                st.caption(t("workshop.saved_state", level=level_label(result.agreed_level), who=result.updated_by,
                              when=format_date(result.updated_at, fmt="short") if result.updated_at else ""))
             else:
                 st.caption(t("workshop.not_saved_yet"))
@@ -162,7 +166,7 @@ def _component(view: services.AssessmentView, component: Component, result: Comp
             field_error(errors, "in_place")
         if not disabled:
             button_col.button(t("workshop.save_component", code=code), key=_widget(aid, code, "save"),
-                              type="primary", on_click=_save, args=(aid, component),
+                              type="primary", on_click=_save, args=(aid, component, result.version_id),
                               width="stretch")
 
 
@@ -171,7 +175,7 @@ def render() -> None:
     st.session_state.setdefault(DRAFTS, {})
     st.session_state.setdefault(ERRORS, {})
     with unit_of_work() as session:
-        view, framework, summary = services.assessment_results(session, view.id)
+        view, framework, summary = services.assessment_results(session, view.id, actor=current_actor())
     st.title(view.name)
     assessment_header(view)
     results = {r.component.code: r for r in summary.results}

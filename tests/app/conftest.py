@@ -1,14 +1,18 @@
-"""AppTest fixtures: the app runs in-process against the test database chosen by ``database_url``."""
+"""AppTest fixtures: the app runs in-process against the test database chosen by ``database_url``, signed in
+as a given account (as the login page would have left the session)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 
 import pytest
 import streamlit as st
+from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import PROJECT_ROOT
+from core.db import make_engine, session_scope
+from tests.conftest import PROJECT_ROOT, make_account
 
 APP = str(PROJECT_ROOT / "streamlit_app.py")
 TIMEOUT = 60
@@ -25,14 +29,51 @@ def app_database(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator
 
 
 @pytest.fixture
-def open_page(app_database: str) -> Callable[..., AppTest]:
-    """Run the app's router on one page, with session state set as other pages would have left it."""
+def app_engine(app_database: str):
+    from core.db import migrate_to_head
+    from qaf.services import ensure_bundled_framework
 
-    def run(page: str, **state: object) -> AppTest:
+    engine = make_engine(app_database)
+    migrate_to_head(engine)
+    with session_scope(engine) as session:
+        ensure_bundled_framework(session)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def facilitator_id(app_engine) -> int:
+    return make_account(app_engine, username="zoe-facilitator", roles=["facilitator"])
+
+
+@pytest.fixture
+def example(app_engine) -> dict[str, int]:
+    """The example data; returns the assessment id and the account id of each demo account."""
+    from core.accounts.models import Account
+    from qaf.example import load_example
+
+    with session_scope(app_engine) as session:
+        result = load_example(session)
+        ids = dict(session.execute(select(Account.username, Account.id)).all())
+    return {"assessment": result.assessment_id, **ids}
+
+
+def signed_in(account_id: int | None) -> dict[str, object]:
+    if account_id is None:
+        return {}
+    return {"auth_account_id": account_id, "auth_last_seen": time.time()}
+
+
+@pytest.fixture
+def open_page(app_database: str) -> Callable[..., AppTest]:
+    """Run the app's router on one page, signed in as ``account``, with extra session state."""
+
+    def run(page: str, account: int | None = None, **state: object) -> AppTest:
         at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-        for key, value in state.items():
+        for key, value in {**signed_in(account), **state}.items():
             at.session_state[key] = value
-        at.switch_page(page)
+        if page:
+            at.switch_page(page)
         at.run()
         assert not at.exception, [e.value for e in at.exception]
         return at

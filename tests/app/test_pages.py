@@ -7,9 +7,10 @@ from datetime import date
 import pytest
 from sqlalchemy import create_engine
 
+from core.accounts.services import build_actor
 from core.db import session_scope
 from qaf import services
-from qaf.example import EXAMPLE_NAME, load_example
+from qaf.example import EXAMPLE_NAME
 from qaf.framework import bundled_framework
 from qaf.levels import Level
 from qaf.ui.common import CURRENT
@@ -17,38 +18,36 @@ from tests.app.helpers import button, by_label, errors, texts
 
 
 @pytest.fixture
-def example_id(app_database):
-    engine = create_engine(app_database)
-    with session_scope(engine) as session:
-        services.ensure_bundled_framework(session)
-        assessment_id = load_example(session)
-    engine.dispose()
-    return assessment_id
+def example_id(example):
+    return example["assessment"]
 
 
-def _finalise(app_database, assessment_id):
+@pytest.fixture
+def fac(example):
+    """The example's facilitator account."""
+    return example["demo-facilitator"]
+
+
+def _finalise(app_database, assessment_id, account_id):
     engine = create_engine(app_database)
     with session_scope(engine) as session:
-        services.finalise_assessment(session, assessment_id=assessment_id)
+        services.finalise_assessment(session, actor=build_actor(session, account_id),
+                                     assessment_id=assessment_id)
     engine.dispose()
 
 
 # ------------------------------------------------------------------------------------------ assessments
 
 
-def test_load_example_from_the_assessments_page(open_page):
-    at = open_page("qaf/ui/assessments.py")
-    button(at, "Load the example assessment").click().run()
-    assert not at.exception
-    assert at.session_state[CURRENT] is not None
+def test_example_is_listed_for_its_facilitator(open_page, fac):
+    at = open_page("qaf/ui/assessments.py", fac)
     table = at.dataframe[0].value
     assert table.iloc[0]["Assessment"] == EXAMPLE_NAME
     assert table.iloc[0]["Components scored"] == "17 / 17"
-    assert "Components scored: 17 / 17" in texts(at)  # sidebar progress
 
 
-def test_edit_details_rejects_a_blank_country(open_page, example_id):
-    at = open_page("qaf/ui/assessments.py", **{CURRENT: example_id})
+def test_edit_details_rejects_a_blank_country(open_page, example_id, fac):
+    at = open_page("qaf/ui/assessments.py", fac, **{CURRENT: example_id})
     country = [w for w in at.text_input if w.label == "Country / response"][1]
     country.input("   ")
     next(b for b in at.button if b.label == "Save").click().run()
@@ -56,9 +55,9 @@ def test_edit_details_rejects_a_blank_country(open_page, example_id):
     assert at.dataframe[0].value.iloc[0]["Country / response"] == "Northern Province, Valdoria (fictional)"
 
 
-def test_start_a_follow_up_from_a_final_assessment(open_page, example_id, app_database):
-    _finalise(app_database, example_id)
-    at = open_page("qaf/ui/assessments.py", **{CURRENT: example_id})
+def test_start_a_follow_up_from_a_final_assessment(open_page, example_id, app_database, fac):
+    _finalise(app_database, example_id, fac)
+    at = open_page("qaf/ui/assessments.py", fac, **{CURRENT: example_id})
     assert "Start a new assessment from a final one" in [e.label for e in at.expander]
     button(at, "Start from this baseline").click().run()
     assert not at.exception
@@ -66,7 +65,7 @@ def test_start_a_follow_up_from_a_final_assessment(open_page, example_id, app_da
     assert new_id != example_id
     engine = create_engine(app_database)
     with session_scope(engine) as session:
-        view = services.get_assessment(session, new_id)
+        view = services.get_assessment(session, new_id, actor=build_actor(session, fac))
     engine.dispose()
     assert view.baseline_id == example_id and view.scored_count == 17 and view.name.endswith("(follow-up)")
 
@@ -74,13 +73,13 @@ def test_start_a_follow_up_from_a_final_assessment(open_page, example_id, app_da
 # ------------------------------------------------------------------------------------------ workshop
 
 
-def test_workshop_without_an_assessment_points_to_the_list(open_page):
-    at = open_page("qaf/ui/workshop.py")
+def test_workshop_without_an_assessment_points_to_the_list(open_page, fac):
+    at = open_page("qaf/ui/workshop.py", fac)
     assert "Choose or create an assessment first." in [i.value for i in at.info]
 
 
-def test_reload_finds_the_assessment_in_the_address_bar(open_page, example_id):
-    at = open_page("qaf/ui/workshop.py")
+def test_reload_finds_the_assessment_in_the_address_bar(open_page, example_id, fac):
+    at = open_page("qaf/ui/workshop.py", fac)
     assert at.info
     at.query_params["assessment"] = str(example_id)
     at.query_params["dimension"] = "5"
@@ -88,8 +87,8 @@ def test_reload_finds_the_assessment_in_the_address_bar(open_page, example_id):
     assert "5. Appropriate staffing and capacity building" in [h.value for h in at.header]
 
 
-def test_a_different_level_needs_a_reason_next_to_the_field(open_page, example_id):
-    at = open_page("qaf/ui/workshop.py", **{CURRENT: example_id})
+def test_a_different_level_needs_a_reason_next_to_the_field(open_page, example_id, fac):
+    at = open_page("qaf/ui/workshop.py", fac, **{CURRENT: example_id})
     key = f"qaf_w:{example_id}:1"
     at.selectbox(key=f"{key}:agreed").set_value(int(Level.GOOD_PRACTICE)).run()
     assert by_label(at.text_area, "Why the task force agreed a different level").value == ""
@@ -102,8 +101,8 @@ def test_a_different_level_needs_a_reason_next_to_the_field(open_page, example_i
     assert "Saved: Good practice" in texts(at)
 
 
-def test_unsaved_ticks_survive_moving_between_dimensions_and_pages(open_page, example_id):
-    at = open_page("qaf/ui/workshop.py", **{CURRENT: example_id})
+def test_unsaved_ticks_survive_moving_between_dimensions_and_pages(open_page, example_id, fac):
+    at = open_page("qaf/ui/workshop.py", fac, **{CURRENT: example_id})
     action = bundled_framework().component("1").columns[2][1]
     checkbox_key = f"qaf_w:{example_id}:1:{action.id}"
     assert at.checkbox(key=checkbox_key).value is False
@@ -117,9 +116,9 @@ def test_unsaved_ticks_survive_moving_between_dimensions_and_pages(open_page, ex
     assert "Unsaved changes — press Save to record them." in [w.value for w in at.warning]
 
 
-def test_final_assessment_is_read_only_in_the_workshop(open_page, example_id, app_database):
-    _finalise(app_database, example_id)
-    at = open_page("qaf/ui/workshop.py", **{CURRENT: example_id})
+def test_final_assessment_is_read_only_in_the_workshop(open_page, example_id, app_database, fac):
+    _finalise(app_database, example_id, fac)
+    at = open_page("qaf/ui/workshop.py", fac, **{CURRENT: example_id})
     assert any("final and read-only" in i.value for i in at.info)
     assert all(c.disabled for c in at.checkbox)
     assert not [b for b in at.button if b.label.startswith("Save ")]
@@ -128,8 +127,8 @@ def test_final_assessment_is_read_only_in_the_workshop(open_page, example_id, ap
 # ------------------------------------------------------------------------------------------ summary
 
 
-def test_summary_shows_levels_and_attention(open_page, example_id):
-    at = open_page("qaf/ui/summary.py", **{CURRENT: example_id})
+def test_summary_shows_levels_and_attention(open_page, example_id, fac):
+    at = open_page("qaf/ui/summary.py", fac, **{CURRENT: example_id})
     metrics = {m.label: m.value for m in at.metric}
     assert metrics == {"Critical to address": "5", "Requires improvement": "7", "Meets minimum levels": "5",
                        "Good practice": "0", "Not scored yet": "0"}
@@ -139,8 +138,8 @@ def test_summary_shows_levels_and_attention(open_page, example_id):
     assert attention.index("2c Case planning") < attention.index("2 Case management process (general)")
 
 
-def test_finalise_from_the_summary(open_page, example_id):
-    at = open_page("qaf/ui/summary.py", **{CURRENT: example_id})
+def test_finalise_from_the_summary(open_page, example_id, fac):
+    at = open_page("qaf/ui/summary.py", fac, **{CURRENT: example_id})
     assert button(at, "Finalise").disabled
     by_label(at.checkbox, "The task force has agreed every level and the action plan.").check().run()
     button(at, "Finalise").click().run()
@@ -148,17 +147,18 @@ def test_finalise_from_the_summary(open_page, example_id):
     assert any("final and read-only" in i.value for i in at.info)
 
 
-def test_finalise_refuses_an_incomplete_assessment(open_page, app_database):
+def test_finalise_refuses_an_incomplete_assessment(open_page, app_database, fac):
     engine = create_engine(app_database)
     with session_scope(engine) as session:
         from qaf.assessment import AssessmentDetails
 
         version = services.ensure_bundled_framework(session)
-        assessment_id = services.create_assessment(session, details=AssessmentDetails(
+        assessment_id = services.create_assessment(
+            session, actor=build_actor(session, fac), details=AssessmentDetails(
             name="Half done", country="X", scope="agency", assessed_on=date(2026, 11, 1), facilitator="F"),
             framework_version_id=version)
     engine.dispose()
-    at = open_page("qaf/ui/summary.py", **{CURRENT: assessment_id})
+    at = open_page("qaf/ui/summary.py", fac, **{CURRENT: assessment_id})
     assert "No component has been scored yet." in texts(at)
     by_label(at.checkbox, "The task force has agreed every level and the action plan.").check().run()
     button(at, "Finalise").click().run()
@@ -168,8 +168,8 @@ def test_finalise_refuses_an_incomplete_assessment(open_page, app_database):
 # ------------------------------------------------------------------------------------------ action plan
 
 
-def test_action_plan_edit_and_delete(open_page, example_id):
-    at = open_page("qaf/ui/action_plan.py", **{CURRENT: example_id})
+def test_action_plan_edit_and_delete(open_page, example_id, fac):
+    at = open_page("qaf/ui/action_plan.py", fac, **{CURRENT: example_id})
     before = len(at.dataframe[0].value)
     first = at.dataframe[0].value.iloc[0]
     edit = next(b for b in at.button if b.label == "Edit")
@@ -184,8 +184,8 @@ def test_action_plan_edit_and_delete(open_page, example_id):
     assert len(at.dataframe[0].value) == before - 1
 
 
-def test_due_date_before_the_assessment_is_refused(open_page, example_id):
-    at = open_page("qaf/ui/action_plan.py", **{CURRENT: example_id})
+def test_due_date_before_the_assessment_is_refused(open_page, example_id, fac):
+    at = open_page("qaf/ui/action_plan.py", fac, **{CURRENT: example_id})
     by_label(at.radio, "Dimension").set_value(3).run()
     at.button(key="own_3").click().run()
     by_label(at.text_area, "Key action").input("Map the national case management system")
@@ -195,9 +195,9 @@ def test_due_date_before_the_assessment_is_refused(open_page, example_id):
     assert "Map the national case management system" not in set(at.dataframe[0].value["Key action"])
 
 
-def test_final_plan_keeps_tracking_status_only(open_page, example_id, app_database):
-    _finalise(app_database, example_id)
-    at = open_page("qaf/ui/action_plan.py", **{CURRENT: example_id})
+def test_final_plan_keeps_tracking_status_only(open_page, example_id, app_database, fac):
+    _finalise(app_database, example_id, fac)
+    at = open_page("qaf/ui/action_plan.py", fac, **{CURRENT: example_id})
     assert not [b for b in at.button if b.label in ("Delete", "Make key action", "Add our own action")]
     next(b for b in at.button if b.label == "Edit").click().run()
     assert by_label(at.text_area, "Key action").disabled
@@ -208,8 +208,8 @@ def test_final_plan_keeps_tracking_status_only(open_page, example_id, app_databa
     assert at.dataframe[0].value.iloc[0]["Status"] == "In progress"
 
 
-def test_download_buttons_offer_three_formats(open_page, example_id):
-    at = open_page("qaf/ui/action_plan.py", **{CURRENT: example_id})
+def test_download_buttons_offer_three_formats(open_page, example_id, fac):
+    at = open_page("qaf/ui/action_plan.py", fac, **{CURRENT: example_id})
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels == ["Download PDF", "Download Excel", "Download CSV"]
 
@@ -217,8 +217,8 @@ def test_download_buttons_offer_three_formats(open_page, example_id):
 # ------------------------------------------------------------------------------------------ frameworks
 
 
-def test_framework_page_lists_and_copies(open_page):
-    at = open_page("qaf/ui/frameworks.py")
+def test_framework_page_lists_and_copies(open_page, fac):
+    at = open_page("qaf/ui/frameworks.py", fac)
     assert "8 dimensions · 17 components · 135 suggested actions" in texts(at)
     assert at.dataframe[0].value.iloc[0]["Kind"] == "Original"
     button(at, "Make the copy").click().run()

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from pypdf import PdfReader
 from sqlalchemy import create_engine
 
+from core.accounts.services import build_actor
 from core.db import session_scope
 from qaf import reports, services
 from qaf.framework import bundled_framework
@@ -15,8 +16,8 @@ from qaf.ui.common import CURRENT
 from tests.app.helpers import button, by_label, errors, texts
 
 
-def test_full_workshop(open_page, app_database):
-    at = open_page("qaf/ui/assessments.py")
+def test_full_workshop(open_page, app_database, facilitator_id):
+    at = open_page("qaf/ui/assessments.py", account=facilitator_id)
     assert "No assessments yet" in texts(at)
 
     # 1. Create the assessment; a missing field is reported next to it and nothing is saved.
@@ -82,7 +83,7 @@ def test_full_workshop(open_page, app_database):
     # 5. Download: the PDF the button builds holds the key action.
     engine = create_engine(app_database)
     with session_scope(engine) as session:
-        plan = services.action_plan(session, assessment_id)
+        plan = services.action_plan(session, assessment_id, actor=build_actor(session, facilitator_id))
     engine.dispose()
     pdf_text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(reports.action_plan_pdf(plan))).pages)
     assert "Lakeside QAF" in pdf_text and "Lucía Fernández" in pdf_text

@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
+from sqlalchemy import select
 
 from core.db import session_scope
 from qaf import reports, services
@@ -16,14 +17,18 @@ from qaf.action_plan import KeyActionDraft
 from qaf.assessment import AssessmentDetails, ParticipantEntry
 from qaf.example import load_example
 from qaf.framework import bundled_framework
+from qaf.models import AssessmentMember
+from tests.conftest import actor_for
 
 
 @pytest.fixture
 def example_plan(engine, framework_version_id):
     with session_scope(engine) as session:
-        assessment_id = load_example(session, today=date(2026, 11, 23))
+        assessment_id = load_example(session, today=date(2026, 11, 23)).assessment_id
+        owner = session.scalar(select(AssessmentMember.account_id).where(
+            AssessmentMember.assessment_id == assessment_id, AssessmentMember.role == "facilitator"))
     with session_scope(engine) as session:
-        return services.action_plan(session, assessment_id)
+        return services.action_plan(session, assessment_id, actor=actor_for(engine, owner))
 
 
 def _pdf_text(data: bytes) -> tuple[int, str]:
@@ -50,23 +55,23 @@ def test_pdf_has_cover_levels_and_every_key_action(example_plan):
         assert _squash(action.text)[:40] in flat, action.text
 
 
-def _plan_with(engine, framework_version_id, *, name, text, owner, agencies=()):
+def _plan_with(engine, framework_version_id, facilitator, *, name, text, owner, agencies=()):
     with session_scope(engine) as session:
-        assessment_id = services.create_assessment(session, details=AssessmentDetails(
+        assessment_id = services.create_assessment(session, actor=facilitator, details=AssessmentDetails(
             name=name, country="Test", scope="agency", assessed_on=date(2026, 11, 1), facilitator=owner,
             agencies=list(agencies), participants=[ParticipantEntry(owner, "Agence", "Rôle")]),
             framework_version_id=framework_version_id)
-        services.save_component_rating(session, assessment_id=assessment_id, component_code="1", in_place=[],
+        services.save_component_rating(session, actor=facilitator, assessment_id=assessment_id, component_code="1", in_place=[],
                                        agreed_level=None)
-        services.add_key_action(session, assessment_id=assessment_id, draft=KeyActionDraft(
+        services.add_key_action(session, actor=facilitator, assessment_id=assessment_id, draft=KeyActionDraft(
             component_code="1", text=text, owner_person=owner, due_on=date(2027, 2, 1),
             resources="=HYPERLINK(\"http://evil\")"))
     with session_scope(engine) as session:
-        return services.action_plan(session, assessment_id)
+        return services.action_plan(session, assessment_id, actor=facilitator)
 
 
-def test_user_text_is_escaped_and_accents_render(engine, framework_version_id):
-    plan = _plan_with(engine, framework_version_id, name="Évaluation <b>niñas</b> & co",
+def test_user_text_is_escaped_and_accents_render(facilitator, engine, framework_version_id):
+    plan = _plan_with(engine, framework_version_id, facilitator, name="Évaluation <b>niñas</b> & co",
                       text="Former les équipes </para><para> à l'écoute — niños y niñas", owner="Zoé Ñúñez")
     _pages, text = _pdf_text(reports.action_plan_pdf(plan))
     flat = _squash(text)
@@ -75,8 +80,8 @@ def test_user_text_is_escaped_and_accents_render(engine, framework_version_id):
     assert "Zoé Ñúñez" in flat
 
 
-def test_arabic_text_does_not_break_the_pdf(engine, framework_version_id):
-    plan = _plan_with(engine, framework_version_id, name="تقييم جودة إدارة الحالات",
+def test_arabic_text_does_not_break_the_pdf(facilitator, engine, framework_version_id):
+    plan = _plan_with(engine, framework_version_id, facilitator, name="تقييم جودة إدارة الحالات",
                       text="تدريب الأخصائيين الاجتماعيين على إجراءات التشغيل", owner="مريم حداد")
     pages, text = _pdf_text(reports.action_plan_pdf(plan))
     assert pages >= 3
@@ -84,20 +89,20 @@ def test_arabic_text_does_not_break_the_pdf(engine, framework_version_id):
     assert any("\u0600" <= ch <= "\u06FF" or "\uFE70" <= ch <= "\uFEFF" for ch in text)
 
 
-def test_all_135_actions_as_key_actions_split_across_pages(engine, framework_version_id):
+def test_all_135_actions_as_key_actions_split_across_pages(facilitator, engine, framework_version_id):
     with session_scope(engine) as session:
-        assessment_id = services.create_assessment(session, details=AssessmentDetails(
+        assessment_id = services.create_assessment(session, actor=facilitator, details=AssessmentDetails(
             name="Full plan", country="Test", scope="agency", assessed_on=date(2026, 11, 1), facilitator="F"),
             framework_version_id=framework_version_id)
         for component in bundled_framework().components():
-            services.save_component_rating(session, assessment_id=assessment_id, component_code=component.code,
+            services.save_component_rating(session, actor=facilitator, assessment_id=assessment_id, component_code=component.code,
                                            in_place=[], agreed_level=None)
             for action in component.actions:
-                services.add_key_action(session, assessment_id=assessment_id, draft=KeyActionDraft(
+                services.add_key_action(session, actor=facilitator, assessment_id=assessment_id, draft=KeyActionDraft(
                     component_code=component.code, text=action.text, change_grid_action_id=action.id,
                     owner_agency="Task force", due_on=date(2027, 6, 30)))
     with session_scope(engine) as session:
-        plan = services.action_plan(session, assessment_id)
+        plan = services.action_plan(session, assessment_id, actor=facilitator)
     pages, text = _pdf_text(reports.action_plan_pdf(plan))
     assert len(plan.key_actions) == 135
     assert pages > 10
@@ -122,8 +127,8 @@ def test_workbook_has_one_row_per_action_filters_and_frozen_header(example_plan)
     assert levels.cell(row=2, column=4).fill.fgColor.rgb.endswith("7CB342")  # Meets minimum levels
 
 
-def test_workbook_and_csv_neutralise_formulas(engine, framework_version_id):
-    plan = _plan_with(engine, framework_version_id, name="Formula test", text="=1+1", owner="@admin")
+def test_workbook_and_csv_neutralise_formulas(facilitator, engine, framework_version_id):
+    plan = _plan_with(engine, framework_version_id, facilitator, name="Formula test", text="=1+1", owner="@admin")
     sheet = load_workbook(io.BytesIO(reports.action_plan_xlsx(plan)))["Action plan"]
     assert sheet.cell(row=2, column=5).value == "'=1+1"
     assert sheet.cell(row=2, column=6).value == "'@admin"

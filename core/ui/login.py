@@ -1,0 +1,178 @@
+"""The login gate: first-run administrator, password login (throttled), optional single sign-on, forced
+password change, idle timeout and logout. ``gate()`` returns the signed-in person or stops the script."""
+
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+
+from core.accounts import services as accounts
+from core.accounts.roles import Actor
+from core.config import get_settings
+from core.errors import Forbidden, ValidationFailed
+from core.i18n import t
+from core.ui import ACTOR, field_error, unit_of_work
+
+ACCOUNT = "auth_account_id"
+LAST_SEEN = "auth_last_seen"
+NOTICE = "auth_notice"
+ERRORS = "auth_errors"
+
+
+def sign_in(account_id: int) -> None:
+    st.session_state[ACCOUNT] = account_id
+    st.session_state[LAST_SEEN] = time.time()
+
+
+def sign_out(notice: str = "") -> None:
+    for key in list(st.session_state.keys()):
+        del st.session_state[key]  # nothing of the last person's work stays in this browser session
+    if notice:
+        st.session_state[NOTICE] = notice
+
+
+def _sso_configured() -> bool:
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets file at all: single sign-on is simply not configured
+        return False
+
+
+def _first_run() -> None:
+    st.title(t("login.first_run_title"))
+    st.write(t("login.first_run_intro"))
+    errors = st.session_state.get(ERRORS, {})
+    with st.form("first_admin"):
+        username = st.text_input(t("accounts.field.username"), max_chars=80)
+        field_error(errors, "username")
+        display_name = st.text_input(t("accounts.field.display_name"), max_chars=200)
+        field_error(errors, "display_name")
+        email = st.text_input(t("accounts.field.email"), max_chars=254)
+        field_error(errors, "email")
+        password = st.text_input(t("accounts.field.password"), type="password", help=t("accounts.password_rules"))
+        field_error(errors, "password")
+        repeat = st.text_input(t("accounts.field.password_repeat"), type="password")
+        field_error(errors, "repeat")
+        submitted = st.form_submit_button(t("login.create_admin"), type="primary")
+    if submitted:
+        if password != repeat:
+            st.session_state[ERRORS] = {"repeat": t("accounts.error.password_mismatch")}
+            st.rerun()
+        try:
+            with unit_of_work() as session:
+                account_id = accounts.create_first_administrator(
+                    session, username=username, display_name=display_name, password=password, email=email)
+        except (ValidationFailed, Forbidden) as exc:
+            st.session_state[ERRORS] = exc.field_errors if isinstance(exc, ValidationFailed) else {"username": str(exc)}
+        else:
+            st.session_state[ERRORS] = {}
+            sign_in(account_id)
+        st.rerun()
+
+
+def _login() -> None:
+    st.title(t("app.title"))
+    notice = st.session_state.pop(NOTICE, "")
+    if notice:
+        st.info(notice)
+    errors = st.session_state.get(ERRORS, {})
+    with st.form("login"):
+        st.subheader(t("login.title"))
+        username = st.text_input(t("accounts.field.username"), max_chars=80)
+        password = st.text_input(t("accounts.field.password"), type="password", max_chars=256)
+        field_error(errors, "login")
+        submitted = st.form_submit_button(t("login.button"), type="primary")
+    if submitted:
+        with unit_of_work() as session:
+            result = accounts.authenticate(session, username=username, password=password)
+        if result.ok and result.account_id is not None:
+            st.session_state[ERRORS] = {}
+            sign_in(result.account_id)
+        else:
+            st.session_state[ERRORS] = {"login": result.message}
+        st.rerun()
+    if _sso_configured():
+        st.divider()
+        if st.button(t("login.sso"), icon=":material/key:"):
+            st.login()
+
+
+def _from_sso() -> None:
+    """After the identity provider redirects back: map the e-mail it vouches for onto an account."""
+    try:
+        logged_in = bool(st.user.is_logged_in)
+    except Exception:  # single sign-on not configured
+        return
+    if not logged_in or ACCOUNT in st.session_state:
+        return
+    with unit_of_work() as session:
+        account_id = accounts.account_for_email(session, str(st.user.get("email", "")))
+    if account_id is None:
+        st.session_state[NOTICE] = t("login.sso_no_account")
+        st.logout()
+    else:
+        sign_in(account_id)
+
+
+def _must_change_password(actor: Actor) -> None:
+    st.title(t("login.change_title"))
+    st.info(t("login.change_required"))
+    password_form(actor)
+
+
+def password_form(actor: Actor) -> None:
+    errors = st.session_state.get(ERRORS, {})
+    with st.form("change_password"):
+        current = st.text_input(t("accounts.field.current_password"), type="password")
+        field_error(errors, "current")
+        new = st.text_input(t("accounts.field.new_password"), type="password", help=t("accounts.password_rules"))
+        field_error(errors, "new")
+        repeat = st.text_input(t("accounts.field.password_repeat"), type="password")
+        field_error(errors, "repeat")
+        submitted = st.form_submit_button(t("accounts.change_password"), type="primary")
+    if submitted:
+        if new != repeat:
+            st.session_state[ERRORS] = {"repeat": t("accounts.error.password_mismatch")}
+        else:
+            try:
+                with unit_of_work() as session:
+                    accounts.change_password(session, actor=actor, current=current, new=new)
+            except ValidationFailed as exc:
+                st.session_state[ERRORS] = exc.field_errors
+            else:
+                st.session_state[ERRORS] = {}
+                st.toast(t("accounts.password_changed"))
+        st.rerun()
+
+
+def gate() -> Actor:
+    """Return the signed-in person, or render the right screen (first run, login, password change) and stop."""
+    st.session_state.pop(ACTOR, None)
+    with unit_of_work() as session:
+        set_up = accounts.has_any_account(session)
+    if not set_up:
+        _first_run()
+        st.stop()
+    _from_sso()
+    account_id = st.session_state.get(ACCOUNT)
+    if account_id is not None:
+        idle = time.time() - st.session_state.get(LAST_SEEN, 0)
+        if idle > get_settings().idle_timeout_minutes * 60:
+            sign_out(t("login.timed_out", minutes=get_settings().idle_timeout_minutes))
+            account_id = None
+    if account_id is None:
+        _login()
+        st.stop()
+    with unit_of_work() as session:
+        actor = accounts.build_actor(session, account_id)
+        must_change = actor is not None and accounts.get_account(session, account_id).must_change_password
+    if actor is None:
+        sign_out(t("login.account_disabled"))
+        st.rerun()
+    st.session_state[LAST_SEEN] = time.time()
+    st.session_state[ACTOR] = actor
+    if must_change:
+        _must_change_password(actor)
+        st.stop()
+    return actor

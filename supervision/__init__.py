@@ -1,0 +1,1 @@
+"""Supervision: staff, teams and their history; supervision calendars, session logs and ratios build on these."""

@@ -1,0 +1,1 @@
+"""Streamlit pages for staff and teams."""
