@@ -20,7 +20,8 @@ actor = gate()
 from qaf.ui.common import current_assessment  # noqa: E402  (needs the signed-in person)
 
 pages: dict[str, list] = {}
-if actor.has(Role.FACILITATOR, Role.MANAGER, Role.SUPERVISOR, Role.CASEWORKER):
+has_qaf = actor.has(Role.FACILITATOR, Role.MANAGER, Role.SUPERVISOR, Role.CASEWORKER)
+if has_qaf:
     pages[t("nav.section.qaf")] = [
         st.Page("qaf/ui/assessments.py", title=t("nav.assessments"), icon=":material/list:", default=True),
         st.Page("qaf/ui/workshop.py", title=t("nav.workshop"), icon=":material/groups:"),
@@ -29,14 +30,14 @@ if actor.has(Role.FACILITATOR, Role.MANAGER, Role.SUPERVISOR, Role.CASEWORKER):
         st.Page("qaf/ui/frameworks.py", title=t("nav.frameworks"), icon=":material/menu_book:"),
     ]
 people_pages = [st.Page("supervision/ui/staff.py", title=t("nav.staff"), icon=":material/badge:",
-                        default=not pages)]
+                        default=not has_qaf and not actor.is_admin)]
 if actor.has(Role.ADMINISTRATOR, Role.MANAGER, Role.SUPERVISOR):
     people_pages.append(st.Page("supervision/ui/teams.py", title=t("nav.teams"), icon=":material/diversity_3:"))
 pages[t("nav.section.people")] = people_pages
 admin_pages = []
 if actor.is_admin:
     admin_pages.append(st.Page("core/ui/accounts_admin.py", title=t("nav.accounts"),
-                               icon=":material/manage_accounts:"))
+                               icon=":material/manage_accounts:", default=not has_qaf))
 if actor.has(Role.ADMINISTRATOR, Role.MANAGER):
     admin_pages.append(st.Page("core/ui/audit_trail.py", title=t("nav.audit"), icon=":material/history:"))
 admin_pages.append(st.Page("core/ui/my_account.py", title=t("nav.my_account"), icon=":material/person:"))

@@ -24,7 +24,7 @@ st.title(t("admin.title"))
 shown = st.session_state.pop(SHOW_ONCE, None)
 if shown:
     st.warning(t("admin.passwords_once"), icon=":material/key:")
-    st.dataframe(pd.DataFrame(shown), hide_index=True, width="stretch")
+    st.table(pd.DataFrame(shown).set_index(pd.DataFrame(shown).columns[0]))
 
 with unit_of_work() as session:
     people = accounts.list_accounts(session, actor=actor)

@@ -1,0 +1,69 @@
+"""The main flows in a real browser: first run, example data, sign-in per role, the workshop, lockout."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.e2e.conftest import settle
+
+expect = pytest.importorskip("playwright.sync_api").expect
+
+
+def _click(tab, name: str) -> None:  # type: ignore[no-untyped-def]
+    tab.get_by_role("button", name=name).first.click()
+    settle(tab)
+
+
+def _sign_in(tab, username: str, password: str) -> None:  # type: ignore[no-untyped-def]
+    tab.get_by_label("Username").fill(username)
+    tab.get_by_label("Password", exact=True).fill(password)
+    _click(tab, "Sign in")
+
+
+def test_first_run_example_sign_in_and_workshop(page):
+    tab = page
+    expect(tab.get_by_text("Set up the first administrator")).to_be_visible()
+    tab.get_by_label("Username").fill("admin")
+    tab.get_by_label("Name", exact=True).fill("Programme Administrator")
+    tab.get_by_label("Password", exact=True).fill("short")
+    tab.get_by_label("Repeat the password").fill("short")
+    _click(tab, "Create the administrator and sign in")
+    expect(tab.get_by_text("Use at least 12 characters.")).to_be_visible()
+    tab.get_by_label("Password", exact=True).fill("river stones sing at dawn")
+    tab.get_by_label("Repeat the password").fill("river stones sing at dawn")
+    _click(tab, "Create the administrator and sign in")
+    expect(tab.get_by_role("heading", name="Accounts and agencies")).to_be_visible()
+
+    tab.get_by_role("tab", name="Example data").click()
+    _click(tab, "Load the example data")
+    expect(tab.get_by_text("These passwords are shown only now")).to_be_visible()
+    row = tab.locator("table tr", has_text="demo-facilitator")
+    password = row.locator("td").last.inner_text().strip()
+    assert re.fullmatch(r"[A-Za-z0-9]{4}(-[A-Za-z0-9]{4}){3}", password)
+
+    _click(tab, "Sign out")
+    expect(tab.get_by_text("You are signed out.")).to_be_visible()
+    _sign_in(tab, "demo-facilitator", "wrong password here")
+    expect(tab.get_by_text("Username or password not recognised.")).to_be_visible()
+    _sign_in(tab, "demo-facilitator", password)
+    expect(tab.get_by_role("heading", name="Assessments")).to_be_visible()
+
+    _click(tab, "Open in the workshop")
+    expect(tab.get_by_role("heading", name="1. Case management response")).to_be_visible()
+    expect(tab.get_by_text("Components scored: 17 / 17").first).to_be_visible()
+    checkbox = tab.get_by_role("checkbox", name="Develop inter-agency response strategy.")
+    was = checkbox.is_checked()
+    checkbox.click(force=True)
+    settle(tab)
+    expect(tab.get_by_text("Unsaved changes — press Save to record them.")).to_be_visible()
+    _click(tab, "Save 1")
+    expect(tab.get_by_text("Unsaved changes — press Save to record them.")).to_have_count(0)
+    tab.reload()
+    settle(tab)
+    # A reload is a new browser session: the login comes back, and the saved tick is still there after it.
+    _sign_in(tab, "demo-facilitator", password)
+    _click(tab, "Open in the workshop")
+    saved = tab.get_by_role("checkbox", name="Develop inter-agency response strategy.")
+    expect(saved).to_be_checked(checked=not was)
