@@ -34,7 +34,7 @@ def _time(action: Callable[[], object], repeat: int) -> list[float]:
     return runs
 
 
-def _page_runner(url: str, page: str, assessment_id: int) -> Callable[[], object]:
+def _page_runner(url: str, page: str, assessment_id: int, account_id: int) -> Callable[[], object]:
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
@@ -44,9 +44,11 @@ def _page_runner(url: str, page: str, assessment_id: int) -> Callable[[], object
     st.cache_resource.clear()
     at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120)
     at.session_state[CURRENT] = assessment_id
+    at.session_state["auth_account_id"] = account_id
     at.switch_page(page)
 
     def run() -> object:
+        at.session_state["auth_last_seen"] = time.time()
         at.run()
         if at.exception:
             raise RuntimeError(at.exception[0].value)
@@ -77,9 +79,14 @@ def main() -> None:
     data = build(engine, assessments=args.assessments, key_actions=args.key_actions)
     print(f"  built in {time.perf_counter() - start:.1f} s", flush=True)
 
+    from core.accounts.services import build_actor
+
+    with session_scope(engine) as session:
+        actor = build_actor(session, data.facilitator_account_id)
+
     def plan():
         with session_scope(engine) as session:
-            return services.action_plan(session, data.full_plan_id)
+            return services.action_plan(session, data.full_plan_id, actor=actor)
 
     full_plan = plan()
     measures: dict[str, tuple[str, list[float]]] = {}
@@ -87,6 +94,12 @@ def main() -> None:
                                                                          args.repeat))
     measures["Excel export, 135 key actions"] = ("", _time(lambda: reports.action_plan_xlsx(plan()), args.repeat))
     measures["CSV export, 135 key actions"] = ("", _time(lambda: reports.action_plan_csv(plan()), args.repeat))
+
+    def audited_export():
+        with session_scope(engine, actor=actor) as session:
+            return reports.export_action_plan(session, actor=actor, assessment_id=data.full_plan_id, fmt="pdf")
+
+    measures["PDF download as the user gets it (audited)"] = ("pdf", _time(audited_export, args.repeat))
     typical = data.assessment_ids[-1]
     pages = [
         ("Assessments page (51 assessments)", "qaf/ui/assessments.py", typical),
@@ -97,7 +110,8 @@ def main() -> None:
         ("Framework versions page", "qaf/ui/frameworks.py", typical),
     ]
     for label, page, assessment_id in pages:
-        measures[label] = ("page", _time(_page_runner(url, page, assessment_id), args.repeat))
+        measures[label] = ("page", _time(_page_runner(url, page, assessment_id, data.facilitator_account_id),
+                                         args.repeat))
 
     print(f"\n{'measure':<42} {'best':>9} {'median':>9} {'worst':>9}  target")
     rows = {}

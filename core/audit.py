@@ -6,12 +6,14 @@ triggers (see the migrations) refuse UPDATE and DELETE on the table."""
 from __future__ import annotations
 
 import csv
+import functools
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import JSON, DateTime, Integer, String, Text, event, insert, inspect, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -21,6 +23,7 @@ from core.models import AttributionMixin, Base, utcnow
 from core.safe_text import for_spreadsheet
 
 ACTOR_KEY = "actor"
+T = TypeVar("T")
 
 
 class AuditRecord(Base):
@@ -41,6 +44,20 @@ class AuditRecord(Base):
 
 def actor_of(session: Session) -> Actor:
     return session.info.get(ACTOR_KEY) or SYSTEM
+
+
+def binds_actor(function: Callable[..., T]) -> Callable[..., T]:
+    """Decorates a write service: the ``actor`` it is called with is who the session's changes are attributed
+    to, unless the unit of work already names someone."""
+
+    @functools.wraps(function)
+    def wrapper(session: Session, *args: Any, **kwargs: Any) -> T:
+        actor = kwargs.get("actor")
+        if actor is not None and ACTOR_KEY not in session.info:
+            session.info[ACTOR_KEY] = actor
+        return function(session, *args, **kwargs)
+
+    return wrapper
 
 
 def _plain(value: Any) -> Any:

@@ -15,7 +15,7 @@ from reportlab.platypus import CondPageBreak, KeepTogether, PageBreak, Paragraph
 from sqlalchemy.orm import Session
 
 from core.accounts.roles import Actor
-from core.audit import record_event
+from core.audit import binds_actor, record_event
 from core.i18n import format_date, t
 from core.reports.pdf import FONT, PageFurniture, build_pdf, cell, grid_table, para, shape, styles, usable_width
 from core.reports.spreadsheet import csv_bytes, workbook_bytes, write_sheet
@@ -270,6 +270,7 @@ def report_filename(plan: ActionPlan, extension: str) -> str:
 EXPORTS = {"pdf": action_plan_pdf, "xlsx": action_plan_xlsx, "csv": action_plan_csv}
 
 
+@binds_actor
 def export_action_plan(session: Session, *, actor: Actor, assessment_id: int, fmt: str) -> bytes:
     """Build an export for someone allowed to read the plan; an export is a deliberate act and is audited."""
     plan = action_plan(session, assessment_id, actor=actor)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 from core.accounts.models import Account
 from core.accounts.roles import Actor, Role
 from core.accounts.services import check_version
-from core.audit import mark_action
+from core.audit import binds_actor, mark_action
 from core.errors import Forbidden, NotFound, ReadOnly, ValidationFailed
 from core.i18n import t
 from qaf.action_plan import KeyActionDraft, suggested_actions, validate_key_action
@@ -151,6 +151,7 @@ def get_framework(session: Session, framework_version_id: int) -> Framework:
     return _framework_of(row)
 
 
+@binds_actor
 def create_contextualised_copy(session: Session, *, actor: Actor, base_version_id: int, version: str, title: str,
                                context_note: str = "") -> int:
     """Copy a framework so a task force can adapt it to its context; the original stays as it was."""
@@ -183,6 +184,7 @@ def create_contextualised_copy(session: Session, *, actor: Actor, base_version_i
     return row.id
 
 
+@binds_actor
 def save_contextualised_component(session: Session, *, actor: Actor, framework_version_id: int,
                                   component_code: str, columns: list[list[dict[str, str]]]) -> None:
     """Replace one component's three columns of actions in a contextualised copy.
@@ -329,6 +331,7 @@ def _require_draft(row: Assessment) -> None:
         raise ReadOnly(t("assessment.error.final_read_only"))
 
 
+@binds_actor
 def create_assessment(session: Session, *, actor: Actor, details: AssessmentDetails, framework_version_id: int,
                       baseline_id: int | None = None, participant_account_ids: list[int] | None = None) -> int:
     _require_facilitator(actor)
@@ -352,6 +355,7 @@ def create_assessment(session: Session, *, actor: Actor, details: AssessmentDeta
     return row.id
 
 
+@binds_actor
 def update_assessment_details(session: Session, *, actor: Actor, assessment_id: int, details: AssessmentDetails,
                               participant_account_ids: list[int] | None = None,
                               expected_version: int | None = None) -> None:
@@ -416,6 +420,7 @@ def assessment_results(session: Session, assessment_id: int, *,
     return _view(row, actor, summary.scored_count), framework, summary
 
 
+@binds_actor
 def save_component_rating(session: Session, *, actor: Actor, assessment_id: int, component_code: str,
                           in_place: list[str], agreed_level: Level | None, level_reason: str = "", notes: str = "",
                           expected_version: int | None = None) -> ComponentResult:
@@ -466,6 +471,7 @@ def save_component_rating(session: Session, *, actor: Actor, assessment_id: int,
                            updated_by=rating.updated_by_name)
 
 
+@binds_actor
 def finalise_assessment(session: Session, *, actor: Actor, assessment_id: int) -> None:
     row = _get_assessment_row(session, assessment_id, actor, edit=True)
     _require_draft(row)
@@ -479,6 +485,7 @@ def finalise_assessment(session: Session, *, actor: Actor, assessment_id: int) -
     session.flush()
 
 
+@binds_actor
 def start_from_baseline(session: Session, *, actor: Actor, baseline_id: int, details: AssessmentDetails) -> int:
     """A new draft assessment on the same framework version, pre-filled with the baseline's ratings so the task
     force reviews what changed instead of starting from nothing."""
@@ -576,6 +583,7 @@ def _clean_draft(draft: KeyActionDraft) -> KeyActionDraft:
     )
 
 
+@binds_actor
 def add_key_action(session: Session, *, actor: Actor, assessment_id: int, draft: KeyActionDraft) -> int:
     row = _get_assessment_row(session, assessment_id, actor, edit=True)
     _require_draft(row)
@@ -606,6 +614,7 @@ def _get_key_action(session: Session, key_action_id: int) -> KeyAction:
     return row
 
 
+@binds_actor
 def update_key_action(session: Session, *, actor: Actor, key_action_id: int, draft: KeyActionDraft,
                       expected_version: int | None = None) -> None:
     """Change a key action. On a final assessment only status and progress notes may change: the plan itself is
@@ -632,6 +641,7 @@ def update_key_action(session: Session, *, actor: Actor, key_action_id: int, dra
     session.flush()
 
 
+@binds_actor
 def delete_key_action(session: Session, *, actor: Actor, key_action_id: int) -> None:
     row = _get_key_action(session, key_action_id)
     _require_edit(row.assessment, actor)

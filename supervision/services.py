@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from core.accounts.models import Agency
 from core.accounts.roles import Actor, Role
 from core.accounts.services import check_version
-from core.audit import record_event
+from core.audit import binds_actor, record_event
 from core.errors import Forbidden, NotFound, ValidationFailed
 from core.i18n import t
 from core.reports.spreadsheet import workbook_bytes, write_sheet
@@ -132,6 +132,7 @@ def get_staff(session: Session, *, actor: Actor, staff_member_id: int) -> StaffV
     raise NotFound(t("staff.error.not_found"))
 
 
+@binds_actor
 def create_staff(session: Session, *, actor: Actor, draft: StaffDraft, team_id: int | None = None,
                  from_date: date | None = None) -> int:
     _require_admin(actor)
@@ -151,6 +152,7 @@ def create_staff(session: Session, *, actor: Actor, draft: StaffDraft, team_id: 
     return row.id
 
 
+@binds_actor
 def update_staff(session: Session, *, actor: Actor, staff_member_id: int, draft: StaffDraft,
                  expected_version: int | None = None) -> None:
     _require_admin(actor)
@@ -166,6 +168,7 @@ def update_staff(session: Session, *, actor: Actor, staff_member_id: int, draft:
     row.email, row.active = draft.email.strip() or None, draft.active
 
 
+@binds_actor
 def deactivate_staff(session: Session, *, actor: Actor, staff_member_id: int, on: date | None = None) -> None:
     """Inactive staff keep their history; their current team stay ends."""
     _require_admin(actor)
@@ -179,6 +182,7 @@ def deactivate_staff(session: Session, *, actor: Actor, staff_member_id: int, on
         membership.to_date = max(end, membership.from_date)
 
 
+@binds_actor
 def create_team(session: Session, *, actor: Actor, name: str, agency_id: int) -> int:
     _require_admin(actor)
     clean = name.strip()
@@ -199,6 +203,7 @@ def create_team(session: Session, *, actor: Actor, name: str, agency_id: int) ->
     return row.id
 
 
+@binds_actor
 def assign_to_team(session: Session, *, actor: Actor, staff_member_id: int, team_id: int, from_date: date,
                    as_supervisor: bool = False) -> None:
     """Move a person into a team from a date. Their previous stay ends that day; a team keeps one supervisor at
@@ -265,7 +270,7 @@ def list_teams(session: Session, *, actor: Actor) -> list[TeamView]:
 # ------------------------------------------------------------------------------------------------ import
 
 
-def import_template_xlsx() -> bytes:
+def staff_template_xlsx() -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "staff"
@@ -287,7 +292,7 @@ def import_template_xlsx() -> bytes:
     return workbook_bytes(workbook)
 
 
-def import_template_csv() -> bytes:
+def staff_template_csv() -> bytes:
     buffer = io.StringIO()
     csv.writer(buffer).writerow(IMPORT_COLUMNS)
     return buffer.getvalue().encode("utf-8-sig")
@@ -332,6 +337,7 @@ class ImportReport:
     teams_created: list[str]
 
 
+@binds_actor
 def import_staff(session: Session, *, actor: Actor, filename: str, content: bytes) -> ImportReport:
     """Import staff from a CSV or XLSX file. Every row is checked first; if any row is wrong, the errors are
     reported by line and nothing from the file is saved."""

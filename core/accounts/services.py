@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from core.accounts.models import Account, Agency
 from core.accounts.passwords import hash_password, needs_rehash, password_problem, verify_password
 from core.accounts.roles import ALL_ROLES, Actor, Role
-from core.audit import record_event
+from core.audit import binds_actor, record_event
 from core.config import get_settings
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.i18n import format_date, t
@@ -94,6 +94,7 @@ def has_any_account(session: Session) -> bool:
     return bool(session.scalar(select(func.count()).select_from(Account)))
 
 
+@binds_actor
 def create_first_administrator(session: Session, *, username: str, display_name: str, password: str,
                                email: str = "") -> int:
     """The first-run screen: only possible while there is no account at all. There is no default password."""
@@ -198,6 +199,7 @@ def build_actor(session: Session, account_id: int) -> Actor | None:
 # ------------------------------------------------------------------------------------------------ passwords
 
 
+@binds_actor
 def change_password(session: Session, *, actor: Actor, current: str, new: str) -> None:
     row = session.get(Account, actor.account_id)
     if row is None:
@@ -217,6 +219,7 @@ def change_password(session: Session, *, actor: Actor, current: str, new: str) -
     row.must_change_password = False
 
 
+@binds_actor
 def reset_password(session: Session, *, actor: Actor, account_id: int) -> str:
     """An administrator sets a new random password, shown once; the person must change it at next login."""
     _require_admin(actor)
@@ -273,6 +276,7 @@ def _new_account(draft: AccountDraft, password_hash: str | None) -> Account:
                    password_hash=password_hash, password_changed_at=_now())
 
 
+@binds_actor
 def create_account(session: Session, *, actor: Actor, draft: AccountDraft,
                    must_change_password: bool = True) -> tuple[int, str]:
     """Create an account with a random first password, returned once to show to the administrator. The person
@@ -289,6 +293,7 @@ def create_account(session: Session, *, actor: Actor, draft: AccountDraft,
     return row.id, password
 
 
+@binds_actor
 def update_account(session: Session, *, actor: Actor, account_id: int, draft: AccountDraft,
                    expected_version: int | None = None) -> None:
     _require_admin(actor)
@@ -346,6 +351,7 @@ def list_agencies(session: Session) -> list[AgencyView]:
     return [AgencyView(a.id, a.name, a.active) for a in session.scalars(select(Agency).order_by(Agency.name))]
 
 
+@binds_actor
 def create_agency(session: Session, *, actor: Actor, name: str) -> int:
     _require_admin(actor)
     clean = name.strip()

@@ -132,10 +132,10 @@ with tab_edit:
 with tab_import:
     st.caption(t("staff.import.intro"))
     left, right = st.columns(2)
-    left.download_button(t("staff.import.template_xlsx"), data=services.import_template_xlsx,
+    left.download_button(t("staff.import.template_xlsx"), data=services.staff_template_xlsx,
                          file_name="staff-import-template.xlsx", icon=":material/table:",
                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    right.download_button(t("staff.import.template_csv"), data=services.import_template_csv,
+    right.download_button(t("staff.import.template_csv"), data=services.staff_template_csv,
                           file_name="staff-import-template.csv", mime="text/csv", icon=":material/csv:")
     upload = st.file_uploader(t("staff.import.file"), type=["csv", "xlsx"])
     field_error(errors, "file")

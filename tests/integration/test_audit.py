@@ -1,0 +1,212 @@
+"""The audit trail: every write service leaves an attributed record; records cannot be changed or deleted."""
+
+from __future__ import annotations
+
+import csv
+import inspect
+import io
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select, text, update
+from sqlalchemy.exc import DatabaseError
+
+from core.accounts import services as account_services
+from core.accounts.roles import SYSTEM
+from core.audit import AuditFilter, AuditRecord, audit_csv, list_audit
+from core.db import session_scope
+from core.errors import Forbidden
+from qaf import reports
+from qaf import services as qaf_services
+from qaf.action_plan import KeyActionDraft
+from qaf.assessment import AssessmentDetails
+from supervision import services as supervision_services
+from supervision.staff import StaffDraft
+from tests.conftest import actor_for, make_account
+
+WRITE_PREFIXES = ("create_", "update_", "save_", "delete_", "finalise_", "add_", "import_", "start_", "reset_",
+                  "change_", "deactivate_", "assign_", "export_")
+MODULES = [account_services, qaf_services, supervision_services, reports]
+DETAILS = AssessmentDetails(name="Audit QAF", country="X", scope="agency", assessed_on=date(2026, 11, 1),
+                            facilitator="Zoé")
+
+
+def write_services() -> set[str]:
+    names = set()
+    for module in MODULES:
+        for name, function in inspect.getmembers(module, inspect.isfunction):
+            if function.__module__ == module.__name__ and name.startswith(WRITE_PREFIXES):
+                names.add(f"{module.__name__}.{name}")
+    return names
+
+
+@pytest.fixture
+def world(engine, framework_version_id):
+    with session_scope(engine) as session:
+        admin_id = account_services.create_first_administrator(session, username="admin", display_name="Admin",
+                                                               password="river stones sing at dawn")
+        agency = account_services.create_agency(session, actor=SYSTEM, name="Brightpath")
+    fac_id = make_account(engine, username="zoe", roles=["facilitator"])
+    admin, fac = actor_for(engine, admin_id), actor_for(engine, fac_id)
+    with session_scope(engine) as session:
+        assessment = qaf_services.create_assessment(session, actor=fac, details=DETAILS,
+                                                    framework_version_id=framework_version_id)
+        for code in ("1", "2"):
+            qaf_services.save_component_rating(session, actor=fac, assessment_id=assessment, component_code=code,
+                                               in_place=[], agreed_level=None)
+        key_action = qaf_services.add_key_action(session, actor=fac, assessment_id=assessment, draft=KeyActionDraft(
+            component_code="1", text="Do it", owner_person="Zoé", due_on=date(2027, 1, 1)))
+        team = supervision_services.create_team(session, actor=admin, name="East", agency_id=agency)
+        staff = supervision_services.create_staff(session, actor=admin, draft=StaffDraft(
+            full_name="Grace", programme_role="caseworker", agency_id=agency))
+        copy = qaf_services.create_contextualised_copy(session, actor=fac, base_version_id=framework_version_id,
+                                                       version="ctx-1", title="Context")
+    return dict(admin=admin, fac=fac, agency=agency, assessment=assessment, key_action=key_action, team=team,
+                staff=staff, copy=copy, framework=framework_version_id)
+
+
+def scenarios(w):  # type: ignore[no-untyped-def]
+    """One call of every write service, as a user would make it."""
+    fac, admin = w["fac"], w["admin"]
+    grid_two_b = [[{"id": "2b.1.1", "text": "Assess within the SOP timeframes."}],
+                  [{"id": "2b.2.1", "text": "Use the set format."}], [{"id": "2b.3.1", "text": "Consider all levels."}]]
+    return {
+        "core.accounts.services.create_first_administrator": (None, None),  # covered by the world fixture
+        "core.accounts.services.create_account": ("create", lambda s: account_services.create_account(
+            s, actor=admin, draft=account_services.AccountDraft(username="new-one", display_name="New",
+                                                                roles=["caseworker"]))),
+        "core.accounts.services.update_account": ("update", lambda s: account_services.update_account(
+            s, actor=admin, account_id=fac.account_id, draft=account_services.AccountDraft(
+                username="zoe", display_name="Zoé M.", roles=["facilitator"], agency_id=w["agency"]))),
+        "core.accounts.services.reset_password": ("update", lambda s: account_services.reset_password(
+            s, actor=admin, account_id=fac.account_id)),
+        "core.accounts.services.change_password": ("update", lambda s: account_services.change_password(
+            s, actor=admin, current="river stones sing at dawn", new="quiet harbour lights at nine")),
+        "core.accounts.services.create_agency": ("create", lambda s: account_services.create_agency(
+            s, actor=admin, name="Horizon")),
+        "qaf.services.create_assessment": ("create", lambda s: qaf_services.create_assessment(
+            s, actor=fac, details=DETAILS, framework_version_id=w["framework"])),
+        "qaf.services.update_assessment_details": ("update", lambda s: qaf_services.update_assessment_details(
+            s, actor=fac, assessment_id=w["assessment"], details=AssessmentDetails(
+                name="Audit QAF (renamed)", country="X", scope="agency", assessed_on=date(2026, 11, 1),
+                facilitator="Zoé"))),
+        "qaf.services.save_component_rating": ("create", lambda s: qaf_services.save_component_rating(
+            s, actor=fac, assessment_id=w["assessment"], component_code="3", in_place=[], agreed_level=None)),
+        "qaf.services.add_key_action": ("create", lambda s: qaf_services.add_key_action(
+            s, actor=fac, assessment_id=w["assessment"], draft=KeyActionDraft(
+                component_code="2", text="Train", owner_agency="Brightpath", due_on=date(2027, 2, 1)))),
+        "qaf.services.update_key_action": ("update", lambda s: qaf_services.update_key_action(
+            s, actor=fac, key_action_id=w["key_action"], draft=KeyActionDraft(
+                component_code="1", text="Do it", owner_person="Zoé", due_on=date(2027, 1, 1), status="done"))),
+        "qaf.services.delete_key_action": ("delete", lambda s: qaf_services.delete_key_action(
+            s, actor=fac, key_action_id=w["key_action"])),
+        "qaf.services.finalise_assessment": ("finalise", lambda s: _finalise(s, w)),
+        "qaf.services.start_from_baseline": ("create", lambda s: qaf_services.start_from_baseline(
+            s, actor=fac, baseline_id=w["assessment"], details=DETAILS)),
+        "qaf.services.create_contextualised_copy": ("create", lambda s: qaf_services.create_contextualised_copy(
+            s, actor=fac, base_version_id=w["framework"], version="ctx-2", title="Context 2")),
+        "qaf.services.save_contextualised_component": ("update", lambda s: qaf_services.save_contextualised_component(
+            s, actor=fac, framework_version_id=w["copy"], component_code="2b", columns=grid_two_b)),
+        "qaf.reports.export_action_plan": ("export", lambda s: reports.export_action_plan(
+            s, actor=fac, assessment_id=w["assessment"], fmt="pdf")),
+        "supervision.services.create_team": ("create", lambda s: supervision_services.create_team(
+            s, actor=admin, name="West", agency_id=w["agency"])),
+        "supervision.services.create_staff": ("create", lambda s: supervision_services.create_staff(
+            s, actor=admin, draft=StaffDraft(full_name="Joseph", programme_role="caseworker",
+                                              agency_id=w["agency"]))),
+        "supervision.services.update_staff": ("update", lambda s: supervision_services.update_staff(
+            s, actor=admin, staff_member_id=w["staff"], draft=StaffDraft(
+                full_name="Grace Achieng", programme_role="caseworker", agency_id=w["agency"]))),
+        "supervision.services.deactivate_staff": ("update", lambda s: supervision_services.deactivate_staff(
+            s, actor=admin, staff_member_id=w["staff"])),
+        "supervision.services.assign_to_team": ("create", lambda s: supervision_services.assign_to_team(
+            s, actor=admin, staff_member_id=w["staff"], team_id=w["team"], from_date=date(2026, 1, 1))),
+        "supervision.services.import_staff": ("import", lambda s: supervision_services.import_staff(
+            s, actor=admin, filename="staff.csv",
+            content=b"full_name,programme_role,agency\nYusuf,caseworker,Brightpath\n")),
+    }
+
+
+def _finalise(session, w):  # type: ignore[no-untyped-def]
+    for component in qaf_services.get_framework(session, w["framework"]).components():
+        qaf_services.save_component_rating(session, actor=w["fac"], assessment_id=w["assessment"],
+                                           component_code=component.code, in_place=[], agreed_level=None)
+    qaf_services.finalise_assessment(session, actor=w["fac"], assessment_id=w["assessment"])
+
+
+def test_every_write_service_is_covered_here():
+    assert set(scenarios({k: None for k in ("fac", "admin")}).keys()) == write_services()
+
+
+@pytest.mark.parametrize("service", sorted(write_services()))
+def test_each_write_service_leaves_an_attributed_record(engine, world, service):
+    expected_action, call = scenarios(world)[service]
+    if call is None:
+        with session_scope(engine) as session:
+            assert session.scalar(select(func.count()).where(AuditRecord.entity_type == "Account",
+                                                             AuditRecord.action == "create")) >= 1
+        return
+    with session_scope(engine) as session:
+        before = session.scalar(select(func.max(AuditRecord.id)))
+    with session_scope(engine, actor=world["admin"] if "supervision" in service or "core" in service
+                       else world["fac"]) as session:
+        call(session)
+    with session_scope(engine) as session:
+        records = session.scalars(select(AuditRecord).where(AuditRecord.id > before)).all()
+    assert records, f"{service} left no audit record"
+    assert expected_action in {r.action for r in records}
+    assert all(r.actor_name and r.occurred_at for r in records)
+    assert any(r.account_id in (world["admin"].account_id, world["fac"].account_id) for r in records)
+
+
+def test_updates_record_before_and_after(engine, world):
+    with session_scope(engine, actor=world["fac"]) as session:
+        qaf_services.update_key_action(session, actor=world["fac"], key_action_id=world["key_action"],
+                                       draft=KeyActionDraft(component_code="1", text="Do it", owner_person="Zoé",
+                                                            due_on=date(2027, 3, 1), status="in_progress"))
+    with session_scope(engine) as session:
+        record = session.scalars(select(AuditRecord).where(AuditRecord.entity_type == "KeyAction")
+                                 .order_by(AuditRecord.id.desc())).first()
+    assert record.action == "update" and record.actor_name == "Zoe"
+    assert record.changes == {"due_on": ["2027-01-01", "2027-03-01"], "status": ["not_started", "in_progress"]}
+
+
+def test_passwords_never_reach_the_trail(engine, world):
+    with session_scope(engine, actor=world["admin"]) as session:
+        account_services.reset_password(session, actor=world["admin"], account_id=world["fac"].account_id)
+    with session_scope(engine) as session:
+        dumped = " ".join(str(r.changes) for r in session.scalars(select(AuditRecord)))
+    assert "$argon2" not in dumped
+
+
+def test_records_cannot_be_changed_or_deleted(engine, world):
+    for statement in (update(AuditRecord).values(actor_name="someone else"), AuditRecord.__table__.delete()):
+        with pytest.raises(DatabaseError, match="append-only"), engine.begin() as connection:
+            connection.execute(statement)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM audit_records")).scalar() > 0
+
+
+def test_trail_is_filtered_by_role_and_exported(engine, world):
+    worker = actor_for(engine, make_account(engine, username="cw-one", roles=["caseworker"]))
+    manager = actor_for(engine, make_account(engine, username="boss", roles=["manager"]))
+    other = actor_for(engine, make_account(engine, username="far", roles=["manager"], agency="Horizon"))
+    with pytest.raises(Forbidden), session_scope(engine) as session:
+        list_audit(session, actor=worker, filters=AuditFilter())
+    with session_scope(engine) as session:
+        everything = list_audit(session, actor=world["admin"], filters=AuditFilter())
+        mine = list_audit(session, actor=manager, filters=AuditFilter())
+        theirs = list_audit(session, actor=other, filters=AuditFilter())
+        key_actions = list_audit(session, actor=world["admin"], filters=AuditFilter(entity_type="KeyAction"))
+    assert len(mine) > 0 and len(mine) < len(everything) and theirs == []
+    assert {e.entity_type for e in key_actions} == {"KeyAction"}
+    rows = list(csv.reader(io.StringIO(audit_csv(key_actions).decode("utf-8-sig"))))
+    assert rows[0][:4] == ["id", "occurred_at", "actor", "action"] and len(rows) == len(key_actions) + 1
+
+
+def test_finalise_is_named_as_such(engine, world):
+    with session_scope(engine, actor=world["fac"]) as session:
+        _finalise(session, world)
+    with session_scope(engine) as session:
+        actions = session.scalars(select(AuditRecord.action).where(AuditRecord.entity_type == "Assessment")).all()
+    assert "finalise" in actions
