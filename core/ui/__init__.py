@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 import streamlit as st
 from sqlalchemy import Engine
@@ -13,6 +14,7 @@ from core.accounts.roles import Actor
 from core.config import get_settings
 from core.db import make_engine, migrate_to_head, session_scope
 
+T = TypeVar("T")
 ACTOR = "auth_actor"  # set by core.ui.login.gate() on every run; plain key, owned by no widget
 
 
@@ -60,3 +62,29 @@ def field_error(errors: dict[str, str], name: str) -> None:
     """Show the message for ``name`` right where the field is."""
     if name in errors:
         st.error(errors[name], icon=":material/error:")
+
+
+NOT_SAVED = object()
+
+
+def submit(action: Callable[[Session], T], *, errors_key: str, general_field: str,
+           success: str = "") -> T | object:
+    """Run one write in one transaction and put what went wrong where the page shows it: field messages under
+    their fields, anything else (a conflict, no access, a vanished record) under ``general_field``. Returns the
+    action's result, or ``NOT_SAVED``."""
+    from core.errors import Conflict, Forbidden, NotFound, ReadOnly, ValidationFailed
+
+    try:
+        with unit_of_work() as session:
+            outcome = action(session)
+    except ValidationFailed as exc:
+        st.session_state[errors_key] = exc.field_errors
+        return NOT_SAVED
+    except (Conflict, Forbidden, NotFound, ReadOnly) as exc:
+        st.session_state[errors_key] = {general_field: str(exc)}
+        return NOT_SAVED
+    st.session_state[errors_key] = {}
+    if success:
+        st.toast(success, icon=":material/check:")
+    return outcome
+

@@ -7,9 +7,8 @@ import streamlit as st
 
 from core.accounts import services as accounts
 from core.accounts.roles import ALL_ROLES
-from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.i18n import format_date, t
-from core.ui import current_actor, field_error, unit_of_work
+from core.ui import current_actor, field_error, submit, unit_of_work
 
 ERRORS = "admin_errors"
 SHOW_ONCE = "admin_show_once"
@@ -43,19 +42,9 @@ st.dataframe(pd.DataFrame([{
 
 
 def _run(action, success: str = "") -> None:  # type: ignore[no-untyped-def]
-    try:
-        with unit_of_work() as session:
-            outcome = action(session)
-    except ValidationFailed as exc:
-        st.session_state[ERRORS] = exc.field_errors
-    except (Conflict, Forbidden, NotFound) as exc:
-        st.session_state[ERRORS] = {"username": str(exc)}
-    else:
-        st.session_state[ERRORS] = {}
-        if isinstance(outcome, list):
-            st.session_state[SHOW_ONCE] = outcome
-        elif success:
-            st.toast(success)
+    outcome = submit(action, errors_key=ERRORS, general_field="username", success=success)
+    if isinstance(outcome, list):
+        st.session_state[SHOW_ONCE] = outcome
     st.rerun()
 
 

@@ -7,9 +7,8 @@ import pandas as pd
 import streamlit as st
 
 from core.accounts.roles import Role
-from core.errors import Forbidden, NotFound, ReadOnly, ValidationFailed
 from core.i18n import t
-from core.ui import current_actor, field_error, unit_of_work
+from core.ui import NOT_SAVED, current_actor, field_error, submit, unit_of_work
 from qaf import services
 from qaf.levels import COLUMN_TARGETS
 from qaf.ui.common import level_label
@@ -65,18 +64,11 @@ if chosen.editable and actor.has(Role.FACILITATOR):
                                for r in edited.fillna("").to_dict("records")])
     field_error(errors, "framework")
     if st.button(t("frameworks.save_component"), type="primary"):
-        try:
-            with unit_of_work() as session:
-                services.save_contextualised_component(session, actor=actor, framework_version_id=chosen_id,
-                                                       component_code=code, columns=edited_columns)
-        except ValidationFailed as exc:
-            st.session_state[ERRORS] = exc.field_errors
-        except (ReadOnly, NotFound, Forbidden) as exc:
-            st.session_state[ERRORS] = {"framework": str(exc)}
-        else:
-            st.session_state[ERRORS] = {}
+        saved = submit(lambda session: services.save_contextualised_component(
+            session, actor=actor, framework_version_id=chosen_id, component_code=code, columns=edited_columns),
+            errors_key=ERRORS, general_field="framework", success=t("common.saved"))
+        if saved is not NOT_SAVED:
             st.session_state[REVISION] += 1
-            st.toast(t("common.saved"))
         st.rerun()
 else:
     if chosen.is_contextualised:
@@ -99,13 +91,7 @@ with st.form("copy_framework"):
     field_error(errors, "version")
     note = st.text_area(t("frameworks.copy_note"))
     if st.form_submit_button(t("frameworks.copy_button"), type="primary"):
-        try:
-            with unit_of_work() as session:
-                services.create_contextualised_copy(session, actor=actor, base_version_id=base_id, version=version,
-                                                    title=title, context_note=note)
-        except ValidationFailed as exc:
-            st.session_state[ERRORS] = exc.field_errors
-        else:
-            st.session_state[ERRORS] = {}
-            st.toast(t("frameworks.copied"))
+        submit(lambda session: services.create_contextualised_copy(
+            session, actor=actor, base_version_id=base_id, version=version, title=title, context_note=note),
+            errors_key=ERRORS, general_field="version", success=t("frameworks.copied"))
         st.rerun()

@@ -7,9 +7,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from core.errors import Conflict, Forbidden, ReadOnly, ValidationFailed
 from core.i18n import t
-from core.ui import current_actor, field_error, unit_of_work
+from core.ui import current_actor, field_error, submit, unit_of_work
 from qaf import services
 from qaf.levels import LEVEL_COLOURS, LEVEL_TEXT_COLOURS, Level
 from qaf.ui.common import assessment_header, level_label, require_assessment
@@ -95,14 +94,7 @@ if view.can_edit:
     errors = st.session_state.get(FINALISE_ERRORS, {})
     confirmed = st.checkbox(t("summary.finalise_confirm"))
     if st.button(t("summary.finalise_button"), disabled=not confirmed, type="primary"):
-        try:
-            with unit_of_work() as session:
-                services.finalise_assessment(session, actor=current_actor(), assessment_id=view.id)
-        except (ValidationFailed, ReadOnly, Conflict, Forbidden) as exc:
-            st.session_state[FINALISE_ERRORS] = (exc.field_errors if isinstance(exc, ValidationFailed)
-                                                 else {"status": str(exc)})
-        else:
-            st.session_state[FINALISE_ERRORS] = {}
-            st.toast(t("summary.finalised"))
+        submit(lambda session: services.finalise_assessment(session, actor=current_actor(), assessment_id=view.id),
+               errors_key=FINALISE_ERRORS, general_field="status", success=t("summary.finalised"))
         st.rerun()
     field_error(errors, "status")

@@ -8,9 +8,9 @@ import pandas as pd
 import streamlit as st
 
 from core.accounts.services import list_agencies
-from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from core.errors import ValidationFailed
 from core.i18n import format_date, t
-from core.ui import current_actor, field_error, unit_of_work
+from core.ui import current_actor, field_error, submit, unit_of_work
 from supervision import services
 from supervision.staff import GENDERS, PROGRAMME_ROLES, StaffDraft
 
@@ -86,16 +86,7 @@ def staff_form(key: str, current: services.StaffView | None) -> tuple[StaffDraft
 
 
 def _run(action) -> None:  # type: ignore[no-untyped-def]
-    try:
-        with unit_of_work() as session:
-            action(session)
-    except ValidationFailed as exc:
-        st.session_state[ERRORS] = exc.field_errors
-    except (Conflict, Forbidden, NotFound) as exc:
-        st.session_state[ERRORS] = {"full_name": str(exc)}
-    else:
-        st.session_state[ERRORS] = {}
-        st.toast(t("common.saved"))
+    submit(action, errors_key=ERRORS, general_field="full_name", success=t("common.saved"))
     st.rerun()
 
 

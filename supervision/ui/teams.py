@@ -6,9 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from core.accounts.services import list_agencies
-from core.errors import Forbidden, ValidationFailed
 from core.i18n import t
-from core.ui import current_actor, field_error, unit_of_work
+from core.ui import current_actor, field_error, submit, unit_of_work
 from supervision import services
 
 ERRORS = "team_errors"
@@ -44,13 +43,6 @@ if actor.is_admin and agencies:
         field_error(errors, "name")
         agency_id = st.selectbox(t("staff.col.agency"), list(agencies), format_func=agencies.get)
         if st.form_submit_button(t("teams.create"), type="primary"):
-            try:
-                with unit_of_work() as session:
-                    services.create_team(session, actor=actor, name=name, agency_id=agency_id)
-            except (ValidationFailed, Forbidden) as exc:
-                st.session_state[ERRORS] = (exc.field_errors if isinstance(exc, ValidationFailed)
-                                            else {"name": str(exc)})
-            else:
-                st.session_state[ERRORS] = {}
-                st.toast(t("common.saved"))
+            submit(lambda session: services.create_team(session, actor=actor, name=name, agency_id=agency_id),
+                   errors_key=ERRORS, general_field="name", success=t("common.saved"))
             st.rerun()
