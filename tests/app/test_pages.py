@@ -15,6 +15,7 @@ from qaf.framework import bundled_framework
 from qaf.levels import Level
 from qaf.ui.common import CURRENT
 from tests.app.helpers import button, by_label, errors, texts
+from tests.conftest import actor_for
 
 
 @pytest.fixture
@@ -228,3 +229,28 @@ def test_framework_page_lists_and_copies(open_page, fac):
     assert not errors(at)
     kinds = list(at.dataframe[0].value["Kind"])
     assert kinds == ["Original", "Contextualised copy"]
+
+
+def test_a_colleague_saved_first_so_my_save_is_refused_and_my_ticks_stay(open_page, app_database, example,
+                                                                          example_id, fac):
+    at = open_page("qaf/ui/workshop.py", fac, **{CURRENT: example_id})
+    action = bundled_framework().component("1").columns[2][1]
+    checkbox_key = f"qaf_w:{example_id}:1:{action.id}"
+    at.checkbox(key=checkbox_key).check().run()
+    # Meanwhile a colleague taking part in the same assessment saves component 1.
+    db = create_engine(app_database)
+    colleague = actor_for(db, example["demo-caseworker"])
+    with session_scope(db, actor=colleague) as session:
+        services.save_component_rating(session, actor=colleague, assessment_id=example_id, component_code="1",
+                                       in_place=[], agreed_level=None, notes="Colleague's view")
+    db.dispose()
+    at.button(key=f"qaf_w:{example_id}:1:save").click().run()
+    assert any(e.startswith("Mariam Haddad changed this at") for e in errors(at))
+    assert at.checkbox(key=checkbox_key).value is True
+    assert "Unsaved changes — press Save to record them." in [w.value for w in at.warning]
+
+
+def test_my_account_shows_roles(open_page, fac):
+    at = open_page("core/ui/my_account.py", fac)
+    assert "Roles: Facilitator" in texts(at)
+    assert "Change password" in [b.label for b in at.button]
