@@ -193,7 +193,7 @@ def main() -> None:
     with session_scope(engine) as session:
         result = load_example(session)
     print(f"Loaded the example assessment (id {result.assessment_id}) into {engine.url.render_as_string()}.")
-    print("Example accounts (passwords are shown only now; each must be changed at first login):")
+    print("Example accounts (the passwords are shown only now):")
     for c in result.credentials:
         print(f"  {c.username:<24} {c.password:<22} {c.roles}")
 
