@@ -39,6 +39,15 @@ def _sso_configured() -> bool:
         return False
 
 
+def _new_password_fields(errors: dict[str, str], label_key: str, field: str) -> tuple[str, bool]:
+    """A new password typed twice; returns it and whether both entries match."""
+    password = st.text_input(t(label_key), type="password", help=t("accounts.password_rules"))
+    field_error(errors, field)
+    repeat = st.text_input(t("accounts.field.password_repeat"), type="password")
+    field_error(errors, "repeat")
+    return password, password == repeat
+
+
 def _first_run() -> None:
     st.title(t("login.first_run_title"))
     st.write(t("login.first_run_intro"))
@@ -50,13 +59,10 @@ def _first_run() -> None:
         field_error(errors, "display_name")
         email = st.text_input(t("accounts.field.email"), max_chars=254)
         field_error(errors, "email")
-        password = st.text_input(t("accounts.field.password"), type="password", help=t("accounts.password_rules"))
-        field_error(errors, "password")
-        repeat = st.text_input(t("accounts.field.password_repeat"), type="password")
-        field_error(errors, "repeat")
+        password, matches = _new_password_fields(errors, "accounts.field.password", "password")
         submitted = st.form_submit_button(t("login.create_admin"), type="primary")
     if submitted:
-        if password != repeat:
+        if not matches:
             st.session_state[ERRORS] = {"repeat": t("accounts.error.password_mismatch")}
             st.rerun()
         try:
@@ -126,13 +132,10 @@ def password_form(actor: Actor) -> None:
     with st.form("change_password"):
         current = st.text_input(t("accounts.field.current_password"), type="password")
         field_error(errors, "current")
-        new = st.text_input(t("accounts.field.new_password"), type="password", help=t("accounts.password_rules"))
-        field_error(errors, "new")
-        repeat = st.text_input(t("accounts.field.password_repeat"), type="password")
-        field_error(errors, "repeat")
+        new, matches = _new_password_fields(errors, "accounts.field.new_password", "new")
         submitted = st.form_submit_button(t("accounts.change_password"), type="primary")
     if submitted:
-        if new != repeat:
+        if not matches:
             st.session_state[ERRORS] = {"repeat": t("accounts.error.password_mismatch")}
         else:
             try:
