@@ -17,6 +17,9 @@ def _click(tab, name: str) -> None:  # type: ignore[no-untyped-def]
 
 
 def _sign_in(tab, username: str, password: str) -> None:  # type: ignore[no-untyped-def]
+    # Streamlit keeps the previous page's elements until the new run has drawn over them: wait for the form.
+    expect(tab.get_by_role("button", name="Sign in")).to_be_visible()
+    expect(tab.get_by_label("Username")).to_have_count(1)
     tab.get_by_label("Username").fill(username)
     tab.get_by_label("Password", exact=True).fill(password)
     _click(tab, "Sign in")
@@ -43,6 +46,7 @@ def test_first_run_example_sign_in_and_workshop(page):
     password = row.locator("td").last.inner_text().strip()
     assert re.fullmatch(r"[A-Za-z0-9]{4}(-[A-Za-z0-9]{4}){3}", password)
 
+    expect(tab.get_by_role("button", name="Sign out")).to_be_visible()
     _click(tab, "Sign out")
     expect(tab.get_by_text("You are signed out.")).to_be_visible()
     _sign_in(tab, "demo-facilitator", "wrong password here")
@@ -54,6 +58,7 @@ def test_first_run_example_sign_in_and_workshop(page):
     expect(tab.get_by_role("heading", name="1. Case management response")).to_be_visible()
     expect(tab.get_by_text("Components scored: 17 / 17").first).to_be_visible()
     checkbox = tab.get_by_role("checkbox", name="Develop inter-agency response strategy.")
+    expect(checkbox).to_have_count(1)
     was = checkbox.is_checked()
     checkbox.click(force=True)
     settle(tab)
@@ -64,6 +69,8 @@ def test_first_run_example_sign_in_and_workshop(page):
     settle(tab)
     # A reload is a new browser session: the login comes back, and the saved tick is still there after it.
     _sign_in(tab, "demo-facilitator", password)
+    expect(tab.get_by_role("button", name="Open in the workshop")).to_be_visible()
     _click(tab, "Open in the workshop")
+    expect(tab.get_by_role("heading", name="1. Case management response")).to_be_visible()
     saved = tab.get_by_role("checkbox", name="Develop inter-agency response strategy.")
     expect(saved).to_be_checked(checked=not was)
