@@ -10,9 +10,8 @@ import streamlit as st
 from core.accounts import services as accounts
 from core.accounts.roles import Actor
 from core.config import get_settings
-from core.errors import Forbidden, ValidationFailed
 from core.i18n import t
-from core.ui import ACTOR, field_error, unit_of_work
+from core.ui import ACTOR, NOT_SAVED, field_error, submit, unit_of_work
 
 ACCOUNT = "auth_account_id"
 LAST_SEEN = "auth_last_seen"
@@ -65,15 +64,11 @@ def _first_run() -> None:
         if not matches:
             st.session_state[ERRORS] = {"repeat": t("accounts.error.password_mismatch")}
             st.rerun()
-        try:
-            with unit_of_work() as session:
-                account_id = accounts.create_first_administrator(
-                    session, username=username, display_name=display_name, password=password, email=email)
-        except (ValidationFailed, Forbidden) as exc:
-            st.session_state[ERRORS] = exc.field_errors if isinstance(exc, ValidationFailed) else {"username": str(exc)}
-        else:
-            st.session_state[ERRORS] = {}
-            sign_in(account_id)
+        account_id = submit(lambda session: accounts.create_first_administrator(
+            session, username=username, display_name=display_name, password=password, email=email),
+            errors_key=ERRORS, general_field="username")
+        if account_id is not NOT_SAVED:
+            sign_in(int(account_id))  # type: ignore[call-overload]
         st.rerun()
 
 
@@ -138,14 +133,8 @@ def password_form(actor: Actor) -> None:
         if not matches:
             st.session_state[ERRORS] = {"repeat": t("accounts.error.password_mismatch")}
         else:
-            try:
-                with unit_of_work() as session:
-                    accounts.change_password(session, actor=actor, current=current, new=new)
-            except ValidationFailed as exc:
-                st.session_state[ERRORS] = exc.field_errors
-            else:
-                st.session_state[ERRORS] = {}
-                st.toast(t("accounts.password_changed"))
+            submit(lambda session: accounts.change_password(session, actor=actor, current=current, new=new),
+                   errors_key=ERRORS, general_field="current", success=t("accounts.password_changed"))
         st.rerun()
 
 
