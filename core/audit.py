@@ -48,7 +48,8 @@ def actor_of(session: Session) -> Actor:
 
 def binds_actor(function: Callable[..., T]) -> Callable[..., T]:
     """Decorates a write service: the ``actor`` it is called with is who the session's changes are attributed
-    to, unless the unit of work already names someone."""
+    to, unless the unit of work already names someone. A unit of work is one person's: the first actor bound
+    stays for the whole session (pages bind the signed-in person through ``session_scope``)."""
 
     @functools.wraps(function)
     def wrapper(session: Session, *args: Any, **kwargs: Any) -> T:

@@ -68,15 +68,17 @@ def world(app_engine):
     details = AssessmentDetails(name="A", country="X", scope="agency", assessed_on=date(2026, 11, 1), facilitator="Z")
     with session_scope(app_engine) as session:
         version = qaf.ensure_bundled_framework(session)
-        a = qaf.create_assessment(session, actor=actors["facilitator"], details=details, framework_version_id=version,
-                                  participant_account_ids=[ids["caseworker"]])
-        b = qaf.create_assessment(session, actor=actors["other_facilitator"], details=details,
-                                  framework_version_id=version)
-        for assessment, actor in ((a, actors["facilitator"]), (b, actors["other_facilitator"])):
-            qaf.save_component_rating(session, actor=actor, assessment_id=assessment, component_code="1",
+    created = {}
+    for key, actor, members in (("a", actors["facilitator"], [ids["caseworker"]]),
+                                ("b", actors["other_facilitator"], [])):
+        with session_scope(app_engine, actor=actor) as session:  # one unit of work is one person's
+            created[key] = qaf.create_assessment(session, actor=actor, details=details, framework_version_id=version,
+                                                 participant_account_ids=members)
+            qaf.save_component_rating(session, actor=actor, assessment_id=created[key], component_code="1",
                                       in_place=[], agreed_level=None)
-            qaf.add_key_action(session, actor=actor, assessment_id=assessment, draft=KeyActionDraft(
+            qaf.add_key_action(session, actor=actor, assessment_id=created[key], draft=KeyActionDraft(
                 component_code="1", text="Act", owner_person="Z", due_on=date(2027, 1, 1)))
+    a, b = created["a"], created["b"]
     return {"ids": ids, "actors": actors, "a": a, "b": b, "engine": app_engine}
 
 
@@ -140,7 +142,13 @@ def test_records_each_role_sees_and_changes(world, role):
                 list_audit(session, actor=actor, filters=AuditFilter())
         else:
             entries = list_audit(session, actor=actor, filters=AuditFilter())
-            assert entries or audit == "agency"
+            assert entries, f"{role} should see audit records"
+            agencies = {e.account_id for e in entries}
+            if audit == "agency":  # only what people of their own agency did
+                everyone = list_audit(session, actor=world["actors"]["admin"], filters=AuditFilter(limit=5000))
+                assert len(entries) < len(everyone)
+                own = {a.account_id for a in world["actors"].values() if a.agency_id == actor.agency_id}
+                assert agencies <= own
 
 
 def test_a_manager_tracks_but_does_not_rewrite_the_plan(world):
