@@ -8,11 +8,12 @@ from datetime import date, timedelta
 
 from sqlalchemy import Engine
 
-from core.accounts.roles import SYSTEM
-from core.accounts.services import AccountDraft, build_actor, create_account, create_agency
+from accounts.services import AccountDraft, build_actor, create_account, create_agency
+from core.actor import SYSTEM
 from core.db import session_scope
+from improvement_actions.rules import PRIORITIES, STATUSES
 from qaf import services
-from qaf.action_plan import PRIORITIES, STATUSES, KeyActionDraft
+from qaf.action_plan import KeyActionDraft
 from qaf.assessment import AssessmentDetails, ParticipantEntry
 from qaf.framework import bundled_framework
 from qaf.levels import Level

@@ -35,8 +35,13 @@ def _time(action: Callable[[], object], repeat: int) -> list[float]:
 
 
 def _page_runner(url: str, page: str, assessment_id: int, account_id: int) -> Callable[[], object]:
+    import logging
+
     import streamlit as st
     from streamlit.testing.v1 import AppTest
+
+    # AppTest fills the session state from this thread, which Streamlit warns about once per key; harmless here.
+    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(logging.ERROR)
 
     from qaf.ui.common import CURRENT
 
@@ -79,7 +84,7 @@ def main() -> None:
     data = build(engine, assessments=args.assessments, key_actions=args.key_actions)
     print(f"  built in {time.perf_counter() - start:.1f} s", flush=True)
 
-    from core.accounts.services import build_actor
+    from accounts.services import build_actor
 
     with session_scope(engine) as session:
         actor = build_actor(session, data.facilitator_account_id)

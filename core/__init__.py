@@ -1,4 +1,5 @@
-"""Shared core: configuration, database, translation, safe text and report building blocks.
+"""The base every package stands on: configuration, the database engine and unit of work, the base model and its
+mixins, the acting person and roles, the audit trail, translation, safe text, report building blocks.
 
-Used by the three feature packages (`qaf`, `supervision`, `checklists`). Nothing here imports Streamlit.
-"""
+It imports no other package of the project (enforced by ``.importlinter``). Only ``core.ui`` imports Streamlit:
+the helpers every page uses."""

@@ -1,13 +1,22 @@
 """The audit trail: every change to a stored record is appended automatically at flush time, with who, when,
-which entity and the before/after of each changed field. Events that change no row (an export, a login) are
-recorded with ``record_event``. Records are append-only: no service edits or deletes them, and database
-triggers (see the migrations) refuse UPDATE and DELETE on the table."""
+which entity and the before/after of each changed field. Events that change no row (an export, a login, a
+refused attempt) are recorded with ``record_event``.
+
+Records are append-only and tamper-evident. No service edits or deletes them; database triggers refuse UPDATE,
+DELETE, a replacing INSERT and (PostgreSQL) TRUNCATE; and each record carries a SHA-256 hash over its content and
+the previous record's hash, so that a record changed, removed or slipped in by someone who got round the
+triggers breaks the chain, and ``verify_chain`` (``python -m app verify-audit``, or the audit trail page) names the
+first broken link. Appends are serialised on one head row, so the chain never forks.
+
+Each record also names the agency of the record it describes (``scope_agency_id``): a manager reads the trail of
+their agency's records, whoever wrote them."""
 
 from __future__ import annotations
 
-import csv
 import functools
-import io
+import hashlib
+import json
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -15,18 +24,20 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any, TypeVar
 
-from sqlalchemy import JSON, DateTime, Integer, String, Text, event, insert, inspect, select
+from sqlalchemy import JSON, DateTime, Integer, String, Text, event, func, insert, inspect, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from core.accounts.roles import SYSTEM, Actor
-from core.models import AttributionMixin, Base, utcnow
-from core.safe_text import for_spreadsheet
+from core.actor import SYSTEM, Actor, Role
+from core.errors import Forbidden, ValidationFailed
+from core.i18n import t
+from core.models import AttributionMixin, Base, UuidMixin, utcnow
+from core.reports.spreadsheet import csv_bytes
 
 ACTOR_KEY = "actor"
 T = TypeVar("T")
 
 
-class AuditRecord(Base):
+class AuditRecord(UuidMixin, Base):
     __tablename__ = "audit_records"
     __audited__ = False
 
@@ -40,7 +51,58 @@ class AuditRecord(Base):
     entity_id: Mapped[str] = mapped_column(String(80), default="")
     summary: Mapped[str] = mapped_column(Text, default="")
     changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    scope_agency_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    previous_hash: Mapped[str] = mapped_column(String(64))
+    record_hash: Mapped[str] = mapped_column(String(64), unique=True)
 
+
+class AuditChainHead(Base):
+    """One row: the newest record of the chain. Every append locks it first, so appends happen one at a time."""
+
+    __tablename__ = "audit_chain_head"
+    __audited__ = False
+    __user_data__ = False
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    last_record_id: Mapped[int] = mapped_column(Integer, default=0)
+    last_hash: Mapped[str] = mapped_column(String(64))
+    record_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+GENESIS = "0" * 64
+HASHED_FIELDS = ("uuid", "occurred_at", "account_id", "actor_name", "actor_agency_id", "action", "entity_type",
+                 "entity_id", "summary", "changes", "scope_agency_id", "previous_hash")
+
+
+def record_digest(values: dict[str, Any]) -> str:
+    """SHA-256 over a record's content and the previous record's hash, in a form that reads back the same from
+    SQLite and PostgreSQL (timestamps as UTC, JSON with sorted keys)."""
+    canonical = {}
+    for name in HASHED_FIELDS:
+        value = values.get(name)
+        if isinstance(value, datetime):
+            value = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC).isoformat()
+        elif isinstance(value, uuid.UUID):
+            value = value.hex
+        canonical[name] = value
+    text = json.dumps(canonical, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _append(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Chain and insert records, one writer at a time: the head row is locked (an UPDATE) before it is read."""
+    connection = session.connection()
+    head = AuditChainHead.__table__
+    connection.execute(update(head).where(head.c.id == 1).values(last_record_id=head.c.last_record_id))
+    previous = connection.execute(select(head.c.last_hash).where(head.c.id == 1)).scalar_one()
+    for row in rows:
+        row.setdefault("uuid", uuid.uuid4())
+        row["previous_hash"] = previous
+        row["record_hash"] = previous = record_digest(row)
+    connection.execute(insert(AuditRecord), rows)
+    last_id = connection.execute(select(func.max(AuditRecord.id))).scalar_one()
+    connection.execute(update(head).where(head.c.id == 1).values(
+        last_record_id=last_id, last_hash=previous, record_count=head.c.record_count + len(rows)))
 
 def actor_of(session: Session) -> Actor:
     return session.info.get(ACTOR_KEY) or SYSTEM
@@ -66,7 +128,7 @@ def _plain(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, Enum):
         return value.value
-    if isinstance(value, Decimal):
+    if isinstance(value, Decimal | uuid.UUID):
         return str(value)
     if isinstance(value, list | tuple | set | frozenset):
         return [_plain(v) for v in value]
@@ -108,6 +170,19 @@ def _diff(obj: Any, excluded: frozenset[str]) -> dict[str, list[Any]]:
     return changes
 
 
+def _refuse_nul(objects: list[Any]) -> None:
+    """One check for every service: a NUL character (which PostgreSQL cannot store, and no person types) in any
+    text about to be saved is refused with a message on that field, before anything is written."""
+    errors = {}
+    for obj in objects:
+        for key in _columns(obj):
+            value = getattr(obj, key, None)
+            if isinstance(value, str) and "\x00" in value:
+                errors[key] = t("common.error.nul_character")
+    if errors:
+        raise ValidationFailed(errors)
+
+
 def _audited(obj: Any) -> bool:
     return getattr(obj, "__audited__", True) and isinstance(obj, Base)
 
@@ -120,6 +195,7 @@ def _entity_id(obj: Any) -> str:
 @event.listens_for(Session, "before_flush")
 def _attribute(session: Session, _context: Any, _instances: Any) -> None:
     actor = actor_of(session)
+    _refuse_nul(list(session.new) + list(session.dirty))
     for obj in list(session.new) + list(session.dirty):
         if isinstance(obj, AttributionMixin) and (obj in session.new or session.is_modified(obj)):
             obj.updated_by_id = actor.account_id
@@ -135,7 +211,8 @@ def _append_audit(session: Session, _context: Any) -> None:
     def add(action: str, obj: Any, changes: dict[str, Any]) -> None:
         rows.append({"occurred_at": utcnow(), "account_id": actor.account_id, "actor_name": actor.name,
                      "actor_agency_id": actor.agency_id, "action": action, "entity_type": type(obj).__name__,
-                     "entity_id": _entity_id(obj), "summary": "", "changes": changes})
+                     "entity_id": _entity_id(obj), "summary": "", "changes": changes,
+                     "scope_agency_id": _scope(session, obj, actor)})
 
     for obj in session.new:
         if _audited(obj):
@@ -149,7 +226,24 @@ def _append_audit(session: Session, _context: Any) -> None:
         if _audited(obj):
             add("delete", obj, _snapshot(obj, getattr(obj, "__audit_exclude__", frozenset())))
     if rows:
-        session.connection().execute(insert(AuditRecord), rows)
+        _append(session, rows)
+
+
+def agency_of(session: Session, model: Any, row_id: int | None) -> int | None:
+    """The ``agency_id`` of another row, for a model's ``audit_scope``: from the session if it is loaded (it may
+    be being deleted in this very flush), else read on the flush's own connection."""
+    if row_id is None:
+        return None
+    loaded = session.identity_map.get(inspect(model).identity_key_from_primary_key((row_id,)))
+    if loaded is not None:
+        return loaded.agency_id
+    return session.connection().execute(select(model.agency_id).where(model.id == row_id)).scalar()
+
+
+def _scope(session: Session, obj: Any, actor: Actor) -> int | None:
+    """The agency whose record this is (the model says, through ``audit_scope``), else the actor's."""
+    scope = getattr(obj, "audit_scope", None)
+    return scope(session) if scope is not None else actor.agency_id
 
 
 def mark_action(session: Session, action: str) -> None:
@@ -158,13 +252,16 @@ def mark_action(session: Session, action: str) -> None:
 
 
 def record_event(session: Session, *, action: str, entity_type: str, entity_id: str | int = "", summary: str = "",
-                 details: dict[str, Any] | None = None, actor: Actor | None = None) -> None:
-    """Append an event that changes no stored record: an export, a login, an import summary."""
+                 details: dict[str, Any] | None = None, actor: Actor | None = None,
+                 scope_agency_id: int | None = None) -> None:
+    """Append an event that changes no stored record: an export, a login, an import summary, a refusal. Its
+    scope is the agency of the record it concerns, or by default the actor's."""
     who = actor or actor_of(session)
-    session.add(AuditRecord(account_id=who.account_id, actor_name=who.name, actor_agency_id=who.agency_id,
-                            action=action, entity_type=entity_type, entity_id=str(entity_id), summary=summary,
-                            changes=_plain(details or {}), occurred_at=datetime.now(UTC)))
     session.flush()
+    _append(session, [{"account_id": who.account_id, "actor_name": who.name, "actor_agency_id": who.agency_id,
+                       "action": action, "entity_type": entity_type, "entity_id": str(entity_id),
+                       "summary": summary, "changes": _plain(details or {}), "occurred_at": datetime.now(UTC),
+                       "scope_agency_id": who.agency_id if scope_agency_id is None else scope_agency_id}])
 
 
 @dataclass(frozen=True)
@@ -178,6 +275,7 @@ class AuditEntry:
     entity_id: str
     summary: str
     changes: dict[str, Any]
+    scope_agency_id: int | None = None
 
 
 @dataclass
@@ -192,14 +290,11 @@ class AuditFilter:
 
 def list_audit(session: Session, *, actor: Actor, filters: AuditFilter) -> list[AuditEntry]:
     """Administrators see everything; managers see what people of their own agency did."""
-    from core.accounts.roles import Role
-    from core.errors import Forbidden
-
     if not actor.has(Role.ADMINISTRATOR, Role.MANAGER):
         raise Forbidden()
     query = select(AuditRecord).order_by(AuditRecord.id.desc())
     if not actor.is_admin:
-        query = query.where(AuditRecord.actor_agency_id == actor.agency_id)
+        query = query.where(AuditRecord.scope_agency_id == actor.agency_id)
     if filters.actor_name:
         query = query.where(AuditRecord.actor_name.ilike(f"%{filters.actor_name}%"))
     if filters.action:
@@ -213,15 +308,43 @@ def list_audit(session: Session, *, actor: Actor, filters: AuditFilter) -> list[
     rows = session.scalars(query.limit(filters.limit)).all()
     return [AuditEntry(id=r.id, occurred_at=r.occurred_at, actor_name=r.actor_name, account_id=r.account_id,
                        action=r.action, entity_type=r.entity_type, entity_id=r.entity_id, summary=r.summary,
-                       changes=r.changes or {}) for r in rows]
+                       changes=r.changes or {}, scope_agency_id=r.scope_agency_id) for r in rows]
 
 
 def audit_csv(entries: list[AuditEntry]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["id", "occurred_at", "actor", "action", "entity_type", "entity_id", "summary", "changes"])
-    for e in entries:
-        changes = "; ".join(f"{k}: {v}" for k, v in e.changes.items())
-        writer.writerow([for_spreadsheet(v) for v in (e.id, e.occurred_at.isoformat(), e.actor_name, e.action,
-                                                       e.entity_type, e.entity_id, e.summary, changes)])
-    return buffer.getvalue().encode("utf-8-sig")
+    return csv_bytes(["id", "occurred_at", "actor", "action", "entity_type", "entity_id", "summary", "changes"], [
+        [e.id, e.occurred_at.isoformat(), e.actor_name, e.action, e.entity_type, e.entity_id, e.summary,
+         "; ".join(f"{k}: {v}" for k, v in e.changes.items())] for e in entries])
+
+
+def export_audit(session: Session, *, actor: Actor, filters: AuditFilter) -> bytes:
+    """The filtered trail as CSV, for someone allowed to read it; the export is itself recorded."""
+    rows = list_audit(session, actor=actor, filters=filters)
+    record_event(session, action="export", entity_type="AuditRecord", summary=f"{len(rows)} records")
+    return audit_csv(rows)
+
+
+@dataclass(frozen=True)
+class ChainCheck:
+    ok: bool
+    checked: int
+    first_broken_id: int | None = None
+    problem: str = ""
+
+
+def verify_chain(session: Session) -> ChainCheck:
+    """Walk the trail in order and recompute every link; report the first record whose content or link does
+    not match, or a trail whose end differs from the head (records removed at the end)."""
+    previous, checked, last_id = GENESIS, 0, 0
+    columns = [AuditRecord.id, AuditRecord.record_hash, *[getattr(AuditRecord, n) for n in HASHED_FIELDS]]
+    for row in session.execute(select(*columns).order_by(AuditRecord.id).execution_options(yield_per=2000)):
+        values = row._asdict()
+        if values["previous_hash"] != previous:
+            return ChainCheck(False, checked, row.id, "link")
+        if record_digest(values) != row.record_hash:
+            return ChainCheck(False, checked, row.id, "content")
+        previous, last_id, checked = row.record_hash, row.id, checked + 1
+    head = session.execute(select(AuditChainHead.last_hash, AuditChainHead.record_count)).one_or_none()
+    if head is None or head.last_hash != previous or head.record_count != checked:
+        return ChainCheck(False, checked, last_id or None, "end")
+    return ChainCheck(True, checked)

@@ -1,61 +1,110 @@
 """Backup and restore.
 
-``python -m core.backup export FILE``  writes every table to one gzipped JSON file (our own export format: the
-schema revision, then each table's rows in dependency order). It works the same on SQLite and PostgreSQL and is
+``python -m app backup export FILE``  writes every table to one file (our own export format: the schema revision,
+then each table's rows in dependency order, as gzipped JSON) encrypted with a passphrase: AES-256-GCM with a key
+derived by scrypt, so the file (account password hashes and the audit trail included) is useless without it.
+The export is one consistent snapshot: one REPEATABLE READ, read-only transaction on PostgreSQL, SQLite's backup
+copy on SQLite. Timestamps are written in UTC with their offset, so a restore on a server in another time zone
+gives back the same moments. It works the same on SQLite and PostgreSQL and is
 how data moves from a laptop to a server.
-``python -m core.backup restore FILE`` loads such a file into an empty database migrated to the same revision.
-``python -m core.backup sqlite-copy FILE`` takes an online copy of the SQLite database file (safe while the app
+``python -m app backup restore FILE`` loads such a file into an empty database migrated to the same revision.
+``python -m app backup sqlite-copy FILE`` takes an online copy of the SQLite database file (safe while the app
 runs; SQLite's own backup API).
 
 For PostgreSQL servers, also run ``pg_dump`` as usual (see the README); the export format is what the tests prove
-round-trips without loss on both databases.
+round-trips without loss on both databases. The tables are those of ``Base.metadata``: the caller imports
+every model first (``app.registry``).
 """
 
 from __future__ import annotations
 
-import argparse
 import base64
 import gzip
 import json
+import os
 import sqlite3
-import sys
-from datetime import date, datetime
+import tempfile
+import uuid
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Date, DateTime, Engine, LargeBinary, func, insert, select, text
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+from sqlalchemy import (
+    Connection,
+    Date,
+    DateTime,
+    Engine,
+    LargeBinary,
+    Uuid,
+    create_engine,
+    delete,
+    func,
+    insert,
+    select,
+    text,
+)
 from sqlalchemy.engine import make_url
 
-import core.registry  # noqa: F401  (all tables known)
 from core.models import Base
 
-FORMAT = "cpcm-quality-export/1"
+FORMAT = "cpcm-quality-export/2"
+MAGIC = b"CPCM-EXPORT-AESGCM-1\n"
+# Tables a freshly migrated database already fills; a restore replaces their rows with the export's.
+SEEDED = ("installation_settings", "audit_chain_head")
 
 
-def _current_revision(engine: Engine) -> str:
-    with engine.connect() as connection:
-        return connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+class ExportError(ValueError):
+    """The file cannot be read as an export (wrong passphrase, damaged, not ours)."""
+
+
+def _current_revision(connection: Connection) -> str:
+    return connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
 
 
 def _encode(value: Any) -> Any:
-    if isinstance(value, datetime | date):
+    if isinstance(value, datetime):
+        moment = value if value.tzinfo else value.replace(tzinfo=UTC)  # naive values are stored UTC (SQLite)
+        return moment.astimezone(UTC).isoformat()
+    if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, bytes):
         return base64.b64encode(value).decode()
+    if isinstance(value, uuid.UUID):
+        return str(value)
     return value
 
 
-def export_data(engine: Engine) -> dict[str, Any]:
+def _read_tables(connection: Connection) -> dict[str, Any]:
     tables: dict[str, list[dict[str, Any]]] = {}
-    with engine.connect() as connection:
-        for table in Base.metadata.sorted_tables:
-            order = [c for c in table.primary_key.columns] or list(table.columns)
-            rows = connection.execute(select(table).order_by(*order)).mappings().all()
-            tables[table.name] = [{k: _encode(v) for k, v in row.items()} for row in rows]
-    return {"format": FORMAT, "revision": _current_revision(engine), "tables": tables}
+    for table in Base.metadata.sorted_tables:
+        order = [c for c in table.primary_key.columns] or list(table.columns)
+        rows = connection.execute(select(table).order_by(*order)).mappings().all()
+        tables[table.name] = [{k: _encode(v) for k, v in row.items()} for row in rows]
+    return {"format": FORMAT, "revision": _current_revision(connection), "tables": tables}
+
+
+def export_data(engine: Engine) -> dict[str, Any]:
+    """Every table, read as one snapshot: writes made while it runs are either all in it or not at all."""
+    if engine.dialect.name == "sqlite":
+        database = engine.url.database
+        with tempfile.TemporaryDirectory() as folder:
+            snapshot = Path(folder) / "snapshot.db"
+            _sqlite_backup(str(database), snapshot)
+            copy = create_engine(f"sqlite:///{snapshot}")
+            try:
+                with copy.connect() as connection:
+                    return _read_tables(connection)
+            finally:
+                copy.dispose()
+    with engine.connect().execution_options(isolation_level="REPEATABLE READ",
+                                            postgresql_readonly=True) as connection, connection.begin():
+        return _read_tables(connection)
 
 
 def _decode(table_name: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -67,8 +116,11 @@ def _decode(table_name: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]
             column = table.columns[key]
             if value is not None and isinstance(column.type, DateTime):
                 value = datetime.fromisoformat(value)
+                value = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
             elif value is not None and isinstance(column.type, Date):
                 value = date.fromisoformat(value)
+            elif value is not None and isinstance(column.type, Uuid):
+                value = uuid.UUID(value)
             elif value is not None and isinstance(column.type, LargeBinary):
                 value = base64.b64decode(value)
             item[key] = value
@@ -79,15 +131,17 @@ def _decode(table_name: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]
 def restore_data(engine: Engine, data: dict[str, Any]) -> dict[str, int]:
     """Load an export into an empty database at the same schema revision, in one transaction."""
     if data.get("format") != FORMAT:
-        raise ValueError("This file is not an export of this tool.")
-    if data["revision"] != _current_revision(engine):
-        raise ValueError(f"The export is at schema revision {data['revision']}, the database at "
-                         f"{_current_revision(engine)}: migrate both to the same revision first.")
+        raise ExportError("This file is not an export of this version of the tool.")
     counts: dict[str, int] = {}
     with engine.begin() as connection:
+        if data["revision"] != _current_revision(connection):
+            raise ExportError(f"The export is at schema revision {data['revision']}, the database at "
+                              f"{_current_revision(connection)}: migrate both to the same revision first.")
         for table in Base.metadata.sorted_tables:
-            if connection.execute(select(func.count()).select_from(table)).scalar_one():
-                raise ValueError(f"The database is not empty (table {table.name}); restore only into an empty one.")
+            if table.name not in SEEDED and connection.execute(select(func.count()).select_from(table)).scalar_one():
+                raise ExportError(f"The database is not empty (table {table.name}); restore only into an empty one.")
+        for name in SEEDED:
+            connection.execute(delete(Base.metadata.tables[name]))
         for table in Base.metadata.sorted_tables:
             rows = _decode(table.name, data["tables"].get(table.name, []))
             if rows:
@@ -95,27 +149,45 @@ def restore_data(engine: Engine, data: dict[str, Any]) -> dict[str, int]:
             counts[table.name] = len(rows)
         if connection.dialect.name == "postgresql":
             for table in Base.metadata.sorted_tables:
-                if "id" in table.columns:
+                if "id" in table.columns and table.columns["id"].autoincrement is not False:
                     connection.execute(text(
                         f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
                         f"COALESCE((SELECT MAX(id) FROM \"{table.name}\"), 0) + 1, false)"))
     return counts
 
 
-def write_export(engine: Engine, path: Path) -> None:
-    with gzip.open(path, "wt", encoding="utf-8") as handle:
-        json.dump(export_data(engine), handle, ensure_ascii=False)
+def _key(passphrase: str, salt: bytes) -> bytes:
+    return Scrypt(salt=salt, length=32, n=2**15, r=8, p=1).derive(passphrase.encode("utf-8"))
 
 
-def read_export(path: Path) -> dict[str, Any]:
-    with gzip.open(path, "rt", encoding="utf-8") as handle:
-        return json.load(handle)
+def encrypt(plain: bytes, passphrase: str) -> bytes:
+    if not passphrase:
+        raise ExportError("An export needs a passphrase: it holds password hashes and the audit trail.")
+    salt, nonce = os.urandom(16), os.urandom(12)
+    return MAGIC + salt + nonce + AESGCM(_key(passphrase, salt)).encrypt(nonce, plain, MAGIC)
 
 
-def sqlite_online_copy(database_url: str, target: Path) -> None:
-    database = make_url(database_url).database
-    if not database or make_url(database_url).get_backend_name() != "sqlite":
-        raise ValueError("sqlite-copy works on a SQLite database; use pg_dump for PostgreSQL.")
+def decrypt(sealed: bytes, passphrase: str) -> bytes:
+    if not sealed.startswith(MAGIC):
+        raise ExportError("This file is not an encrypted export of this tool.")
+    body = sealed[len(MAGIC):]
+    salt, nonce, ciphertext = body[:16], body[16:28], body[28:]
+    try:
+        return AESGCM(_key(passphrase, salt)).decrypt(nonce, ciphertext, MAGIC)
+    except InvalidTag as exc:
+        raise ExportError("The passphrase is wrong, or the file was changed or damaged.") from exc
+
+
+def write_export(engine: Engine, path: Path, *, passphrase: str) -> None:
+    plain = gzip.compress(json.dumps(export_data(engine), ensure_ascii=False).encode("utf-8"))
+    path.write_bytes(encrypt(plain, passphrase))
+
+
+def read_export(path: Path, *, passphrase: str) -> dict[str, Any]:
+    return json.loads(gzip.decompress(decrypt(path.read_bytes(), passphrase)).decode("utf-8"))
+
+
+def _sqlite_backup(database: str, target: Path) -> None:
     source = sqlite3.connect(database)
     destination = sqlite3.connect(target)
     with destination:
@@ -124,28 +196,8 @@ def sqlite_online_copy(database_url: str, target: Path) -> None:
     destination.close()
 
 
-def main(argv: list[str] | None = None) -> int:
-    from core.config import get_settings
-    from core.db import make_engine, migrate_to_head
-
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["export", "restore", "sqlite-copy"])
-    parser.add_argument("file", type=Path)
-    args = parser.parse_args(argv)
-    url = get_settings().database_url
-    engine = make_engine(url)
-    if args.command == "export":
-        write_export(engine, args.file)
-        print(f"Exported {url and make_url(url).render_as_string()} to {args.file}")
-    elif args.command == "restore":
-        migrate_to_head(engine)
-        counts = restore_data(engine, read_export(args.file))
-        print(f"Restored {sum(counts.values())} rows into {make_url(url).render_as_string()}")
-    else:
-        sqlite_online_copy(url, args.file)
-        print(f"Copied the SQLite database to {args.file}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+def sqlite_online_copy(database_url: str, target: Path) -> None:
+    database = make_url(database_url).database
+    if not database or make_url(database_url).get_backend_name() != "sqlite":
+        raise ValueError("sqlite-copy works on a SQLite database; use pg_dump for PostgreSQL.")
+    _sqlite_backup(database, target)

@@ -20,6 +20,7 @@ LOCALE_VAR = "CPCM_LOCALE"
 IDLE_TIMEOUT_VAR = "CPCM_IDLE_TIMEOUT_MINUTES"
 LOCKOUT_ATTEMPTS_VAR = "CPCM_LOCKOUT_ATTEMPTS"
 LOCKOUT_MINUTES_VAR = "CPCM_LOCKOUT_MINUTES"
+TRUST_PROXY_VAR = "CPCM_TRUST_PROXY"
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class Settings:
     idle_timeout_minutes: int = 60
     lockout_attempts: int = 6
     lockout_minutes: int = 30
+    trust_proxy: bool = False  # take the client's address from X-Forwarded-For (only behind your own proxy)
 
 
 def _int(name: str, default: int) -> int:
@@ -46,4 +48,5 @@ def get_settings() -> Settings:
     url = os.environ.get(DATABASE_URL_VAR) or f"sqlite:///{data_dir / 'cpcm-quality.db'}"
     return Settings(database_url=url, data_dir=data_dir, locale=os.environ.get(LOCALE_VAR, "en"),
                     idle_timeout_minutes=_int(IDLE_TIMEOUT_VAR, 60), lockout_attempts=_int(LOCKOUT_ATTEMPTS_VAR, 6),
-                    lockout_minutes=_int(LOCKOUT_MINUTES_VAR, 30))
+                    lockout_minutes=_int(LOCKOUT_MINUTES_VAR, 30),
+                    trust_proxy=os.environ.get(TRUST_PROXY_VAR, "").strip().lower() in {"1", "true", "yes"})

@@ -6,6 +6,7 @@ error, so a failed save never leaves half a record behind.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,31 +15,38 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-import core.audit  # noqa: F401  (registers the audit trail on every session)
-from core.accounts.roles import Actor
+from core.actor import Actor
+from core.audit import record_event  # importing it registers the audit trail on every session
 from core.config import PROJECT_ROOT
-from core.errors import Conflict
+from core.errors import Busy, Conflict, Forbidden
 from core.i18n import t
 
-SQLITE_BUSY_TIMEOUT_MS = 30_000
+PROJECT_PACKAGES = {"core", "accounts", "improvement_actions", "qaf", "supervision", "checklists", "app"}
+
+# How long a save waits for another program holding SQLite's write lock before the person is told the database
+# is busy (pages); command-line jobs (backups, imports from the shell) wait longer.
+INTERACTIVE_BUSY_TIMEOUT_MS = 5_000
+BATCH_BUSY_TIMEOUT_MS = 30_000
+log = logging.getLogger(__name__)
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, busy_timeout_ms: int = INTERACTIVE_BUSY_TIMEOUT_MS) -> Engine:
     """Build an engine for ``url``. SQLite gets WAL, a busy timeout and enforced foreign keys."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        engine = create_engine(url, connect_args={"timeout": busy_timeout_ms / 1000})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
 
@@ -63,11 +71,45 @@ def session_scope(engine: Engine, actor: Actor | None = None) -> Iterator[Sessio
     except StaleDataError as exc:
         session.rollback()
         raise Conflict(t("common.error.conflict_same_time")) from exc
+    except OperationalError as exc:
+        session.rollback()
+        if "database is locked" in str(exc) or "database is busy" in str(exc):
+            raise Busy(t("common.error.busy")) from exc
+        raise
+    except Forbidden as exc:
+        session.rollback()
+        _record_refusal(engine, session.info.get("actor") or actor, exc)
+        raise
     except BaseException:
         session.rollback()
         raise
     finally:
         session.close()
+
+
+def _where(exc: BaseException) -> str:
+    """The innermost project function the refusal came from (``qaf.services.access.assessment_row``)."""
+    where = ""
+    trace = exc.__traceback__
+    while trace is not None:
+        module = trace.tb_frame.f_globals.get("__name__", "")
+        if module.split(".")[0] in PROJECT_PACKAGES:
+            where = f"{module}.{trace.tb_frame.f_code.co_name}"
+        trace = trace.tb_next
+    return where
+
+
+def _record_refusal(engine: Engine, actor: Actor | None, exc: Forbidden) -> None:
+    """Every refused attempt leaves a record, in a transaction of its own (the refused one was rolled back)."""
+    try:
+        with Session(engine) as session:
+            if actor is not None:
+                session.info["actor"] = actor
+            record_event(session, action="access_refused", entity_type="Access", summary=str(exc)[:500],
+                         details={"where": _where(exc)})
+            session.commit()
+    except Exception:
+        log.exception("could not record a refused attempt")
 
 
 def alembic_config(engine: Engine) -> Config:

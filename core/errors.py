@@ -20,8 +20,13 @@ class ReadOnly(Exception):
 
 
 class Forbidden(Exception):
-    """The acting person may not see or do this."""
+    """The acting person may not see or do this. Every refusal is recorded in the audit trail."""
 
 
 class Conflict(Exception):
     """Someone else changed the record since it was loaded; nothing was saved."""
+
+
+class Busy(Conflict):
+    """Another program holds the database's write lock for longer than a person should wait; nothing was saved
+    and what they typed is kept."""

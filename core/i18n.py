@@ -1,11 +1,18 @@
-"""All interface text goes through ``t``. Messages live in one catalogue per locale (``core/locales/<code>.yaml``);
-adding French, Spanish or Arabic means adding a catalogue file, not changing code. Dates and numbers are
-formatted for the active locale by Babel.
+"""All interface text goes through ``t``. Each package keeps its own messages (``<package>/locales/<code>.yaml``,
+keys namespaced by the package's area); the catalogues of every package are merged here, found on disk, so the
+base imports no feature. Adding French, Spanish or Arabic means adding catalogue files, not changing code.
+
+The language is per person: the page run (and its button callbacks) take it from the signed-in person's session
+through a *locale source* that the UI layer registers; code that runs outside a page run (a deferred download, a
+command-line job) states it with ``using_locale``. The server default (``CPCM_LOCALE``) applies otherwise. Dates
+and numbers are formatted for the active locale by Babel.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime
 from functools import cache
@@ -16,16 +23,22 @@ import yaml
 from babel import Locale
 from babel.dates import format_date as _babel_format_date
 from babel.dates import format_datetime as _babel_format_datetime
-from babel.numbers import format_decimal, format_percent
+from babel.numbers import format_decimal
 
-from core.config import get_settings
+from core.config import PROJECT_ROOT, get_settings
 
-LOCALES_DIR = Path(__file__).resolve().parent / "locales"
 FALLBACK_LOCALE = "en"
 RTL_LANGUAGES = {"ar", "he", "fa", "ur"}
+LANGUAGE_NAMES = {"en": "English", "fr": "Français", "es": "Español", "ar": "العربية"}
 
 log = logging.getLogger(__name__)
 _current_locale: ContextVar[str | None] = ContextVar("cpcm_locale", default=None)
+_locale_source: list[Callable[[], str | None]] = []
+
+
+def catalogue_files(locale: str) -> list[Path]:
+    """Every package's catalogue for ``locale``: ``<project>/<package>/locales/<locale>.yaml``."""
+    return sorted(PROJECT_ROOT.glob(f"*/locales/{locale}.yaml"))
 
 
 def _flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, str]:
@@ -39,25 +52,56 @@ def _flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, str]:
     return flat
 
 
-@cache
-def catalogue(locale: str) -> dict[str, str]:
-    path = LOCALES_DIR / f"{locale}.yaml"
-    if not path.exists():
-        return {}
+def read_catalogue(path: Path) -> dict[str, str]:
     with path.open(encoding="utf-8") as handle:
         return _flatten(yaml.safe_load(handle) or {})
 
 
+@cache
+def catalogue(locale: str) -> dict[str, str]:
+    """The merged catalogue. Two packages may not define the same key: the later file would silently win."""
+    merged: dict[str, str] = {}
+    for path in catalogue_files(locale):
+        part = read_catalogue(path)
+        clash = sorted(set(part) & set(merged))
+        if clash:
+            raise ValueError(f"{path}: message keys already defined by another package: {', '.join(clash[:5])}")
+        merged.update(part)
+    return merged
+
+
 def available_locales() -> list[str]:
-    return sorted(p.stem for p in LOCALES_DIR.glob("*.yaml"))
+    return sorted({p.stem for p in PROJECT_ROOT.glob("*/locales/*.yaml")})
+
+
+def set_locale_source(source: Callable[[], str | None]) -> None:
+    """Register where the current person's language comes from during a page run (the UI layer's session)."""
+    _locale_source[:] = [source]
 
 
 def current_locale() -> str:
-    return _current_locale.get() or get_settings().locale
+    explicit = _current_locale.get()
+    if explicit:
+        return explicit
+    for source in _locale_source:
+        chosen = source()
+        if chosen:
+            return chosen
+    return get_settings().locale
 
 
-def set_locale(locale: str) -> None:
+def set_locale(locale: str | None) -> None:
     _current_locale.set(locale)
+
+
+@contextmanager
+def using_locale(locale: str | None) -> Iterator[None]:
+    """Run a block in ``locale`` (a report built outside the page run, for the person who asked for it)."""
+    token = _current_locale.set(locale)
+    try:
+        yield
+    finally:
+        _current_locale.reset(token)
 
 
 def is_rtl(locale: str | None = None) -> bool:
@@ -86,11 +130,6 @@ def format_date(value: date | datetime | None, *, fmt: str = "medium") -> str:
 
 def format_number(value: float | int) -> str:
     return format_decimal(value, locale=_babel_locale())
-
-
-def format_share(value: float) -> str:
-    """A proportion (0..1) as a percentage for the active locale."""
-    return format_percent(value, locale=_babel_locale())
 
 
 def _babel_locale() -> Locale:

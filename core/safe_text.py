@@ -1,31 +1,53 @@
-"""The one place where user text is made safe before it enters HTML, a PDF paragraph or a spreadsheet cell."""
+"""The one place where user text is made safe before it leaves the tool: HTML, Markdown, a PDF paragraph, a
+spreadsheet cell or a CSV field all go through ``clean`` first, then their own escaping."""
 
 from __future__ import annotations
 
 import html
 import re
 
-# A cell starting with one of these is run as a formula by Excel, LibreOffice and Google Sheets
-# ("CSV injection"); the leading apostrophe makes it plain text without changing what people read.
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# What XML 1.0 (and so every .xlsx, and ReportLab's paragraph markup) cannot hold: control characters other than
+# tab and line breaks, lone surrogates, and the non-characters U+FFFE and U+FFFF.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# A cell (or, after a line break, a line) starting with one of these is run as a formula by Excel, LibreOffice
+# and Google Sheets ("CSV injection"); a leading apostrophe makes it plain text without changing what people read.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+_LINE_BREAK = re.compile(r"(\r\n|\r|\n)")
+# What Markdown (and Streamlit's, with LaTeX between dollars) can act on: links and images need brackets, HTML
+# needs angle brackets, emphasis and code their marks, headings a hash. Ordinary punctuation is left alone.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>!~|#$])")
+
+
+def clean(text: str | None) -> str:
+    """Text with every character removed that some export cannot carry."""
+    return _NOT_XML.sub("", text or "")
 
 
 def for_html(text: str | None) -> str:
-    return html.escape(text or "", quote=True)
+    return html.escape(clean(text), quote=True)
+
+
+def for_markdown(text: str | None) -> str:
+    """User text placed inside Markdown (a widget label, a list item) shows as the same text: no link, image or
+    HTML is made of it."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", clean(text)).replace("\n", "  \n")
 
 
 def for_pdf(text: str | None) -> str:
     """Escape text for a ReportLab ``Paragraph`` (which parses a small XML markup) and keep line breaks."""
-    cleaned = _CONTROL_CHARS.sub("", text or "")
-    return html.escape(cleaned, quote=False).replace("\n", "<br/>")
+    return html.escape(clean(text), quote=False).replace("\r\n", "\n").replace("\r", "\n").replace("\n", "<br/>")
 
 
 def for_spreadsheet(value: object) -> object:
-    """Neutralise spreadsheet formulas in user text; leave numbers and dates alone."""
+    """Neutralise spreadsheet formulas in user text (at the start and after every line break); leave numbers and
+    dates alone."""
     if not isinstance(value, str):
         return value
-    cleaned = _CONTROL_CHARS.sub("", value)
-    if cleaned.startswith(_FORMULA_PREFIXES):
-        return "'" + cleaned
-    return cleaned
+    cleaned = clean(value)
+    if cleaned.startswith(_FORMULA_START):
+        cleaned = "'" + cleaned
+    parts = _LINE_BREAK.split(cleaned)
+    for index in range(2, len(parts), 2):  # the text after each line break
+        if parts[index].startswith(_FORMULA_START[:4]):
+            parts[index] = "'" + parts[index]
+    return "".join(parts)

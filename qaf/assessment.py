@@ -75,14 +75,6 @@ class ComponentResult:
     def level(self) -> Level | None:
         return self.agreed_level if self.scored else None
 
-    @property
-    def next_column_gaps(self) -> list[str]:
-        """Actions of the column that would move the component up from its agreed level, not yet in place."""
-        if self.agreed_level is None or self.agreed_level == Level.GOOD_PRACTICE:
-            return []
-        column = self.component.columns[int(self.agreed_level)]
-        return [a.id for a in column if a.id not in self.in_place]
-
 
 def result_for(component: Component, in_place: Iterable[str] | None, agreed: Level | None = None) -> ComponentResult:
     if in_place is None:

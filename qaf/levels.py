@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from enum import IntEnum
 
+from core.i18n import t
+
 
 class Level(IntEnum):
     CRITICAL = 0
@@ -52,3 +54,8 @@ def derive_level(column_action_ids: Sequence[Collection[str]], in_place: Collect
             break
         level = target
     return level
+
+
+def level_label(level: Level | None) -> str:
+    """The level's name as people read it, or "Not scored yet"."""
+    return t(f"level.{level.key}") if level is not None else t("level.not_scored")

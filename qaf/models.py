@@ -1,4 +1,5 @@
-"""Persistence for the QAF: stored framework versions, assessments, component ratings and key actions."""
+"""Persistence for the QAF: stored framework versions, assessments and component ratings. Key actions are
+improvement actions (``improvement_actions``) whose source is an assessment and component."""
 
 from __future__ import annotations
 
@@ -6,12 +7,13 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from core.models import AttributionMixin, Base, TimestampMixin
+from core.audit import agency_of
+from core.models import AttributionMixin, Base, TimestampMixin, UuidMixin, VersionedMixin
 
 
-class FrameworkVersion(AttributionMixin, TimestampMixin, Base):
+class FrameworkVersion(UuidMixin, VersionedMixin, AttributionMixin, TimestampMixin, Base):
     """One immutable snapshot of framework content. A contextualised copy is a new row that names its parent;
     it stays editable only until an assessment uses it."""
 
@@ -27,9 +29,13 @@ class FrameworkVersion(AttributionMixin, TimestampMixin, Base):
     content_sha256: Mapped[str] = mapped_column(String(64))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("qaf_framework_versions.id"))
     context_note: Mapped[str] = mapped_column(Text, default="")
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))  # whose copy; none: shipped
+
+    def audit_scope(self, _session: Session) -> int | None:
+        return self.agency_id
 
 
-class Assessment(AttributionMixin, TimestampMixin, Base):
+class Assessment(UuidMixin, VersionedMixin, AttributionMixin, TimestampMixin, Base):
     __tablename__ = "qaf_assessments"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -45,7 +51,6 @@ class Assessment(AttributionMixin, TimestampMixin, Base):
     baseline_id: Mapped[int | None] = mapped_column(ForeignKey("qaf_assessments.id", ondelete="SET NULL"))
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)
     created_by_account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
-    version_id: Mapped[int] = mapped_column(Integer, default=1)
 
     framework_version: Mapped[FrameworkVersion] = relationship()
     participants: Mapped[list[Participant]] = relationship(
@@ -53,14 +58,12 @@ class Assessment(AttributionMixin, TimestampMixin, Base):
     )
     ratings: Mapped[list[ComponentRating]] = relationship(back_populates="assessment", cascade="all, delete-orphan")
     members: Mapped[list[AssessmentMember]] = relationship(cascade="all, delete-orphan")
-    key_actions: Mapped[list[KeyAction]] = relationship(
-        back_populates="assessment", cascade="all, delete-orphan", order_by="KeyAction.id"
-    )
 
-    __mapper_args__ = {"version_id_col": version_id}
+    def audit_scope(self, _session: Session) -> int | None:
+        return self.agency_id
 
 
-class Participant(Base):
+class Participant(UuidMixin, Base):
     __tablename__ = "qaf_participants"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -72,8 +75,11 @@ class Participant(Base):
 
     assessment: Mapped[Assessment] = relationship(back_populates="participants")
 
+    def audit_scope(self, session: Session) -> int | None:
+        return agency_of(session, Assessment, self.assessment_id)
 
-class AssessmentMember(Base):
+
+class AssessmentMember(UuidMixin, Base):
     """An account that runs (facilitator) or takes part in (participant) an assessment, and so may edit it."""
 
     __tablename__ = "qaf_assessment_members"
@@ -84,8 +90,11 @@ class AssessmentMember(Base):
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
     role: Mapped[str] = mapped_column(String(20))  # facilitator | participant
 
+    def audit_scope(self, session: Session) -> int | None:
+        return agency_of(session, Assessment, self.assessment_id)
 
-class ComponentRating(AttributionMixin, TimestampMixin, Base):
+
+class ComponentRating(UuidMixin, VersionedMixin, AttributionMixin, TimestampMixin, Base):
     """What the task force agreed for one component: actions in place, derived and agreed level, reason, notes."""
 
     __tablename__ = "qaf_component_ratings"
@@ -99,32 +108,8 @@ class ComponentRating(AttributionMixin, TimestampMixin, Base):
     agreed_level: Mapped[int] = mapped_column(Integer)
     level_reason: Mapped[str] = mapped_column(Text, default="")
     notes: Mapped[str] = mapped_column(Text, default="")
-    version_id: Mapped[int] = mapped_column(Integer, default=1)
 
     assessment: Mapped[Assessment] = relationship(back_populates="ratings")
 
-    __mapper_args__ = {"version_id_col": version_id}
-
-
-class KeyAction(AttributionMixin, TimestampMixin, Base):
-    """An action the task force commits to, to move a component up a level."""
-
-    __tablename__ = "qaf_key_actions"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    assessment_id: Mapped[int] = mapped_column(ForeignKey("qaf_assessments.id", ondelete="CASCADE"), index=True)
-    component_code: Mapped[str] = mapped_column(String(10))
-    change_grid_action_id: Mapped[str | None] = mapped_column(String(20))
-    text: Mapped[str] = mapped_column(Text)
-    owner_person: Mapped[str] = mapped_column(String(200), default="")
-    owner_agency: Mapped[str] = mapped_column(String(200), default="")
-    due_on: Mapped[date | None] = mapped_column(Date)
-    resources: Mapped[str] = mapped_column(Text, default="")
-    priority: Mapped[str] = mapped_column(String(10), default="medium")  # high | medium | low
-    status: Mapped[str] = mapped_column(String(20), default="not_started")
-    progress_notes: Mapped[str] = mapped_column(Text, default="")
-    version_id: Mapped[int] = mapped_column(Integer, default=1)
-
-    assessment: Mapped[Assessment] = relationship(back_populates="key_actions")
-
-    __mapper_args__ = {"version_id_col": version_id}
+    def audit_scope(self, session: Session) -> int | None:
+        return agency_of(session, Assessment, self.assessment_id)

@@ -14,18 +14,14 @@ from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, KeepTogether, PageBreak, Paragraph, Spacer, Table, TableStyle
 from sqlalchemy.orm import Session
 
-from core.accounts.roles import Actor
+from core.actor import Actor
 from core.audit import binds_actor, record_event
 from core.i18n import format_date, t
 from core.reports.pdf import FONT, PageFurniture, build_pdf, cell, grid_table, para, shape, styles, usable_width
 from core.reports.spreadsheet import csv_bytes, workbook_bytes, write_sheet
 from core.safe_text import for_pdf
-from qaf.levels import LEVEL_COLOURS, LEVEL_TEXT_COLOURS, Level
+from qaf.levels import LEVEL_COLOURS, LEVEL_TEXT_COLOURS, Level, level_label
 from qaf.services import ActionPlan, KeyActionView, action_plan
-
-
-def level_label(level: Level | None) -> str:
-    return t(f"level.{level.key}") if level is not None else t("level.not_scored")
 
 
 def scope_label(scope: str) -> str:
@@ -162,8 +158,8 @@ def _action_rows(actions: list[KeyActionView]) -> list[list[Any]]:
             cell(action.owner),
             cell(format_date(action.due_on, fmt="medium")),
             cell(action.resources, wrap_over=22),
-            cell(t(f"action_plan.priority.{action.priority}"), wrap_over=10),
-            cell(t(f"action_plan.status.{action.status}"), wrap_over=12),
+            cell(t(f"improvement_action.priority.{action.priority}"), wrap_over=10),
+            cell(t(f"improvement_action.status.{action.status}"), wrap_over=12),
             cell(action.progress_notes, wrap_over=12),
         ])
     return rows
@@ -219,8 +215,8 @@ def action_plan_table(plan: ActionPlan) -> tuple[list[str], list[list[Any]]]:
         rows.append([
             dimension.label, component.label, level_label(results[component.code].level),
             action.change_grid_action_id or "", action.text, action.owner_person, action.owner_agency,
-            action.due_on, action.resources, t(f"action_plan.priority.{action.priority}"),
-            t(f"action_plan.status.{action.status}"), action.progress_notes,
+            action.due_on, action.resources, t(f"improvement_action.priority.{action.priority}"),
+            t(f"improvement_action.status.{action.status}"), action.progress_notes,
         ])
     return headers, rows
 

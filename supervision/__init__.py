@@ -1,1 +1,3 @@
-"""Supervision: staff, teams and their history; supervision calendars, session logs and ratios build on these."""
+"""Supervision: supervision plans and calendars, sessions held against planned, caseload and ratio checks.
+
+Builds on the workforce directory in ``accounts`` (staff, teams) and the shared ``improvement_actions``."""

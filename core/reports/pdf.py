@@ -92,7 +92,9 @@ def cell(text: str | None, style: str = "cell", *, wrap_over: int = 18) -> Parag
 def grid_table(rows: Sequence[Sequence[Flowable | str]], col_widths: Sequence[float],
                extra: Sequence[tuple] = ()) -> Table:
     """A table with a repeated header row that splits cleanly across pages."""
-    table = Table(list(rows), colWidths=list(col_widths), repeatRows=1, splitByRow=True)
+    # splitInRow: a row taller than what is left of the page (a long progress note, a long reason) continues
+    # on the next page instead of stopping the whole report.
+    table = Table(list(rows), colWidths=list(col_widths), repeatRows=1, splitByRow=True, splitInRow=1)
     table.setStyle(TableStyle([
         ("FONT", (0, 0), (-1, -1), FONT, 8),
         ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),

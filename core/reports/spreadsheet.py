@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
+import csv
 import io
 from collections.abc import Sequence
 from typing import Any
 
-import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -46,6 +46,12 @@ def workbook_bytes(workbook: Workbook) -> bytes:
 
 
 def csv_bytes(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes:
-    """UTF-8 with a byte-order mark, so Excel opens accented and Arabic text correctly."""
-    frame = pd.DataFrame([[for_spreadsheet(v) for v in row] for row in rows], columns=list(headers))
-    return frame.to_csv(index=False).encode("utf-8-sig")
+    """The one CSV writer: UTF-8 with a byte-order mark (Excel then opens accented and Arabic text correctly),
+    CRLF between records, and every field that holds a line break of any kind (CR, LF) quoted, so a line break
+    inside a note never starts a new record or a new cell."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow([for_spreadsheet(h) for h in headers])
+    for row in rows:
+        writer.writerow([for_spreadsheet(v.isoformat() if hasattr(v, "isoformat") else v) for v in row])
+    return buffer.getvalue().encode("utf-8-sig")

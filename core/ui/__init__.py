@@ -1,53 +1,128 @@
-"""Streamlit helpers shared by every package's pages: the cached engine, the unit-of-work wrapper, messages."""
+"""Streamlit helpers shared by every package's pages: the cached engine, the signed-in person, the unit-of-work
+wrapper, the one submit helper for page writes, the one deferred download, field messages.
+
+This is the base layer's only Streamlit code; feature pages live in each feature's ``ui/`` folder."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable, Iterator, MutableMapping
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import streamlit as st
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from core.accounts.roles import Actor
+from core.actor import Actor, Role
 from core.config import get_settings
 from core.db import make_engine, migrate_to_head, session_scope
+from core.errors import Conflict, Forbidden, NotFound, ReadOnly, ValidationFailed
+from core.i18n import current_locale, set_locale_source, t, using_locale
+from core.safe_text import for_markdown
 
 T = TypeVar("T")
-ACTOR = "auth_actor"  # set by core.ui.login.gate() on every run; plain key, owned by no widget
+ACTOR = "auth_actor"  # set by the sign-in gate in each run, forgotten when the run ends; owned by no widget
+ACCOUNT = "auth_account_id"  # who signed in in this browser session
+LAST_SEEN = "auth_last_seen"
+LOCALE = "auth_locale"  # the signed-in person's language (or the server default), set by the sign-in gate
+
+
+def _session_locale() -> str | None:
+    """The language of the person whose page run (or button callback) this is; none outside a page run."""
+    if get_script_run_ctx(suppress_warning=True) is None:
+        return None
+    return st.session_state.get(LOCALE)
+
+
+set_locale_source(_session_locale)
+
+_preparation: list[Callable[[Engine], None]] = [migrate_to_head]
+
+
+def set_database_preparation(prepare: Callable[[Engine], None]) -> None:
+    """What to do to a database before the first page uses it (migrate, seed bundled content). The entry point
+    sets it, because only the top of the app knows every feature."""
+    _preparation[:] = [prepare]
 
 
 @st.cache_resource(show_spinner=False)
 def _engine_for(url: str) -> Engine:
-    """One engine per process and database URL; the schema is migrated to head the first time."""
+    """One engine per process and database URL, prepared the first time."""
     engine = make_engine(url)
-    migrate_to_head(engine)
-    from qaf.services import ensure_bundled_framework
-
-    with session_scope(engine) as session:
-        ensure_bundled_framework(session)
+    _preparation[0](engine)
     return engine
+
+
+RUN = "ui_this_run"  # what this page run has already loaded; emptied by the entry point at the start of each run
+
+
+def start_run() -> None:
+    """Called by the entry point first thing in every run: forget what the previous run loaded."""
+    st.session_state[RUN] = {}
+
+
+def once_per_run(key: str, load: Callable[[], T]) -> T:
+    """``load()`` the first time in this page run, the same value after (the sidebar and the page share it)."""
+    loaded: dict[str, Any] = st.session_state.setdefault(RUN, {})
+    if key not in loaded:
+        loaded[key] = load()
+    return loaded[key]
 
 
 def engine() -> Engine:
     return _engine_for(get_settings().database_url)
 
 
+AccountCheck = Callable[[Session, int], Actor | None]
+_account_check: list[AccountCheck] = []
+
+
+def set_account_check(check: AccountCheck) -> None:
+    """Register how to turn an account id into the acting person, checked against the database (active, not
+    locked, with their current roles); ``None`` when they may not act. The accounts feature registers it."""
+    _account_check[:] = [check]
+
+
+def checked_actor(db: Engine, account_id: int | None, last_seen: float) -> Actor:
+    """The person, checked again now: within the idle timeout, and the account still able to act. A refusal is
+    recorded (``session_scope`` records every ``Forbidden``). Used where the sign-in gate has not run: button
+    callbacks, and downloads built after the page was drawn."""
+    minutes = get_settings().idle_timeout_minutes
+    with session_scope(db, actor=Actor(account_id=account_id, name=f"account {account_id}")) as session:
+        if account_id is None or not _account_check:
+            raise Forbidden(t("common.error.signed_out"))
+        if time.time() - last_seen > minutes * 60:
+            raise Forbidden(t("login.timed_out", minutes=minutes))
+        actor = _account_check[0](session, account_id)
+        if actor is None:
+            raise Forbidden(t("login.account_disabled"))
+    return actor
+
+
 def current_actor() -> Actor:
-    """The signed-in person. Button callbacks run before the login gate re-checks the session, so an idle session
-    is refused here too: nothing is saved on behalf of someone who has timed out."""
-    import time
-
-    from core.errors import Forbidden
-    from core.i18n import t
-
+    """The signed-in person. In the page run, the one the sign-in gate checked at the top of this run. In a button
+    callback (Streamlit runs those before the script, so before the gate) the account is checked again against
+    the database first: nothing is saved on behalf of someone deactivated, locked, timed out or no longer in the
+    role."""
     actor = st.session_state.get(ACTOR)
-    if actor is None:  # pages run only behind the login gate; this is a guard, not a path
+    if actor is not None:
+        return actor
+    return checked_actor(engine(), st.session_state.get(ACCOUNT), st.session_state.get(LAST_SEEN, 0))
+
+
+def end_run() -> None:
+    """Called by the entry point when a run ends however it ends: the next run's callbacks check again."""
+    st.session_state.pop(ACTOR, None)
+
+
+def page_for(*roles: Role) -> Actor:
+    """The signed-in person, if they hold one of ``roles``; otherwise say so and end the page."""
+    actor = current_actor()
+    if not actor.has(*roles):
+        st.error(t("common.error.forbidden"))
         st.stop()
-    idle = time.time() - st.session_state.get("auth_last_seen", 0)
-    if idle > get_settings().idle_timeout_minutes * 60:
-        raise Forbidden(t("login.timed_out", minutes=get_settings().idle_timeout_minutes))
     return actor
 
 
@@ -61,30 +136,56 @@ def unit_of_work() -> Iterator[Session]:
 def field_error(errors: dict[str, str], name: str) -> None:
     """Show the message for ``name`` right where the field is."""
     if name in errors:
-        st.error(errors[name], icon=":material/error:")
+        st.error(for_markdown(errors[name]), icon=":material/error:")
 
 
 NOT_SAVED = object()
 
 
-def submit(action: Callable[[Session], T], *, errors_key: str, general_field: str,
-           success: str = "") -> T | object:
+def submit(action: Callable[[Session], T], *, errors_key: str, general_field: str, success: str = "",
+           store: MutableMapping[str, Any] | None = None) -> T | object:
     """Run one write in one transaction and put what went wrong where the page shows it: field messages under
     their fields, anything else (a conflict, no access, a vanished record) under ``general_field``. Returns the
-    action's result, or ``NOT_SAVED``."""
-    from core.errors import Conflict, Forbidden, NotFound, ReadOnly, ValidationFailed
+    action's result, or ``NOT_SAVED``; what the person typed is never touched, so nothing is lost.
 
+    Messages are kept at ``store[errors_key]``: the session state, or a page's own mapping when it keeps one set
+    of messages per item (one per workshop component)."""
+    target: MutableMapping[str, Any] = st.session_state if store is None else store
     try:
         with unit_of_work() as session:
             outcome = action(session)
     except ValidationFailed as exc:
-        st.session_state[errors_key] = exc.field_errors
+        target[errors_key] = exc.field_errors
         return NOT_SAVED
     except (Conflict, Forbidden, NotFound, ReadOnly) as exc:
-        st.session_state[errors_key] = {general_field: str(exc)}
+        target[errors_key] = {general_field: str(exc)}
         return NOT_SAVED
-    st.session_state[errors_key] = {}
+    target[errors_key] = {}
     if success:
-        st.toast(success, icon=":material/check:")
+        st.toast(for_markdown(success), icon=":material/check:")
     return outcome
 
+
+def deferred_build(db: Engine, account_id: int | None, drawn_at: float, locale: str,
+                   build: Callable[[Session, Actor], bytes]) -> Callable[[], bytes]:
+    """What a download button runs when clicked: check the account again, then build in the person's language."""
+
+    def make() -> bytes:
+        with using_locale(locale):
+            actor = checked_actor(db, account_id, drawn_at)
+            with session_scope(db, actor=actor) as session:
+                return build(session, actor)
+
+    return make
+
+
+def deferred_download(container: Any, label: str, *, build: Callable[[Session, Actor], bytes], file_name: str,
+                      mime: str, icon: str, key: str | None = None) -> None:
+    """A download button whose file is built only when clicked. The build runs outside the page run (no session
+    state there), so it is given the engine, the account and the language now, and checks the account again when
+    clicked (a tab left open after the person was deactivated, or past the idle timeout, gets nothing);
+    ``build`` is an audited service."""
+    make = deferred_build(engine(), st.session_state.get(ACCOUNT), st.session_state.get(LAST_SEEN, 0),
+                          current_locale(), build)
+    container.download_button(label, data=make, file_name=file_name, mime=mime, icon=icon, key=key,
+                              width="stretch")

@@ -4,39 +4,26 @@ a priority and a status. Downloads as PDF, Excel and CSV."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 import pandas as pd
 import streamlit as st
-from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
-from core.accounts.roles import Actor
-from core.db import session_scope
-from core.errors import Conflict, Forbidden, NotFound, ReadOnly, ValidationFailed
 from core.i18n import format_date, t
-from core.ui import current_actor, engine, field_error, unit_of_work
+from core.safe_text import for_markdown
+from core.ui import NOT_SAVED, current_actor, deferred_download, field_error, submit, unit_of_work
+from improvement_actions.rules import PRIORITIES, STATUSES
 from qaf import reports, services
-from qaf.action_plan import PRIORITIES, STATUSES, KeyActionDraft
+from qaf.action_plan import KeyActionDraft
 from qaf.framework import Component
-from qaf.levels import Level
-from qaf.ui.common import assessment_header, dimension_picker, level_badge, level_label, require_assessment
+from qaf.levels import Level, level_label
+from qaf.ui.common import assessment_header, dimension_picker, level_badge, require_results
 
 EDITING = "qaf_key_action_editing"
 PICKER = "qaf_plan_dimension_picker"
 ERRORS = "qaf_key_action_errors"
-
-
-def _deferred(fmt: str, db: Engine, actor: Actor, assessment_id: int) -> Callable[[], bytes]:
-    """Build the file only when the user clicks download (it runs outside the page script, so it gets the engine
-    and the actor rather than reading session state); the export is audited."""
-
-    def make() -> bytes:
-        with session_scope(db, actor=actor) as session:
-            return reports.export_action_plan(session, actor=actor, assessment_id=assessment_id, fmt=fmt)
-
-    return make
 
 
 def _start_editing(component_code: str, key_action: services.KeyActionView | None = None,
@@ -57,13 +44,8 @@ def _cancel() -> None:
 
 
 def _delete(key_action_id: int) -> None:
-    try:
-        with unit_of_work() as session:
-            services.delete_key_action(session, actor=current_actor(), key_action_id=key_action_id)
-    except (ReadOnly, NotFound, Forbidden) as exc:
-        st.session_state[ERRORS] = {"delete": str(exc)}
-    else:
-        st.toast(t("action_plan.deleted"))
+    submit(lambda session: services.delete_key_action(session, actor=current_actor(), key_action_id=key_action_id),
+           errors_key=ERRORS, general_field="delete", success=t("action_plan.deleted"))
 
 
 def _editor(view: services.AssessmentView, component: Component) -> None:
@@ -75,7 +57,7 @@ def _editor(view: services.AssessmentView, component: Component) -> None:
     with st.form(f"key_action_form_{component.code}"):
         st.markdown(f"**{heading}**")
         if draft.get("change_grid_action_id"):
-            st.caption(t("action_plan.from_grid", id=draft["change_grid_action_id"]))
+            st.caption(for_markdown(t("action_plan.from_grid", id=draft["change_grid_action_id"])))
         text = st.text_area(t("report.col.key_action"), value=draft["text"], disabled=final, max_chars=2000)
         field_error(errors, "text")
         left, right = st.columns(2)
@@ -90,9 +72,9 @@ def _editor(view: services.AssessmentView, component: Component) -> None:
         with left:
             field_error(errors, "due_on")
         priority = mid.selectbox(t("report.col.priority"), PRIORITIES, index=PRIORITIES.index(draft["priority"]),
-                                 format_func=lambda p: t(f"action_plan.priority.{p}"), disabled=final)
+                                 format_func=lambda p: t(f"improvement_action.priority.{p}"), disabled=final)
         status = right.selectbox(t("report.col.status"), STATUSES, index=STATUSES.index(draft["status"]),
-                                 format_func=lambda s: t(f"action_plan.status.{s}"))
+                                 format_func=lambda s: t(f"improvement_action.status.{s}"))
         resources = st.text_input(t("report.col.resources"), value=draft["resources"], disabled=final,
                                   max_chars=2000)
         field_error(errors, "resources")
@@ -112,32 +94,27 @@ def _editor(view: services.AssessmentView, component: Component) -> None:
         due_on=due_on if isinstance(due_on, date) else None, resources=resources, priority=priority,
         status=status, progress_notes=progress_notes, change_grid_action_id=draft.get("change_grid_action_id"),
     )
-    editing["draft"] = dict(new_draft.__dict__)
-    try:
-        with unit_of_work() as session:
-            if editing["id"]:
-                services.update_key_action(session, actor=current_actor(), key_action_id=editing["id"],
-                                           draft=new_draft, expected_version=editing.get("version"))
-            else:
-                services.add_key_action(session, actor=current_actor(), assessment_id=view.id, draft=new_draft)
-    except ValidationFailed as exc:
-        st.session_state[ERRORS] = exc.field_errors
-    except (ReadOnly, NotFound, Conflict, Forbidden) as exc:
-        # What was typed stays in the form (editing["draft"]); the message says who changed it and when.
-        st.session_state[ERRORS] = {"text": str(exc)}
-    else:
+    editing["draft"] = dict(new_draft.__dict__)  # what was typed stays in the form whatever happens
+
+    def save(session: Session) -> None:
+        if editing["id"]:
+            services.update_key_action(session, actor=current_actor(), key_action_id=editing["id"], draft=new_draft,
+                                       expected_version=editing.get("version"))
+        else:
+            services.add_key_action(session, actor=current_actor(), assessment_id=view.id, draft=new_draft)
+
+    if submit(save, errors_key=ERRORS, general_field="text", success=t("action_plan.saved")) is not NOT_SAVED:
         _cancel()
-        st.toast(t("action_plan.saved"), icon=":material/check:")
     st.rerun()
 
 
 def _key_action_row(view: services.AssessmentView, action: services.KeyActionView, number: int) -> None:
     text_col, meta_col, buttons = st.columns([5, 4, 2])
     grid = f" `{action.change_grid_action_id}`" if action.change_grid_action_id else ""
-    text_col.markdown(f"{number}. {action.text}{grid}")
-    meta_col.caption(" · ".join(x for x in (
-        action.owner, format_date(action.due_on), t(f"action_plan.priority.{action.priority}"),
-        t(f"action_plan.status.{action.status}")) if x))
+    text_col.markdown(f"{number}. {for_markdown(action.text)}{grid}")
+    meta_col.caption(" · ".join(for_markdown(x) for x in (
+        action.owner, format_date(action.due_on), t(f"improvement_action.priority.{action.priority}"),
+        t(f"improvement_action.status.{action.status}")) if x))
     buttons.button(t("action_plan.edit"), key=f"edit_{action.id}", on_click=_start_editing,
                    args=(action.component_code, action), width="stretch")
     if view.can_edit:
@@ -152,34 +129,31 @@ def _dimension_label(plan: services.ActionPlan, number: int) -> str:
 
 
 def render() -> None:
-    view = require_assessment()
+    view = require_results()[0]
     st.session_state.setdefault(ERRORS, {})
     with unit_of_work() as session:
         plan = services.action_plan(session, view.id, actor=current_actor())
     view = plan.assessment
     st.title(t("action_plan.title"))
-    st.subheader(view.name)
+    st.subheader(for_markdown(view.name))
     assessment_header(view)
 
-    db, actor = engine(), current_actor()
     downloads = st.columns(3)
-    downloads[0].download_button(t("action_plan.download_pdf"), data=_deferred("pdf", db, actor, view.id),
-                                 file_name=reports.report_filename(plan, "pdf"), mime="application/pdf",
-                                 icon=":material/picture_as_pdf:", width="stretch")
-    downloads[1].download_button(
-        t("action_plan.download_xlsx"), data=_deferred("xlsx", db, actor, view.id),
-        file_name=reports.report_filename(plan, "xlsx"), icon=":material/table:", width="stretch",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    downloads[2].download_button(t("action_plan.download_csv"), data=_deferred("csv", db, actor, view.id),
-                                 file_name=reports.report_filename(plan, "csv"), mime="text/csv",
-                                 icon=":material/csv:", width="stretch")
+    for column, (fmt, label, mime, icon) in zip(downloads, (
+            ("pdf", "action_plan.download_pdf", "application/pdf", ":material/picture_as_pdf:"),
+            ("xlsx", "action_plan.download_xlsx",
+             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ":material/table:"),
+            ("csv", "action_plan.download_csv", "text/csv", ":material/csv:")), strict=True):
+        deferred_download(column, t(label), file_name=reports.report_filename(plan, fmt), mime=mime, icon=icon,
+                          build=lambda session, actor, fmt=fmt: reports.export_action_plan(
+                              session, actor=actor, assessment_id=view.id, fmt=fmt))
 
     if plan.key_actions:
         frame = pd.DataFrame([{
             t("report.col.component"): a.component_code, t("report.col.key_action"): a.text,
             t("report.col.owner"): a.owner, t("report.col.due"): a.due_on,
-            t("report.col.priority"): t(f"action_plan.priority.{a.priority}"),
-            t("report.col.status"): t(f"action_plan.status.{a.status}"),
+            t("report.col.priority"): t(f"improvement_action.priority.{a.priority}"),
+            t("report.col.status"): t(f"improvement_action.status.{a.status}"),
         } for a in plan.key_actions])
         st.caption(t("action_plan.count", count=len(plan.key_actions)))
         st.dataframe(frame, hide_index=True, width="stretch",
@@ -201,14 +175,14 @@ def render() -> None:
     numbers = [d.number for d in plan.framework.dimensions]
     current = dimension_picker(numbers, lambda n: _dimension_label(plan, n), PICKER)
     for dimension in [plan.framework.dimension(current)]:
-        st.header(dimension.label)
+        st.header(for_markdown(dimension.label))
         for component in dimension.components:
             result = results[component.code]
             actions = plan.actions_for(component.code)
             suggestions = plan.suggestions.get(component.code, [])
             with st.container(border=True):
                 title_col, badge_col = st.columns([3, 1])
-                title_col.subheader(component.label)
+                title_col.subheader(for_markdown(component.label))
                 with badge_col:
                     level_badge(result.level)
                 if not result.scored:
@@ -222,7 +196,7 @@ def render() -> None:
                     st.markdown(f"*{t('action_plan.suggested', level=target)}*")
                     for suggestion in suggestions:
                         text_col, button_col = st.columns([9, 2])
-                        text_col.markdown(f"- {suggestion.text} `{suggestion.id}`")
+                        text_col.markdown(f"- {for_markdown(suggestion.text)} `{suggestion.id}`")
                         button_col.button(t("action_plan.make_key"), key=f"pick_{suggestion.id}",
                                           on_click=_start_editing,
                                           args=(component.code, None, suggestion.id, suggestion.text),

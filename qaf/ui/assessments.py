@@ -2,26 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from typing import TypeVar
 
 import pandas as pd
 import streamlit as st
+from sqlalchemy.orm import Session
 
-from core.accounts.roles import Role
-from core.accounts.services import list_people
-from core.errors import Conflict, ReadOnly, ValidationFailed
+from core.actor import Role
 from core.i18n import format_date, t
-from core.ui import current_actor, field_error, unit_of_work
+from core.safe_text import for_markdown
+from core.ui import NOT_SAVED, current_actor, field_error, submit, unit_of_work
 from qaf import services
 from qaf.assessment import SCOPES, AssessmentDetails, ParticipantEntry
 from qaf.ui.common import CURRENT, open_assessment
 
 ERRORS = "qaf_assessment_form_errors"
+T = TypeVar("T")
 
 
 def details_form(form_key: str, defaults: AssessmentDetails | None, framework_choices: dict[int, str] | None,
                  submit_label: str, people: dict[int, str],
-                 members: list[int]) -> tuple[AssessmentDetails, int | None, list[int]] | None:
+                 members: list[int]) -> tuple[AssessmentDetails, int | None, list[int], str] | None:
     """The assessment details form; returns what was entered when submitted."""
     errors: dict[str, str] = st.session_state.get(ERRORS, {}).get(form_key, {})
     d = defaults or AssessmentDetails(name="", country="", scope="agency", assessed_on=date.today(), facilitator="")
@@ -58,6 +61,8 @@ def details_form(form_key: str, defaults: AssessmentDetails | None, framework_ch
         field_error(errors, "participants")
         chosen_members = st.multiselect(t("assessment.field.members"), list(people), default=members,
                                         format_func=people.get, help=t("assessment.help.members"))
+        from_partner = st.text_input(t("assessment.field.member_by_username"), max_chars=80,
+                                     help=t("assessment.help.member_by_username"))
         field_error(errors, "members")
         framework_version_id = None
         if framework_choices:
@@ -72,11 +77,28 @@ def details_form(form_key: str, defaults: AssessmentDetails | None, framework_ch
     ]
     details = AssessmentDetails(name=name, country=country, scope=scope, assessed_on=assessed_on,
                                 facilitator=facilitator, agencies=agencies.splitlines(), participants=participants)
-    return details, framework_version_id, [int(m) for m in chosen_members]
+    return details, framework_version_id, [int(m) for m in chosen_members], from_partner
 
 
-def _remember_errors(form_key: str, errors: dict[str, str]) -> None:
-    st.session_state.setdefault(ERRORS, {})[form_key] = errors
+def _submit(form_key: str, general_field: str, action: Callable[[Session], T], success: str = "") -> T | object:
+    """The shared submit helper, with this page's messages kept per form."""
+    return submit(action, errors_key=form_key, general_field=general_field, success=success,
+                  store=st.session_state.setdefault(ERRORS, {}))
+
+
+def _members(session: Session, chosen: list[int], from_partner: str) -> list[int]:
+    """The members chosen in the list, and the person of a partner agency named by exact username."""
+    if not from_partner.strip():
+        return chosen
+    return [*chosen, services.find_person(session, actor=actor, username=from_partner).id]
+
+
+def _open_or_rerun(new_id: object) -> None:
+    """Open a newly made assessment in the workshop; if it was not saved, show the form again with its messages."""
+    if new_id is NOT_SAVED:
+        st.rerun()
+    open_assessment(int(new_id))  # type: ignore[call-overload]
+    st.switch_page("qaf/ui/workshop.py")
 
 
 actor = current_actor()
@@ -85,7 +107,7 @@ st.caption(t("assessments.intro"))
 
 with unit_of_work() as session:
     assessments = services.list_assessments(session, actor=actor)
-    people = {a.id: a.display_name for a in list_people(session)}
+    people = {a.id: a.display_name for a in services.people_to_choose(session, actor=actor)}
     versions = services.list_framework_versions(session)
 
 if assessments:
@@ -115,41 +137,25 @@ if actor.has(Role.FACILITATOR):
     choices = {v.id: v.label for v in versions}
     submitted = details_form("new_assessment", None, choices, t("assessments.create_button"), people, [])
     if submitted:
-        details, version_id, members = submitted
-        try:
-            with unit_of_work() as session:
-                new_id = services.create_assessment(session, actor=actor, details=details,
-                                                    framework_version_id=int(version_id or 0),
-                                                    participant_account_ids=members)
-        except ValidationFailed as exc:
-            _remember_errors("new_assessment", exc.field_errors)
-            st.rerun()
-        else:
-            _remember_errors("new_assessment", {})
-            open_assessment(new_id)
-            st.switch_page("qaf/ui/workshop.py")
+        details, version_id, members, from_partner = submitted
+        _open_or_rerun(_submit("new_assessment", "name", lambda session: services.create_assessment(
+            session, actor=actor, details=details, framework_version_id=int(version_id or 0),
+            participant_account_ids=_members(session, members, from_partner))))
 else:
     st.caption(t("assessments.facilitators_create"))
 
 current = next((a for a in assessments if a.id == st.session_state.get(CURRENT)), None)
 if current is not None and current.can_edit:
-    with st.expander(t("assessments.edit_heading", name=current.name)):
+    with st.expander(for_markdown(t("assessments.edit_heading", name=current.name))):
         field_error(st.session_state.get(ERRORS, {}).get("edit_assessment", {}), "save")
         edited_details = details_form("edit_assessment", current.details, None, t("common.save"), people,
                                       list(current.member_account_ids))
         if edited_details:
-            try:
-                with unit_of_work() as session:
-                    services.update_assessment_details(session, actor=actor, assessment_id=current.id,
-                                                       details=edited_details[0],
-                                                       participant_account_ids=edited_details[2],
-                                                       expected_version=current.version_id)
-            except (ValidationFailed, ReadOnly, Conflict) as exc:
-                _remember_errors("edit_assessment",
-                                 exc.field_errors if isinstance(exc, ValidationFailed) else {"save": str(exc)})
-            else:
-                _remember_errors("edit_assessment", {})
-                st.toast(t("common.saved"))
+            _submit("edit_assessment", "save", lambda session: services.update_assessment_details(
+                session, actor=actor, assessment_id=current.id, details=edited_details[0],
+                participant_account_ids=_members(session, edited_details[2], edited_details[3]),
+                expected_version=current.version_id),
+                success=t("common.saved"))
             st.rerun()
 
 finals = [a for a in assessments if a.is_final] if actor.has(Role.FACILITATOR) else []
@@ -164,13 +170,5 @@ if finals:
                                      agencies=base.agencies, participants=base.participants)
         started = details_form("baseline_assessment", defaults, None, t("assessments.baseline_button"), people, [])
         if started:
-            try:
-                with unit_of_work() as session:
-                    new_id = services.start_from_baseline(session, actor=actor, baseline_id=baseline_id,
-                                                          details=started[0])
-            except ValidationFailed as exc:
-                _remember_errors("baseline_assessment", exc.field_errors)
-                st.rerun()
-            else:
-                open_assessment(new_id)
-                st.switch_page("qaf/ui/workshop.py")
+            _open_or_rerun(_submit("baseline_assessment", "name", lambda session: services.start_from_baseline(
+                session, actor=actor, baseline_id=baseline_id, details=started[0])))

@@ -8,10 +8,13 @@ import streamlit as st
 
 from core.errors import Forbidden, NotFound
 from core.i18n import format_date, t
-from core.ui import current_actor, unit_of_work
+from core.safe_text import for_markdown
+from core.ui import current_actor, once_per_run, unit_of_work
 from core.ui.theme import badge
 from qaf import services
-from qaf.levels import LEVEL_COLOURS, LEVEL_TEXT_COLOURS, Level
+from qaf.assessment import LevelSummary
+from qaf.framework import Framework
+from qaf.levels import LEVEL_COLOURS, LEVEL_TEXT_COLOURS, Level, level_label
 from qaf.services import AssessmentView
 
 CURRENT = "qaf_assessment_id"
@@ -43,9 +46,6 @@ def set_dimension(number: int) -> None:
     st.session_state[DIMENSION] = number
 
 
-def level_label(level: Level | None) -> str:
-    return t(f"level.{level.key}") if level is not None else t("level.not_scored")
-
 
 def level_badge(level: Level | None) -> None:
     if level is None:
@@ -58,8 +58,21 @@ def open_assessment(assessment_id: int) -> None:
     st.session_state[CURRENT] = assessment_id
 
 
+Results = tuple[AssessmentView, Framework, LevelSummary]
+
+
+def current_results() -> Results | None:
+    """The assessment chosen on the Assessments page with its framework and levels, loaded once per page run
+    (the sidebar and the page share it), or ``None`` if there is none."""
+    return once_per_run("qaf_current_results", _load_results)
+
+
 def current_assessment() -> AssessmentView | None:
-    """The assessment chosen on the Assessments page, or ``None`` (and a pointer there) if there is none."""
+    results = current_results()
+    return results[0] if results else None
+
+
+def _load_results() -> Results | None:
     assessment_id = st.session_state.get(CURRENT)
     if assessment_id is None:
         # After a browser reload the session is new; the address bar still names the assessment.
@@ -69,26 +82,27 @@ def current_assessment() -> AssessmentView | None:
         assessment_id = int(requested)
     try:
         with unit_of_work() as session:
-            view = services.get_assessment(session, assessment_id, actor=current_actor())
+            results = services.assessment_results(session, assessment_id, actor=current_actor())
     except (NotFound, Forbidden):
         st.session_state.pop(CURRENT, None)
         return None
-    st.session_state[CURRENT] = view.id
-    return view
+    st.session_state[CURRENT] = results[0].id
+    return results
 
 
-def require_assessment() -> AssessmentView:
-    view = current_assessment()
-    if view is None:
+def require_results() -> Results:
+    """The current assessment's results, or a pointer to the Assessments page and the end of this page."""
+    results = current_results()
+    if results is None:
         st.info(t("common.choose_assessment_first"))
         st.page_link("qaf/ui/assessments.py", label=t("nav.assessments"), icon=":material/list:")
         st.stop()
-    st.query_params["assessment"] = str(view.id)
-    return view
+    st.query_params["assessment"] = str(results[0].id)
+    return results
 
 
 def assessment_header(view: AssessmentView) -> None:
-    st.caption(f"{view.country} · {format_date(view.assessed_on)} · {t(f'assessment.scope.{view.scope}')}"
+    st.caption(f"{for_markdown(view.country)} · {format_date(view.assessed_on)} · {t(f'assessment.scope.{view.scope}')}"
                f" · {t(f'assessment.status.{view.status}')}")
     st.progress(view.scored_count / max(1, view.component_total),
                 text=t("workshop.progress", scored=view.scored_count, total=view.component_total))

@@ -6,12 +6,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.accounts.roles import Role
+from core.actor import Role
 from core.i18n import t
+from core.safe_text import for_markdown
 from core.ui import NOT_SAVED, current_actor, field_error, submit, unit_of_work
 from qaf import services
-from qaf.levels import COLUMN_TARGETS
-from qaf.ui.common import level_label
+from qaf.levels import COLUMN_TARGETS, level_label
 
 ERRORS = "qaf_framework_errors"
 REVISION = "qaf_framework_revision"
@@ -41,13 +41,13 @@ with unit_of_work() as session:
 st.caption(t("frameworks.counts", dimensions=len(framework.dimensions), components=framework.component_count,
              actions=framework.action_count))
 if chosen.context_note:
-    st.info(chosen.context_note)
+    st.info(for_markdown(chosen.context_note))
 
 codes = {c.code: c.label for c in framework.components()}
 code = st.selectbox(t("frameworks.component"), list(codes), format_func=codes.get)
 component = framework.component(code)
 
-if chosen.editable and actor.has(Role.FACILITATOR):
+if chosen.editable and actor.has(Role.FACILITATOR) and chosen.agency_id == actor.agency_id:
     st.caption(t("frameworks.edit_help"))
     edited_columns = []
     for index, column in enumerate(component.columns):
@@ -76,8 +76,8 @@ else:
     for index, column in enumerate(component.columns):
         st.markdown(f"**{t('workshop.column_heading', level=level_label(COLUMN_TARGETS[index]))}**")
         for action in column:
-            sources = f" — *{'; '.join(action.sources)}*" if action.sources else ""
-            st.markdown(f"- `{action.id}` {action.text}{sources}")
+            sources = f" — *{for_markdown('; '.join(action.sources))}*" if action.sources else ""
+            st.markdown(f"- `{action.id}` {for_markdown(action.text)}{sources}")
 
 if not actor.has(Role.FACILITATOR):
     st.stop()

@@ -8,19 +8,19 @@ import pandas as pd
 import streamlit as st
 
 from core.i18n import t
-from core.ui import current_actor, field_error, submit, unit_of_work
+from core.safe_text import for_markdown
+from core.ui import current_actor, field_error, submit
 from qaf import services
-from qaf.levels import LEVEL_COLOURS, LEVEL_TEXT_COLOURS, Level
-from qaf.ui.common import assessment_header, level_label, require_assessment
+from qaf.action_plan import suggested_actions
+from qaf.levels import LEVEL_COLOURS, LEVEL_TEXT_COLOURS, Level, level_label
+from qaf.ui.common import assessment_header, require_results
 
 FINALISE_ERRORS = "qaf_finalise_errors"
 
-view = require_assessment()
-with unit_of_work() as session:
-    view, framework, summary = services.assessment_results(session, view.id, actor=current_actor())
+view, framework, summary = require_results()
 
 st.title(t("summary.title"))
-st.subheader(view.name)
+st.subheader(for_markdown(view.name))
 assessment_header(view)
 
 counts = summary.counts
@@ -77,8 +77,8 @@ st.subheader(t("report.attention_heading"))
 attention = summary.needing_attention()
 if attention:
     for result in attention:
-        gaps = len(result.next_column_gaps)
-        st.markdown(f"- **{result.component.label}** — {level_label(result.level)} · "
+        gaps = len(suggested_actions(result))
+        st.markdown(f"- **{for_markdown(result.component.label)}** — {level_label(result.level)} · "
                     f"{t('summary.gaps', count=gaps)}")
 elif summary.scored_count:
     st.success(t("summary.no_attention"))

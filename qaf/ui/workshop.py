@@ -9,19 +9,18 @@ from typing import Any
 
 import streamlit as st
 
-from core.errors import Conflict, Forbidden, NotFound, ReadOnly, ValidationFailed
 from core.i18n import format_date, t
-from core.ui import current_actor, field_error, unit_of_work
+from core.safe_text import for_markdown
+from core.ui import NOT_SAVED, current_actor, field_error, submit
 from qaf import services
 from qaf.assessment import ComponentResult
 from qaf.framework import Component, Framework
-from qaf.levels import COLUMN_TARGETS, Level, derive_level
+from qaf.levels import COLUMN_TARGETS, Level, derive_level, level_label
 from qaf.ui.common import (
     assessment_header,
     dimension_picker,
     level_badge,
-    level_label,
-    require_assessment,
+    require_results,
     set_dimension,
 )
 
@@ -66,26 +65,17 @@ def _draft_from_widgets(assessment_id: int, component: Component) -> dict[str, A
 def _save(assessment_id: int, component: Component, loaded_version: int) -> None:
     key = _draft_key(assessment_id, component.code)
     draft = _draft_from_widgets(assessment_id, component)
-    try:
-        with unit_of_work() as session:
-            services.save_component_rating(
-                session, actor=current_actor(), assessment_id=assessment_id, component_code=component.code,
-                expected_version=loaded_version,
-                in_place=sorted(draft["in_place"]),
-                agreed_level=None if draft["agreed"] is None else Level(draft["agreed"]),
-                level_reason=draft["reason"], notes=draft["notes"],
-            )
-    except ValidationFailed as exc:
-        st.session_state[ERRORS][key] = exc.field_errors
-    except (ReadOnly, Conflict, Forbidden, NotFound) as exc:
-        # The draft stays as typed: nothing is lost, the facilitator can compare and save again.
-        st.session_state[ERRORS][key] = {"save": str(exc)}
-        if isinstance(exc, Conflict):
-            st.session_state[DRAFTS][key] = draft
+    saved = submit(lambda session: services.save_component_rating(
+        session, actor=current_actor(), assessment_id=assessment_id, component_code=component.code,
+        expected_version=loaded_version, in_place=sorted(draft["in_place"]),
+        agreed_level=None if draft["agreed"] is None else Level(draft["agreed"]),
+        level_reason=draft["reason"], notes=draft["notes"]),
+        errors_key=key, general_field="save", store=st.session_state[ERRORS],
+        success=t("workshop.saved", component=component.label))
+    if saved is NOT_SAVED:
+        st.session_state[DRAFTS][key] = draft  # kept as typed: the facilitator can compare and save again
     else:
-        st.session_state[ERRORS].pop(key, None)
         st.session_state[DRAFTS].pop(key, None)
-        st.toast(t("workshop.saved", component=component.label), icon=":material/check:")
 
 
 def _component(view: services.AssessmentView, component: Component, result: ComponentResult) -> None:
@@ -98,11 +88,11 @@ def _component(view: services.AssessmentView, component: Component, result: Comp
 
     with st.container(border=True):
         head, level_col = st.columns([3, 2])
-        head.subheader(component.label, anchor=f"component-{code}")
+        head.subheader(for_markdown(component.label), anchor=f"component-{code}")
         if component.guiding_questions:
             with st.expander(t("workshop.guiding_questions"), expanded=False):
                 for question in component.guiding_questions:
-                    st.markdown(f"- {question}")
+                    st.markdown(f"- {for_markdown(question)}")
         columns = st.columns(3)
         in_place: set[str] = set()
         for index, (column, actions) in enumerate(zip(columns, component.columns, strict=True)):
@@ -111,8 +101,8 @@ def _component(view: services.AssessmentView, component: Component, result: Comp
                 for action in actions:
                     widget_key = _widget(aid, code, action.id)
                     _seed(widget_key, action.id in draft["in_place"])
-                    label = action.text + (" ✎" if action.added_in_context else "")
-                    help_text = "\n\n".join(action.sources) if action.sources else None
+                    label = for_markdown(action.text) + (" ✎" if action.added_in_context else "")
+                    help_text = "\n\n".join(for_markdown(s) for s in action.sources) if action.sources else None
                     if st.checkbox(label, key=widget_key, disabled=disabled, help=help_text, wrap=True,
                                    width="stretch"):
                         in_place.add(action.id)
@@ -156,8 +146,9 @@ def _component(view: services.AssessmentView, component: Component, result: Comp
         status_col, button_col = st.columns([3, 1])
         with status_col:
             if result.scored:
-                st.caption(t("workshop.saved_state", level=level_label(result.agreed_level), who=result.updated_by,
-                             when=format_date(result.updated_at, fmt="short") if result.updated_at else ""))
+                when = format_date(result.updated_at, fmt="short") if result.updated_at else ""
+                st.caption(t("workshop.saved_state", level=level_label(result.agreed_level),
+                             who=for_markdown(result.updated_by), when=when))
             else:
                 st.caption(t("workshop.not_saved_yet"))
             if changed and not disabled:
@@ -171,12 +162,10 @@ def _component(view: services.AssessmentView, component: Component, result: Comp
 
 
 def render() -> None:
-    view = require_assessment()
+    view, framework, summary = require_results()
     st.session_state.setdefault(DRAFTS, {})
     st.session_state.setdefault(ERRORS, {})
-    with unit_of_work() as session:
-        view, framework, summary = services.assessment_results(session, view.id, actor=current_actor())
-    st.title(view.name)
+    st.title(for_markdown(view.name))
     assessment_header(view)
     results = {r.component.code: r for r in summary.results}
     numbers = [d.number for d in framework.dimensions]
@@ -184,7 +173,7 @@ def render() -> None:
     current = dimension_picker(numbers, lambda n: _dimension_tab_label(framework, results, n), DIMENSION_PICKER)
 
     dimension = framework.dimension(current)
-    st.header(dimension.label)
+    st.header(for_markdown(dimension.label))
     for component in dimension.components:
         _component(view, component, results[component.code])
 

@@ -49,8 +49,8 @@ def facilitator_id(app_engine) -> int:
 @pytest.fixture
 def example(app_engine) -> dict[str, int]:
     """The example data; returns the assessment id and the account id of each demo account."""
-    from core.accounts.models import Account
-    from qaf.example import load_example
+    from accounts.models import Account
+    from app.example import load_example
 
     with session_scope(app_engine) as session:
         result = load_example(session)

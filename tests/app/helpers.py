@@ -18,7 +18,7 @@ def button(at: AppTest, label: str):
 def texts(at: AppTest) -> str:
     """Everything written on the page, to assert what a user would read."""
     parts = []
-    for kind in ("title", "header", "subheader", "markdown", "caption", "info", "success", "warning", "error"):
+    for kind in ("title", "header", "subheader", "markdown", "text", "caption", "info", "success", "warning", "error"):
         parts += [str(e.value) for e in getattr(at, kind)]
     parts += [e.proto.text for e in at.get("progress")]
     return "\n".join(parts)

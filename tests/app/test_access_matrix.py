@@ -7,30 +7,30 @@ from datetime import date
 
 import pytest
 
-from core.accounts.roles import SYSTEM
-from core.accounts.services import agency_id_for, create_agency
+from accounts import staff_services as people
+from accounts.services import agency_id_for, create_agency
+from accounts.staff import StaffDraft
+from core.actor import SYSTEM
 from core.audit import AuditFilter, list_audit
 from core.db import session_scope
-from core.errors import Forbidden
+from core.errors import Forbidden, ValidationFailed
 from qaf import services as qaf
 from qaf.action_plan import KeyActionDraft
 from qaf.assessment import AssessmentDetails
-from supervision import services as people
-from supervision.staff import StaffDraft
 from tests.conftest import actor_for, make_account
 
 QAF_PAGES = ["qaf/ui/assessments.py", "qaf/ui/workshop.py", "qaf/ui/summary.py", "qaf/ui/action_plan.py",
              "qaf/ui/frameworks.py"]
-ALL_PAGES = [*QAF_PAGES, "supervision/ui/staff.py", "supervision/ui/teams.py", "core/ui/accounts_admin.py",
-             "core/ui/audit_trail.py", "core/ui/my_account.py"]
+ALL_PAGES = [*QAF_PAGES, "accounts/ui/staff.py", "accounts/ui/teams.py", "accounts/ui/accounts_admin.py",
+             "accounts/ui/audit_trail.py", "accounts/ui/my_account.py", "app/ui/example_data.py"]
 REACHES = {
-    "admin": {"supervision/ui/staff.py", "supervision/ui/teams.py", "core/ui/accounts_admin.py",
-              "core/ui/audit_trail.py", "core/ui/my_account.py"},
-    "manager": {*QAF_PAGES, "supervision/ui/staff.py", "supervision/ui/teams.py", "core/ui/audit_trail.py",
-                "core/ui/my_account.py"},
-    "supervisor": {*QAF_PAGES, "supervision/ui/staff.py", "supervision/ui/teams.py", "core/ui/my_account.py"},
-    "caseworker": {*QAF_PAGES, "supervision/ui/staff.py", "core/ui/my_account.py"},
-    "facilitator": {*QAF_PAGES, "supervision/ui/staff.py", "core/ui/my_account.py"},
+    "admin": {"accounts/ui/staff.py", "accounts/ui/teams.py", "accounts/ui/accounts_admin.py",
+              "accounts/ui/audit_trail.py", "accounts/ui/my_account.py", "app/ui/example_data.py"},
+    "manager": {*QAF_PAGES, "accounts/ui/staff.py", "accounts/ui/teams.py", "accounts/ui/audit_trail.py",
+                "accounts/ui/my_account.py"},
+    "supervisor": {*QAF_PAGES, "accounts/ui/staff.py", "accounts/ui/teams.py", "accounts/ui/my_account.py"},
+    "caseworker": {*QAF_PAGES, "accounts/ui/staff.py", "accounts/ui/my_account.py"},
+    "facilitator": {*QAF_PAGES, "accounts/ui/staff.py", "accounts/ui/my_account.py"},
 }
 
 
@@ -143,12 +143,33 @@ def test_records_each_role_sees_and_changes(world, role):
         else:
             entries = list_audit(session, actor=actor, filters=AuditFilter())
             assert entries, f"{role} should see audit records"
-            agencies = {e.account_id for e in entries}
-            if audit == "agency":  # only what people of their own agency did
+            if audit == "agency":  # only records of their own agency's records, whoever wrote them
                 everyone = list_audit(session, actor=world["actors"]["admin"], filters=AuditFilter(limit=5000))
                 assert len(entries) < len(everyone)
-                own = {a.account_id for a in world["actors"].values() if a.agency_id == actor.agency_id}
-                assert agencies <= own
+                assert {e.scope_agency_id for e in entries} == {actor.agency_id}
+
+
+def test_the_trail_follows_the_record_not_the_writer(world):
+    """A participant from Horizon writes a note in Brightpath's assessment: Brightpath's manager reads that in
+    the trail, Horizon's manager does not (they cannot read the assessment either)."""
+    engine = world["engine"]
+    with session_scope(engine) as session:
+        qaf.update_assessment_details(session, actor=world["actors"]["facilitator"], assessment_id=world["a"],
+                                      details=qaf.get_assessment(session, world["a"],
+                                                                 actor=world["actors"]["facilitator"]).details,
+                                      participant_account_ids=[world["ids"]["caseworker"],
+                                                               world["ids"]["other_facilitator"]])
+    guest = world["actors"]["other_facilitator"]
+    with session_scope(engine, actor=guest) as session:
+        qaf.save_component_rating(session, actor=guest, assessment_id=world["a"], component_code="3", in_place=[],
+                                  agreed_level=None, notes="Referral pathway to the clinic is unclear")
+
+    def notes_seen_by(role: str) -> bool:
+        with session_scope(engine) as session:
+            entries = list_audit(session, actor=world["actors"][role], filters=AuditFilter(limit=5000))
+        return any("Referral pathway" in str(e.changes) for e in entries)
+
+    assert notes_seen_by("manager") and not notes_seen_by("other_manager")
 
 
 def test_a_manager_tracks_but_does_not_rewrite_the_plan(world):
@@ -167,3 +188,263 @@ def test_nobody_reads_another_agencys_assessment_by_id(world):
     for role in ("manager", "facilitator", "caseworker", "supervisor", "admin"):
         with pytest.raises(Forbidden), session_scope(engine) as session:
             qaf.get_assessment(session, world["b"], actor=world["actors"][role])
+
+
+def test_framework_copies_are_changed_only_by_their_agencys_facilitators(world):
+    engine, mine, theirs = world["engine"], world["actors"]["facilitator"], world["actors"]["other_facilitator"]
+    with session_scope(engine) as session:
+        base = qaf.ensure_bundled_framework(session)
+    with session_scope(engine, actor=theirs) as session:
+        copy = qaf.create_contextualised_copy(session, actor=theirs, base_version_id=base, version="hz-1",
+                                              title="Horizon's grid")
+    with session_scope(engine) as session:
+        component = qaf.get_framework(session, copy).component("8")
+    columns = [[{"id": a.id, "text": a.text + " (edited)"} for a in column] for column in component.columns]
+    with pytest.raises(Forbidden), session_scope(engine, actor=mine) as session:
+        qaf.save_contextualised_component(session, actor=mine, framework_version_id=copy, component_code="8",
+                                          columns=columns)
+    with session_scope(engine, actor=theirs) as session:
+        qaf.save_contextualised_component(session, actor=theirs, framework_version_id=copy, component_code="8",
+                                          columns=columns)
+
+
+def test_only_the_facilitator_decides_who_takes_part(world):
+    engine, participant = world["engine"], world["actors"]["caseworker"]
+    with session_scope(engine) as session:
+        view = qaf.get_assessment(session, world["a"], actor=participant)
+    outsider = world["ids"]["other_facilitator"]
+    with pytest.raises(Forbidden), session_scope(engine, actor=participant) as session:
+        qaf.update_assessment_details(session, actor=participant, assessment_id=world["a"], details=view.details,
+                                      participant_account_ids=[*view.member_account_ids, outsider])
+    with session_scope(engine, actor=participant) as session:  # their other edits still go through
+        qaf.update_assessment_details(session, actor=participant, assessment_id=world["a"], details=view.details,
+                                      participant_account_ids=list(view.member_account_ids))
+
+
+def test_a_baseline_must_be_one_the_facilitator_may_read(world):
+    engine, mine = world["engine"], world["actors"]["facilitator"]
+    details = AssessmentDetails(name="Follow-up", country="X", scope="agency", assessed_on=date(2027, 5, 1),
+                                facilitator="Z")
+    with session_scope(engine) as session:
+        version = qaf.ensure_bundled_framework(session)
+    with pytest.raises(Forbidden), session_scope(engine, actor=mine) as session:
+        qaf.create_assessment(session, actor=mine, details=details, framework_version_id=version,
+                              baseline_id=world["b"])
+
+
+def test_the_people_directory_shows_only_what_the_role_needs(world):
+    engine, mine = world["engine"], world["actors"]["facilitator"]
+    with session_scope(engine) as session:
+        names = {p.display_name.split(" (")[0] for p in qaf.people_to_choose(session, actor=mine)}
+        found = qaf.find_person(session, actor=mine, username="omar")
+    assert {"Lucia", "Mariam", "Zoe"} <= names and not names & {"Omar", "Ines"}
+    assert found.id == world["ids"]["other_facilitator"]
+    with pytest.raises(ValidationFailed), session_scope(engine) as session:
+        qaf.find_person(session, actor=mine, username="om")  # exact usernames only: no browsing by prefix
+
+
+# ------------------------------------------------------------------------------------------------ every service
+
+SERVICE_MODULES = ["accounts.services", "accounts.staff_services", "accounts.staff_import", "accounts.sign_in",
+                   "improvement_actions.services", "qaf.services.frameworks", "qaf.services.assessments",
+                   "qaf.services.action_plans", "qaf.reports", "core.audit"]
+# Functions that take no acting person, and why that is safe.
+UNSCOPED = {
+    "accounts.services.agency_id_for": "an agency's id from its name, for imports and the example",
+    "accounts.services.build_actor": "builds the acting person from an account (the sign-in gate)",
+    "accounts.services.create_first_administrator": "refuses once any account exists",
+    "accounts.services.get_account": "pages call it with the signed-in person's own id",
+    "accounts.services.has_any_account": "a yes/no for the first-run screen",
+    "accounts.services.list_agencies": "agency names, shown to every signed-in person",
+    "accounts.services.list_people": "called only through qaf people_to_choose, which scopes it",
+    "accounts.services.person_by_username": "called only through qaf find_person (facilitators, exact name)",
+    "accounts.staff_services.teams_supervised_by": "part of building the acting person",
+    "accounts.sign_in.account_for_email": "single sign-on: the identity provider vouches for the person",
+    "accounts.sign_in.authenticate": "signing in: no one is acting yet",
+    "qaf.services.frameworks.ensure_bundled_framework": "start-up seeding",
+    "qaf.services.frameworks.get_framework": "the Change Grid is published material",
+    "qaf.services.frameworks.list_framework_versions": "framework titles and versions",
+    "qaf.services.assessments.adopt_unowned_assessments": "the first administrator's hook",
+    "core.audit.actor_of": "reads the unit of work's person", "core.audit.agency_of": "audit scoping",
+    "core.audit.mark_action": "names the next audit record", "core.audit.record_event": "appends to the trail",
+    "core.audit.verify_chain": "a yes/no about the trail's integrity, for administrators and the command line",
+}
+EVERYONE = {"admin", "manager", "supervisor", "caseworker", "facilitator", "other_facilitator", "other_manager"}
+MEMBERS = {"caseworker", "facilitator"}
+READERS_OF_A = {"manager", *MEMBERS}
+FACILITATORS = {"facilitator", "other_facilitator"}
+
+
+def _service_names() -> set[str]:
+    import importlib
+    import inspect
+
+    names = set()
+    for module_name in SERVICE_MODULES:
+        module = importlib.import_module(module_name)
+        for name, function in inspect.getmembers(module, inspect.isfunction):
+            if function.__module__ == module_name and not name.startswith("_") \
+                    and "session" in inspect.signature(function).parameters:
+                names.add(f"{module_name}.{name}")
+    return names
+
+
+def _matrix(w):  # type: ignore[no-untyped-def]
+    """service -> (who may, call(session, actor)). Each call is made, then rolled back."""
+    from accounts import services as acc
+    from accounts import sign_in, staff_import
+    from core import audit
+    from improvement_actions import services as actions
+    from improvement_actions.rules import ActionSource, ImprovementActionDraft
+    from qaf import reports
+    from qaf.action_plan import SOURCE_KIND
+
+    ids, a, staff, team, key, copy = w["ids"], w["a"], w["staff"], w["team"], w["key"], w["copy"]
+    details = AssessmentDetails(name="A", country="X", scope="agency", assessed_on=date(2026, 11, 1), facilitator="Z")
+    draft = KeyActionDraft(component_code="1", text="Act", owner_person="Z", due_on=date(2027, 1, 1),
+                           status="in_progress")
+    plain = ImprovementActionDraft(text="Act", owner_person="Z", due_on=date(2027, 1, 1), status="in_progress")
+    account = acc.AccountDraft(username="new-one", display_name="New One", roles=["caseworker"])
+    staff_draft = StaffDraft(full_name="New Person", programme_role="caseworker", agency_id=w["agency"])
+    return {
+        "accounts.services.change_password": (EVERYONE, lambda s, x: acc.change_password(
+            s, actor=x, current="river stones sing at dawn", new="quiet harbour lights at nine")),
+        "accounts.services.create_account": ({"admin"}, lambda s, x: acc.create_account(s, actor=x, draft=account)),
+        "accounts.services.create_agency": ({"admin"}, lambda s, x: acc.create_agency(s, actor=x, name="Third")),
+        "accounts.services.list_accounts": ({"admin"}, lambda s, x: acc.list_accounts(s, actor=x)),
+        "accounts.services.reset_password": ({"admin"}, lambda s, x: acc.reset_password(
+            s, actor=x, account_id=ids["caseworker"])),
+        "accounts.services.set_language": (EVERYONE, lambda s, x: acc.set_language(s, actor=x, language="en")),
+        "accounts.services.update_account": ({"admin"}, lambda s, x: acc.update_account(
+            s, actor=x, account_id=ids["caseworker"], draft=acc.AccountDraft(
+                username="mariam", display_name="Mariam H", roles=["caseworker"], agency_id=w["agency"]))),
+        "accounts.staff_services.assign_to_team": ({"admin"}, lambda s, x: people.assign_to_team(
+            s, actor=x, staff_member_id=staff, team_id=team, from_date=date(2026, 6, 1))),
+        "accounts.staff_services.create_staff": ({"admin"}, lambda s, x: people.create_staff(
+            s, actor=x, draft=staff_draft)),
+        "accounts.staff_services.create_team": ({"admin"}, lambda s, x: people.create_team(
+            s, actor=x, name="South", agency_id=w["agency"])),
+        "accounts.staff_services.deactivate_staff": ({"admin"}, lambda s, x: people.deactivate_staff(
+            s, actor=x, staff_member_id=staff)),
+        "accounts.staff_services.update_staff": ({"admin"}, lambda s, x: people.update_staff(
+            s, actor=x, staff_member_id=staff, draft=StaffDraft(full_name="Mariam", programme_role="caseworker",
+                                                               agency_id=w["agency"]))),
+        "accounts.staff_services.get_staff": ({"admin", "manager", "supervisor", "caseworker"},
+                                              lambda s, x: people.get_staff(s, actor=x, staff_member_id=staff)),
+        "accounts.staff_services.team_history": ({"admin", "manager", "supervisor", "caseworker"},
+                                                 lambda s, x: people.team_history(s, actor=x, staff_member_id=staff)),
+        "accounts.staff_services.list_staff": (EVERYONE, lambda s, x: people.list_staff(s, actor=x)),
+        "accounts.staff_services.list_teams": (EVERYONE, lambda s, x: people.list_teams(s, actor=x)),
+        "accounts.staff_import.import_staff": ({"admin"}, lambda s, x: staff_import.import_staff(
+            s, actor=x, filename="s.csv", content=b"full_name,programme_role,agency\nNew,caseworker,Brightpath\n")),
+        "accounts.sign_in.unlock_account": ({"admin"}, lambda s, x: sign_in.unlock_account(
+            s, actor=x, account_id=ids["caseworker"])),
+        "improvement_actions.services.access_to": (EVERYONE, lambda s, x: actions.access_to(
+            s, x, SOURCE_KIND, a)),
+        "improvement_actions.services.actions_for_source": (READERS_OF_A, lambda s, x: actions.actions_for_source(
+            s, actor=x, source_kind=SOURCE_KIND, record_id=a)),
+        "improvement_actions.services.create_action": (MEMBERS, lambda s, x: actions.create_action(
+            s, actor=x, source=ActionSource(SOURCE_KIND, a, "1"), draft=plain)),
+        "improvement_actions.services.delete_action": (MEMBERS, lambda s, x: actions.delete_action(
+            s, actor=x, action_id=key)),
+        "improvement_actions.services.get_action": (READERS_OF_A, lambda s, x: actions.get_action(
+            s, actor=x, action_id=key)),
+        "improvement_actions.services.progress_history": (READERS_OF_A, lambda s, x: actions.progress_history(
+            s, actor=x, action_id=key)),
+        "improvement_actions.services.update_action": (READERS_OF_A, lambda s, x: actions.update_action(
+            s, actor=x, action_id=key, draft=ImprovementActionDraft(text="Act", owner_person="Z",
+                                                                   due_on=date(2027, 1, 1), status="done"))),
+        "qaf.services.frameworks.create_contextualised_copy": (FACILITATORS, lambda s, x: qaf.create_contextualised_copy(
+            s, actor=x, base_version_id=w["version"], version="v-x", title="Copy")),
+        "qaf.services.frameworks.save_contextualised_component": ({"facilitator"}, lambda s, x:
+            qaf.save_contextualised_component(s, actor=x, framework_version_id=copy, component_code="8",
+                                              columns=w["columns"])),
+        "qaf.services.assessments.assessment_results": (READERS_OF_A, lambda s, x: qaf.assessment_results(
+            s, a, actor=x)),
+        "qaf.services.assessments.create_assessment": (FACILITATORS, lambda s, x: qaf.create_assessment(
+            s, actor=x, details=details, framework_version_id=w["version"])),
+        "qaf.services.assessments.finalise_assessment": (MEMBERS, lambda s, x: qaf.finalise_assessment(
+            s, actor=x, assessment_id=a)),
+        "qaf.services.assessments.find_person": (FACILITATORS, lambda s, x: qaf.find_person(
+            s, actor=x, username="mariam")),
+        "qaf.services.assessments.get_assessment": (READERS_OF_A, lambda s, x: qaf.get_assessment(s, a, actor=x)),
+        "qaf.services.assessments.list_assessments": (EVERYONE, lambda s, x: qaf.list_assessments(s, actor=x)),
+        "qaf.services.assessments.people_to_choose": (EVERYONE, lambda s, x: qaf.people_to_choose(s, actor=x)),
+        "qaf.services.assessments.save_component_rating": (MEMBERS, lambda s, x: qaf.save_component_rating(
+            s, actor=x, assessment_id=a, component_code="2", in_place=[], agreed_level=None)),
+        "qaf.services.assessments.start_from_baseline": ({"facilitator"}, lambda s, x: qaf.start_from_baseline(
+            s, actor=x, baseline_id=a, details=details)),
+        "qaf.services.assessments.update_assessment_details": (MEMBERS, lambda s, x:
+            qaf.update_assessment_details(s, actor=x, assessment_id=a, details=details)),
+        "qaf.services.action_plans.action_plan": (READERS_OF_A, lambda s, x: qaf.action_plan(s, a, actor=x)),
+        "qaf.services.action_plans.add_key_action": (MEMBERS, lambda s, x: qaf.add_key_action(
+            s, actor=x, assessment_id=a, draft=draft)),
+        "qaf.services.action_plans.delete_key_action": (MEMBERS, lambda s, x: qaf.delete_key_action(
+            s, actor=x, key_action_id=key)),
+        "qaf.services.action_plans.update_key_action": (READERS_OF_A, lambda s, x: qaf.update_key_action(
+            s, actor=x, key_action_id=key, draft=KeyActionDraft(component_code="1", text="Act", owner_person="Z",
+                                                               due_on=date(2027, 1, 1), status="done"))),
+        "qaf.reports.export_action_plan": (READERS_OF_A, lambda s, x: reports.export_action_plan(
+            s, actor=x, assessment_id=a, fmt="csv")),
+        "core.audit.export_audit": ({"admin", "manager", "other_manager"}, lambda s, x: audit.export_audit(
+            s, actor=x, filters=AuditFilter())),
+        "core.audit.list_audit": ({"admin", "manager", "other_manager"}, lambda s, x: audit.list_audit(
+            s, actor=x, filters=AuditFilter())),
+    }
+
+
+class _RollBack(Exception):
+    """Ends a probe's unit of work without keeping anything."""
+
+
+@pytest.fixture
+def full_world(world):
+    from sqlalchemy import select
+
+    from accounts.models import StaffMember, Team
+
+    engine = world["engine"]
+    facilitator = world["actors"]["facilitator"]
+    with session_scope(engine) as session:
+        version = qaf.ensure_bundled_framework(session)
+        staff = session.scalar(select(StaffMember.id).where(StaffMember.full_name == "Mariam"))
+        team = session.scalar(select(Team.id).where(Team.name == "West"))
+        key = qaf.action_plan(session, world["a"], actor=facilitator).key_actions[0].id
+        component = qaf.get_framework(session, version).component("8")
+    with session_scope(engine, actor=facilitator) as session:
+        copy = qaf.create_contextualised_copy(session, actor=facilitator, base_version_id=version, version="bp-1",
+                                              title="Brightpath's grid")
+    columns = [[{"id": x.id, "text": x.text} for x in column] for column in component.columns]
+    return {**world, "version": version, "staff": staff, "team": team, "key": key, "copy": copy,
+            "columns": columns, "agency": facilitator.agency_id}
+
+
+def test_every_service_is_in_the_access_matrix():
+    """A new service must say who may call it (here) or why it needs no acting person (UNSCOPED)."""
+    matrix = set(_matrix({k: 0 for k in ("ids", "a", "staff", "team", "key", "copy", "agency", "version",
+                                         "columns")} | {"ids": {"caseworker": 0}}))
+    assert _service_names() - matrix - set(UNSCOPED) == set()
+    assert (matrix | set(UNSCOPED)) - _service_names() == set()
+
+
+def test_each_service_refuses_exactly_who_it_should(full_world):
+    from core.errors import NotFound, ReadOnly
+
+    engine, actors = full_world["engine"], full_world["actors"]
+    wrong = []
+    for service, (allowed, call) in sorted(_matrix(full_world).items()):
+        for role, actor in actors.items():
+            refused = False
+            try:
+                with session_scope(engine, actor=actor) as session:
+                    call(session, actor)
+                    raise _RollBack
+            except _RollBack:
+                pass
+            except (Forbidden, ReadOnly, NotFound):
+                refused = True
+            except ValidationFailed:
+                pass  # got past the access check; the arguments are what was refused
+            if refused == (role in allowed):
+                wrong.append(f"{service} as {role}: {'refused' if refused else 'allowed'}")
+    assert wrong == []

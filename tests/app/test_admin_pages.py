@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from core.accounts.roles import SYSTEM
-from core.accounts.services import create_agency
+from accounts.services import create_agency
+from core.actor import SYSTEM
 from core.db import session_scope
 from tests.app.helpers import button, by_label, errors, texts
 from tests.conftest import make_account
@@ -17,7 +17,7 @@ def _admin(app_engine):
 
 def test_create_an_account_and_see_its_password_once(open_page, app_engine):
     admin = _admin(app_engine)
-    at = open_page("core/ui/accounts_admin.py", admin)
+    at = open_page("accounts/ui/accounts_admin.py", admin)
     button(at, "Save").click().run()
     assert any("Usernames are 3–80 characters" in e for e in errors(at))
     by_label(at.text_input, "Username").input("mariam")
@@ -35,7 +35,7 @@ def test_create_an_account_and_see_its_password_once(open_page, app_engine):
 
 def test_staff_import_from_the_page(open_page, app_engine):
     admin = _admin(app_engine)
-    at = open_page("supervision/ui/staff.py", admin)
+    at = open_page("accounts/ui/staff.py", admin)
     assert "No staff records you can see." in texts(at)
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels == ["Download the Excel template", "Download the CSV template"]
@@ -43,12 +43,12 @@ def test_staff_import_from_the_page(open_page, app_engine):
 
 def test_audit_trail_page_shows_what_happened(open_page, app_engine):
     admin = _admin(app_engine)
-    at = open_page("core/ui/accounts_admin.py", admin)
+    at = open_page("accounts/ui/accounts_admin.py", admin)
     by_label(at.text_input, "Username").input("yusuf")
     by_label(at.text_input, "Name").input("Yusuf Karim")
     by_label(at.multiselect, "Roles").select("supervisor")
     button(at, "Save").click().run()
-    at.switch_page("core/ui/audit_trail.py").run()
+    at.switch_page("accounts/ui/audit_trail.py").run()
     table = at.dataframe[0].value
     created = table[(table["Action"] == "create") & (table["Record"].str.startswith("Account"))]
     assert "Admin One" in set(created["Who"])
@@ -58,7 +58,7 @@ def test_audit_trail_page_shows_what_happened(open_page, app_engine):
 
 def test_teams_page_for_a_supervisor(open_page, app_engine):
     admin = _admin(app_engine)
-    at = open_page("supervision/ui/teams.py", admin)
+    at = open_page("accounts/ui/teams.py", admin)
     by_label(at.text_input, "Team").input("East")
     button(at, "Create the team").click().run()
     assert not errors(at)

@@ -7,10 +7,10 @@ from datetime import date
 import pytest
 from sqlalchemy import create_engine
 
-from core.accounts.services import build_actor
+from accounts.services import build_actor
+from app.example import EXAMPLE_NAME
 from core.db import session_scope
 from qaf import services
-from qaf.example import EXAMPLE_NAME
 from qaf.framework import bundled_framework
 from qaf.levels import Level
 from qaf.ui.common import CURRENT
@@ -251,6 +251,6 @@ def test_a_colleague_saved_first_so_my_save_is_refused_and_my_ticks_stay(open_pa
 
 
 def test_my_account_shows_roles(open_page, fac):
-    at = open_page("core/ui/my_account.py", fac)
+    at = open_page("accounts/ui/my_account.py", fac)
     assert "Roles: Facilitator" in texts(at)
     assert "Change password" in [b.label for b in at.button]

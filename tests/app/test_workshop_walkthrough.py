@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from pypdf import PdfReader
 from sqlalchemy import create_engine
 
-from core.accounts.services import build_actor
+from accounts.services import build_actor
 from core.db import session_scope
 from qaf import reports, services
 from qaf.framework import bundled_framework

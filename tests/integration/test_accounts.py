@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from core.accounts import services as accounts
-from core.accounts.models import Account
-from core.accounts.roles import SYSTEM, Role
+from accounts import services as accounts
+from accounts import sign_in
+from accounts.models import Account
+from core.actor import SYSTEM, Role
 from core.audit import AuditRecord
 from core.db import session_scope
 from core.errors import Forbidden, ValidationFailed
@@ -38,21 +39,23 @@ def test_first_run_creates_one_administrator_only(engine):
         accounts.create_first_administrator(session, username="second", display_name="x", password=GOOD)
 
 
-def test_six_failures_lock_the_account_for_thirty_minutes(engine):
+FAILED = ("Sign-in failed: the username or password is not right, or this account cannot sign in now. If this goes "
+          "on, ask an administrator.")
+
+
+def test_six_failures_lock_the_account_for_thirty_minutes_and_every_failure_reads_the_same(engine):
     _first_admin(engine)
     start = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-    for attempt in range(5):
+    for attempt in range(6):  # from six different places, so the per-source brake does not step in
         with session_scope(engine) as session:
-            result = accounts.authenticate(session, username="admin", password=f"wrong {attempt}", now=start)
-        assert not result.ok and result.message == "Username or password not recognised."
+            result = sign_in.authenticate(session, username="admin", password=f"wrong {attempt}", now=start,
+                                          source=f"10.0.0.{attempt}")
+        assert not result.ok and result.message == FAILED
+    with session_scope(engine) as session:  # even the right password is refused while locked, with the same words
+        result = sign_in.authenticate(session, username="ADMIN ", password=GOOD, now=start + timedelta(minutes=29))
+    assert not result.ok and result.message == FAILED
     with session_scope(engine) as session:
-        result = accounts.authenticate(session, username="admin", password="wrong 6", now=start)
-    assert result.message == "Too many failed sign-ins: this account is locked for 30 minutes."
-    with session_scope(engine) as session:  # even the right password is refused while locked
-        result = accounts.authenticate(session, username="ADMIN ", password=GOOD, now=start + timedelta(minutes=29))
-    assert not result.ok and "locked" in result.message
-    with session_scope(engine) as session:
-        result = accounts.authenticate(session, username="admin", password=GOOD, now=start + timedelta(minutes=31))
+        result = sign_in.authenticate(session, username="admin", password=GOOD, now=start + timedelta(minutes=31))
     assert result.ok
     with session_scope(engine) as session:
         actions = session.scalars(select(AuditRecord.action).order_by(AuditRecord.id)).all()
@@ -60,11 +63,131 @@ def test_six_failures_lock_the_account_for_thirty_minutes(engine):
     assert "account_locked" in actions and "login_refused_locked" in actions and actions[-1] == "login"
 
 
-def test_unknown_username_fails_like_a_wrong_password(engine):
+def test_every_failure_costs_one_password_check_and_says_the_same(engine, monkeypatch):
+    """Unknown, wrong, locked and deactivated: same message, same work (one argon2 verification each), so neither
+    words nor timing tell which accounts exist or are locked."""
+    admin = actor_for(engine, _first_admin(engine))
+    locked_id = make_account(engine, username="locked-one", roles=["caseworker"])
+    gone_id = make_account(engine, username="gone-one", roles=["caseworker"])
+    with session_scope(engine) as session:
+        session.get(Account, locked_id).locked_until = datetime(2099, 1, 1, tzinfo=UTC)
+        accounts.update_account(session, actor=admin, account_id=gone_id, draft=accounts.AccountDraft(
+            username="gone-one", display_name="Gone One", roles=["caseworker"], active=False))
+    checks = []
+    real_verify = sign_in.verify_password
+    monkeypatch.setattr(sign_in, "verify_password", lambda h, p: checks.append(1) or real_verify(h, p))
+    for number, username in enumerate(("nobody", "admin", "locked-one", "gone-one")):
+        checks.clear()
+        with session_scope(engine) as session:
+            result = sign_in.authenticate(session, username=username, password="wrong password here",
+                                          source=f"10.1.0.{number}")
+        assert (result.ok, result.message, len(checks)) == (False, FAILED, 1), username
+
+
+def test_a_password_typed_as_a_username_never_reaches_the_trail(engine):
     _first_admin(engine)
     with session_scope(engine) as session:
-        result = accounts.authenticate(session, username="nobody", password=GOOD)
-    assert not result.ok and result.message == "Username or password not recognised."
+        sign_in.authenticate(session, username="my secret passphrase", password="whatever")
+        sign_in.authenticate(session, username="my secret passphrase", password="again", source="elsewhere")
+    with session_scope(engine) as session:
+        records = session.scalars(select(AuditRecord).where(AuditRecord.action == "login_failed")).all()
+    dumped = " ".join(f"{r.actor_name} {r.summary} {r.changes} {r.entity_id}" for r in records)
+    assert "secret" not in dumped and "passphrase" not in dumped
+    assert len({r.summary for r in records}) == 1 and "reference" in records[0].summary  # same pseudonym twice
+
+
+def test_one_source_waits_longer_after_each_failure_and_a_success_resets_it(engine):
+    _first_admin(engine)
+    moment = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    here, elsewhere = "203.0.113.9", "198.51.100.4"
+    for failures in range(1, 7):
+        moment += timedelta(minutes=20)  # long enough for any wait, too short to be forgotten
+        with session_scope(engine) as session:
+            assert sign_in.authenticate(session, username=f"guess{failures}", password="x", source=here,
+                                        now=moment).message == FAILED
+        if failures > 3:  # straight away again: refused, told how long, and not counted
+            with session_scope(engine) as session:
+                result = sign_in.authenticate(session, username="admin", password=GOOD, source=here, now=moment)
+            assert (result.ok, result.message) == (
+                False, f"Too many failed sign-ins from this device. Wait {2 ** (failures - 3)} seconds, then try "
+                       "again.")
+    with session_scope(engine) as session:  # another device is not slowed down
+        assert sign_in.authenticate(session, username="admin", password=GOOD, source=elsewhere, now=moment).ok
+    with session_scope(engine) as session:
+        assert sign_in.authenticate(session, username="admin", password=GOOD, source=here,
+                                    now=moment + timedelta(seconds=9)).ok
+    with session_scope(engine) as session:  # the success reset the count: a slip is an ordinary failure again
+        assert sign_in.authenticate(session, username="nobody", password="x", source=here,
+                                    now=moment + timedelta(seconds=10)).message == FAILED
+
+
+def test_an_administrator_unlocks_an_account(engine):
+    admin = actor_for(engine, _first_admin(engine))
+    worker = make_account(engine, username="mariam", roles=["caseworker"])
+    colleague = actor_for(engine, make_account(engine, username="yusuf", roles=["supervisor"]))
+    with session_scope(engine) as session:
+        session.get(Account, worker).locked_until = datetime(2099, 1, 1, tzinfo=UTC)
+    assert actor_for(engine, worker) is None  # a locked account cannot act, even from an open session
+    with pytest.raises(Forbidden), session_scope(engine) as session:
+        sign_in.unlock_account(session, actor=colleague, account_id=worker)
+    with session_scope(engine, actor=admin) as session:
+        sign_in.unlock_account(session, actor=admin, account_id=worker)
+    with session_scope(engine) as session:
+        assert accounts.get_account(session, worker).locked_until is None
+        assert "unlock" in session.scalars(select(AuditRecord.action)).all()
+
+
+def test_many_wrong_passwords_at_once_never_conflict(engine, database_url):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("real concurrent sign-ins need PostgreSQL (SQLite serialises writers on one file)")
+    import threading
+
+    _first_admin(engine)
+    errors = []
+
+    def attempt(n: int) -> None:
+        try:
+            with session_scope(engine) as session:
+                result = sign_in.authenticate(session, username="admin", password=f"wrong {n}", source=f"10.2.0.{n}")
+            assert not result.ok
+        except Exception as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=attempt, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with session_scope(engine) as session:
+        row = session.scalar(select(Account).where(Account.username == "admin"))
+        assert row.locked_until is not None and row.failed_logins == 2  # locked at 6, two more counted after
+
+
+def test_two_first_run_forms_at_once_make_one_administrator(database_url, engine):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("real concurrent first runs need PostgreSQL (SQLite serialises writers on one file)")
+    import threading
+
+    outcomes = []
+
+    def first_run(n: int) -> None:
+        try:
+            with session_scope(engine) as session:
+                accounts.create_first_administrator(session, username=f"admin{n}", display_name=f"Admin {n}",
+                                                    password=GOOD)
+            outcomes.append("created")
+        except Forbidden:
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=first_run, args=(n,)) for n in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["created", "refused", "refused", "refused", "refused"]
+    with session_scope(engine) as session:
+        assert session.scalar(select(func.count()).select_from(Account)) == 1
 
 
 def test_password_change_and_admin_reset(engine):
@@ -79,12 +202,14 @@ def test_password_change_and_admin_reset(engine):
     with session_scope(engine) as session:
         temporary = accounts.reset_password(session, actor=admin, account_id=worker_id)
     with session_scope(engine) as session:
-        result = accounts.authenticate(session, username="mariam", password=temporary)
-    assert result.ok and result.must_change_password
+        result = sign_in.authenticate(session, username="mariam", password=temporary)
+    assert result.ok
+    with session_scope(engine) as session:
+        assert accounts.get_account(session, worker_id).must_change_password
     with session_scope(engine) as session:
         accounts.change_password(session, actor=worker, current=temporary, new=GOOD)
     with session_scope(engine) as session:
-        assert accounts.authenticate(session, username="mariam", password=GOOD).ok
+        assert sign_in.authenticate(session, username="mariam", password=GOOD).ok
         assert not accounts.get_account(session, worker_id).must_change_password
 
 
@@ -106,13 +231,13 @@ def test_single_sign_on_maps_e_mail_onto_an_active_account(engine):
         account_id, _ = accounts.create_account(session, actor=admin, draft=accounts.AccountDraft(
             username="lucia", display_name="Lucía", email="Lucia@Example.org", roles=["manager"]))
     with session_scope(engine) as session:
-        assert accounts.account_for_email(session, "lucia@example.ORG") == account_id
-        assert accounts.account_for_email(session, "stranger@example.org") is None
+        assert sign_in.account_for_email(session, "lucia@example.ORG") == account_id
+        assert sign_in.account_for_email(session, "stranger@example.org") is None
     with session_scope(engine) as session:
         accounts.update_account(session, actor=admin, account_id=account_id, draft=accounts.AccountDraft(
             username="lucia", display_name="Lucía", email="lucia@example.org", roles=["manager"], active=False))
     with session_scope(engine) as session:
-        assert accounts.account_for_email(session, "lucia@example.org") is None
+        assert sign_in.account_for_email(session, "lucia@example.org") is None
         assert accounts.build_actor(session, account_id) is None  # deactivation ends access at once
 
 

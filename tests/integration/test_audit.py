@@ -5,28 +5,34 @@ from __future__ import annotations
 import csv
 import inspect
 import io
+import subprocess
 from datetime import date
 
 import pytest
 from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import DatabaseError
 
-from core.accounts import services as account_services
-from core.accounts.roles import SYSTEM
-from core.audit import AuditFilter, AuditRecord, audit_csv, list_audit
+from accounts import services as account_services
+from accounts import staff_import
+from accounts import staff_services as supervision_services
+from accounts.staff import StaffDraft
+from core.actor import SYSTEM
+from core.audit import AuditFilter, AuditRecord, audit_csv, list_audit, record_event, verify_chain
 from core.db import session_scope
 from core.errors import Forbidden
+from improvement_actions import services as actions
+from improvement_actions.rules import ActionSource, ImprovementActionDraft
 from qaf import reports
 from qaf import services as qaf_services
 from qaf.action_plan import KeyActionDraft
 from qaf.assessment import AssessmentDetails
-from supervision import services as supervision_services
-from supervision.staff import StaffDraft
+from qaf.services import action_plans, assessments, frameworks
 from tests.conftest import actor_for, make_account
 
 WRITE_PREFIXES = ("create_", "update_", "save_", "delete_", "finalise_", "add_", "import_", "start_", "reset_",
                   "change_", "deactivate_", "assign_", "export_")
-MODULES = [account_services, qaf_services, supervision_services, reports]
+MODULES = [account_services, supervision_services, staff_import, frameworks, assessments, action_plans, actions,
+           reports]
 DETAILS = AssessmentDetails(name="Audit QAF", country="X", scope="agency", assessed_on=date(2026, 11, 1),
                             facilitator="Zoé")
 
@@ -71,57 +77,65 @@ def scenarios(w):  # type: ignore[no-untyped-def]
     grid_two_b = [[{"id": "2b.1.1", "text": "Assess within the SOP timeframes."}],
                   [{"id": "2b.2.1", "text": "Use the set format."}], [{"id": "2b.3.1", "text": "Consider all levels."}]]
     return {
-        "core.accounts.services.create_first_administrator": (None, None),  # covered by the world fixture
-        "core.accounts.services.create_account": ("create", lambda s: account_services.create_account(
+        "accounts.services.create_first_administrator": (None, None),  # covered by the world fixture
+        "accounts.services.create_account": ("create", lambda s: account_services.create_account(
             s, actor=admin, draft=account_services.AccountDraft(username="new-one", display_name="New",
                                                                 roles=["caseworker"]))),
-        "core.accounts.services.update_account": ("update", lambda s: account_services.update_account(
+        "accounts.services.update_account": ("update", lambda s: account_services.update_account(
             s, actor=admin, account_id=fac.account_id, draft=account_services.AccountDraft(
                 username="zoe", display_name="Zoé M.", roles=["facilitator"], agency_id=w["agency"]))),
-        "core.accounts.services.reset_password": ("update", lambda s: account_services.reset_password(
+        "accounts.services.reset_password": ("update", lambda s: account_services.reset_password(
             s, actor=admin, account_id=fac.account_id)),
-        "core.accounts.services.change_password": ("update", lambda s: account_services.change_password(
+        "accounts.services.change_password": ("update", lambda s: account_services.change_password(
             s, actor=admin, current="river stones sing at dawn", new="quiet harbour lights at nine")),
-        "core.accounts.services.create_agency": ("create", lambda s: account_services.create_agency(
+        "accounts.services.create_agency": ("create", lambda s: account_services.create_agency(
             s, actor=admin, name="Horizon")),
-        "qaf.services.create_assessment": ("create", lambda s: qaf_services.create_assessment(
+        "qaf.services.assessments.create_assessment": ("create", lambda s: qaf_services.create_assessment(
             s, actor=fac, details=DETAILS, framework_version_id=w["framework"])),
-        "qaf.services.update_assessment_details": ("update", lambda s: qaf_services.update_assessment_details(
+        "qaf.services.assessments.update_assessment_details": ("update", lambda s: qaf_services.update_assessment_details(
             s, actor=fac, assessment_id=w["assessment"], details=AssessmentDetails(
                 name="Audit QAF (renamed)", country="X", scope="agency", assessed_on=date(2026, 11, 1),
                 facilitator="Zoé"))),
-        "qaf.services.save_component_rating": ("create", lambda s: qaf_services.save_component_rating(
+        "qaf.services.assessments.save_component_rating": ("create", lambda s: qaf_services.save_component_rating(
             s, actor=fac, assessment_id=w["assessment"], component_code="3", in_place=[], agreed_level=None)),
-        "qaf.services.add_key_action": ("create", lambda s: qaf_services.add_key_action(
+        "qaf.services.action_plans.add_key_action": ("create", lambda s: qaf_services.add_key_action(
             s, actor=fac, assessment_id=w["assessment"], draft=KeyActionDraft(
                 component_code="2", text="Train", owner_agency="Brightpath", due_on=date(2027, 2, 1)))),
-        "qaf.services.update_key_action": ("update", lambda s: qaf_services.update_key_action(
+        "qaf.services.action_plans.update_key_action": ("update", lambda s: qaf_services.update_key_action(
             s, actor=fac, key_action_id=w["key_action"], draft=KeyActionDraft(
                 component_code="1", text="Do it", owner_person="Zoé", due_on=date(2027, 1, 1), status="done"))),
-        "qaf.services.delete_key_action": ("delete", lambda s: qaf_services.delete_key_action(
+        "qaf.services.action_plans.delete_key_action": ("delete", lambda s: qaf_services.delete_key_action(
             s, actor=fac, key_action_id=w["key_action"])),
-        "qaf.services.finalise_assessment": ("finalise", lambda s: _finalise(s, w)),
-        "qaf.services.start_from_baseline": ("create", lambda s: qaf_services.start_from_baseline(
+        "qaf.services.assessments.finalise_assessment": ("finalise", lambda s: _finalise(s, w)),
+        "qaf.services.assessments.start_from_baseline": ("create", lambda s: qaf_services.start_from_baseline(
             s, actor=fac, baseline_id=w["assessment"], details=DETAILS)),
-        "qaf.services.create_contextualised_copy": ("create", lambda s: qaf_services.create_contextualised_copy(
+        "qaf.services.frameworks.create_contextualised_copy": ("create", lambda s: qaf_services.create_contextualised_copy(
             s, actor=fac, base_version_id=w["framework"], version="ctx-2", title="Context 2")),
-        "qaf.services.save_contextualised_component": ("update", lambda s: qaf_services.save_contextualised_component(
+        "qaf.services.frameworks.save_contextualised_component": ("update", lambda s: qaf_services.save_contextualised_component(
             s, actor=fac, framework_version_id=w["copy"], component_code="2b", columns=grid_two_b)),
+        "improvement_actions.services.create_action": ("create", lambda s: actions.create_action(
+            s, actor=fac, source=ActionSource("qaf_assessment", w["assessment"], "2"), draft=ImprovementActionDraft(
+                text="Train", owner_agency="Brightpath", due_on=date(2027, 2, 1)))),
+        "improvement_actions.services.update_action": ("update", lambda s: actions.update_action(
+            s, actor=fac, action_id=w["key_action"], draft=ImprovementActionDraft(
+                text="Do it", owner_person="Zoé", due_on=date(2027, 1, 1), status="in_progress"))),
+        "improvement_actions.services.delete_action": ("delete", lambda s: actions.delete_action(
+            s, actor=fac, action_id=w["key_action"])),
         "qaf.reports.export_action_plan": ("export", lambda s: reports.export_action_plan(
             s, actor=fac, assessment_id=w["assessment"], fmt="pdf")),
-        "supervision.services.create_team": ("create", lambda s: supervision_services.create_team(
+        "accounts.staff_services.create_team": ("create", lambda s: supervision_services.create_team(
             s, actor=admin, name="West", agency_id=w["agency"])),
-        "supervision.services.create_staff": ("create", lambda s: supervision_services.create_staff(
+        "accounts.staff_services.create_staff": ("create", lambda s: supervision_services.create_staff(
             s, actor=admin, draft=StaffDraft(full_name="Joseph", programme_role="caseworker",
                                               agency_id=w["agency"]))),
-        "supervision.services.update_staff": ("update", lambda s: supervision_services.update_staff(
+        "accounts.staff_services.update_staff": ("update", lambda s: supervision_services.update_staff(
             s, actor=admin, staff_member_id=w["staff"], draft=StaffDraft(
                 full_name="Grace Achieng", programme_role="caseworker", agency_id=w["agency"]))),
-        "supervision.services.deactivate_staff": ("update", lambda s: supervision_services.deactivate_staff(
+        "accounts.staff_services.deactivate_staff": ("update", lambda s: supervision_services.deactivate_staff(
             s, actor=admin, staff_member_id=w["staff"])),
-        "supervision.services.assign_to_team": ("create", lambda s: supervision_services.assign_to_team(
+        "accounts.staff_services.assign_to_team": ("create", lambda s: supervision_services.assign_to_team(
             s, actor=admin, staff_member_id=w["staff"], team_id=w["team"], from_date=date(2026, 1, 1))),
-        "supervision.services.import_staff": ("import", lambda s: supervision_services.import_staff(
+        "accounts.staff_import.import_staff": ("import", lambda s: staff_import.import_staff(
             s, actor=admin, filename="staff.csv",
             content=b"full_name,programme_role,agency\nYusuf,caseworker,Brightpath\n")),
     }
@@ -148,7 +162,7 @@ def test_each_write_service_leaves_an_attributed_record(engine, world, service):
         return
     with session_scope(engine) as session:
         before = session.scalar(select(func.max(AuditRecord.id)))
-    with session_scope(engine, actor=world["admin"] if "supervision" in service or "core" in service
+    with session_scope(engine, actor=world["admin"] if service.startswith("accounts.")
                        else world["fac"]) as session:
         call(session)
     with session_scope(engine) as session:
@@ -165,7 +179,7 @@ def test_updates_record_before_and_after(engine, world):
                                        draft=KeyActionDraft(component_code="1", text="Do it", owner_person="Zoé",
                                                             due_on=date(2027, 3, 1), status="in_progress"))
     with session_scope(engine) as session:
-        record = session.scalars(select(AuditRecord).where(AuditRecord.entity_type == "KeyAction")
+        record = session.scalars(select(AuditRecord).where(AuditRecord.entity_type == "ImprovementAction")
                                  .order_by(AuditRecord.id.desc())).first()
     assert record.action == "update" and record.actor_name == "Zoe"
     assert record.changes == {"due_on": ["2027-01-01", "2027-03-01"], "status": ["not_started", "in_progress"]}
@@ -197,9 +211,12 @@ def test_trail_is_filtered_by_role_and_exported(engine, world):
         everything = list_audit(session, actor=world["admin"], filters=AuditFilter())
         mine = list_audit(session, actor=manager, filters=AuditFilter())
         theirs = list_audit(session, actor=other, filters=AuditFilter())
-        key_actions = list_audit(session, actor=world["admin"], filters=AuditFilter(entity_type="KeyAction"))
-    assert len(mine) > 0 and len(mine) < len(everything) and theirs == []
-    assert {e.entity_type for e in key_actions} == {"KeyAction"}
+        key_actions = list_audit(session, actor=world["admin"], filters=AuditFilter(entity_type="ImprovementAction"))
+    assert len(mine) > 0 and len(mine) < len(everything)
+    assert {"Assessment", "ImprovementAction"} <= {e.entity_type for e in mine}
+    # Horizon's manager reads only what concerns Horizon: its own agency and accounts, nothing of Brightpath's.
+    assert theirs and {(e.entity_type, e.action) for e in theirs} <= {("Agency", "create"), ("Account", "create")}
+    assert {e.entity_type for e in key_actions} == {"ImprovementAction"}
     rows = list(csv.reader(io.StringIO(audit_csv(key_actions).decode("utf-8-sig"))))
     assert rows[0][:4] == ["id", "occurred_at", "actor", "action"] and len(rows) == len(key_actions) + 1
 
@@ -210,3 +227,85 @@ def test_finalise_is_named_as_such(engine, world):
     with session_scope(engine) as session:
         actions = session.scalars(select(AuditRecord.action).where(AuditRecord.entity_type == "Assessment")).all()
     assert "finalise" in actions
+
+
+def _count(engine) -> int:
+    with engine.connect() as connection:
+        return connection.execute(text("SELECT count(*) FROM audit_records")).scalar_one()
+
+
+def test_a_replacing_insert_and_truncate_are_refused(engine, world):
+    before = _count(engine)
+    with engine.connect() as connection:
+        row = connection.execute(select(AuditRecord.__table__).order_by(AuditRecord.id).limit(1)).mappings().one()
+    if engine.dialect.name == "sqlite":
+        forged = dict(row, summary="nothing happened")
+        with pytest.raises(DatabaseError, match="append-only"), engine.begin() as connection:
+            connection.execute(AuditRecord.__table__.insert().prefix_with("OR REPLACE"), forged)
+    else:
+        with pytest.raises(DatabaseError, match="append-only"), engine.begin() as connection:
+            connection.execute(text("TRUNCATE audit_records"))
+    assert _count(engine) == before
+
+
+def _run_cli(engine, *args: str) -> subprocess.CompletedProcess[str]:
+    import os
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "app", *args], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "CPCM_DATABASE_URL": engine.url.render_as_string(hide_password=False)})
+
+
+def _bypass_triggers(engine, statement: str) -> None:
+    """What someone with the database owner's rights could do: switch the guards off and rewrite the trail."""
+    with engine.begin() as connection:
+        if engine.dialect.name == "sqlite":
+            for name in ("audit_records_no_update", "audit_records_no_delete", "audit_records_no_replace"):
+                connection.execute(text(f"DROP TRIGGER IF EXISTS {name}"))
+        else:
+            connection.execute(text("SET LOCAL session_replication_role = replica"))
+        connection.execute(text(statement))
+
+
+@pytest.mark.parametrize(("tampering", "problem"), [
+    ("UPDATE audit_records SET summary = 'nothing to see' WHERE id = {middle}", "content"),
+    ("DELETE FROM audit_records WHERE id = {middle}", "link"),
+    ("DELETE FROM audit_records WHERE id = {last}", "end"),
+])
+def test_the_chain_names_the_first_broken_link(engine, world, tampering, problem):
+    with session_scope(engine) as session:
+        assert verify_chain(session).ok
+        ids = session.scalars(select(AuditRecord.id).order_by(AuditRecord.id)).all()
+    middle, last = ids[len(ids) // 2], ids[-1]
+    ok = _run_cli(engine, "verify-audit")
+    assert ok.returncode == 0 and f"intact: {len(ids)} records" in ok.stdout
+    _bypass_triggers(engine, tampering.format(middle=middle, last=last))
+    with session_scope(engine) as session:
+        check = verify_chain(session)
+    assert not check.ok and check.problem == problem
+    expected = {"content": middle, "link": ids[ids.index(middle) + 1], "end": ids[-2]}[problem]
+    assert check.first_broken_id == expected
+    broken = _run_cli(engine, "verify-audit")
+    assert broken.returncode == 1 and f"broken at record {expected}" in broken.stdout
+
+
+def test_concurrent_writers_never_fork_the_chain(engine, world, database_url):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("real concurrent writers need PostgreSQL (SQLite serialises writers on one file)")
+    import threading
+
+    def write(n: int) -> None:
+        for i in range(5):
+            with session_scope(engine, actor=world["admin"]) as session:
+                record_event(session, action="export", entity_type="Test", entity_id=f"{n}-{i}")
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with session_scope(engine) as session:
+        check = verify_chain(session)
+        written = session.scalar(select(func.count()).where(AuditRecord.entity_type == "Test"))
+    assert check.ok, check
+    assert written == 40

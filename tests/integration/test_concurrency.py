@@ -6,6 +6,7 @@ import threading
 from datetime import date
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from core.db import session_scope
 from core.errors import Conflict
@@ -112,3 +113,29 @@ def test_real_concurrent_writers_lose_no_update(engine, database_url, shared_pla
         stored = _plan_action(engine, facilitator, assessment_id)
         assert stored.progress_notes == f"round {round_number} writer {winners[0].split()[1]}"
         assert stored.version_id == current.version_id + 1
+
+
+def test_a_save_while_another_program_holds_the_sqlite_lock_says_busy_and_loses_nothing(database_url, tmp_path):
+    """A backup or a shell import holds SQLite's write lock: the save gives up after the short interactive wait
+    with a message that says what happened, nothing is half-saved, and the same save works once the lock goes."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("the write lock of one file is SQLite's; PostgreSQL locks rows")
+    import sqlite3
+
+    from accounts.services import create_agency
+    from core.actor import SYSTEM
+    from core.db import make_engine
+    from core.errors import Busy
+
+    engine = make_engine(database_url, busy_timeout_ms=200)
+    holder = sqlite3.connect(make_url(database_url).database, timeout=0)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(Busy, match="The database is busy"), session_scope(engine) as session:
+            create_agency(session, actor=SYSTEM, name="Waiting agency")
+    finally:
+        holder.rollback()
+        holder.close()
+    with session_scope(engine) as session:
+        create_agency(session, actor=SYSTEM, name="Waiting agency")
+    engine.dispose()

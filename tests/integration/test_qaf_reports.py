@@ -11,12 +11,14 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from app.example import load_example
 from core.db import session_scope
+from core.errors import ValidationFailed
 from qaf import reports, services
 from qaf.action_plan import KeyActionDraft
 from qaf.assessment import AssessmentDetails, ParticipantEntry
-from qaf.example import load_example
 from qaf.framework import bundled_framework
+from qaf.levels import Level
 from qaf.models import AssessmentMember
 from tests.conftest import actor_for
 
@@ -145,3 +147,38 @@ def test_csv_reads_back_with_accents(example_plan):
     assert {r["Status"] for r in rows} <= {"Not started", "In progress", "Done", "Dropped"}
     assert any(r["Owner (person)"] == "Lucía Fernández" for r in rows)
     assert reports.report_filename(example_plan, "csv").startswith("action-plan-Riverside-Displacement")
+
+
+def test_the_longest_entries_the_forms_accept_still_print(engine, example_plan):
+    """A progress note, resources and a key action of 2,000 characters and a level reason of 4,000 make rows
+    taller than a page: they continue on the next page instead of stopping the whole report."""
+    plan = example_plan
+    with session_scope(engine) as session:
+        facilitator_id = session.scalar(select(AssessmentMember.account_id).where(
+            AssessmentMember.assessment_id == plan.assessment.id, AssessmentMember.role == "facilitator"))
+    owner = actor_for(engine, facilitator_id)
+    note = ("The caseworkers met the family again and agreed the next steps together " * 30)[:2000]
+    with session_scope(engine, actor=owner) as session:
+        draft = plan.key_actions[0].as_draft()
+        draft.text, draft.resources, draft.progress_notes = "T" * 2000, "R " * 1000, note
+        services.update_key_action(session, actor=owner, key_action_id=plan.key_actions[0].id, draft=draft)
+        services.save_component_rating(session, actor=owner, assessment_id=plan.assessment.id, component_code="3",
+                                       in_place=[], agreed_level=Level.GOOD_PRACTICE,
+                                       level_reason=("The task force saw evidence " * 200)[:4000])
+    with session_scope(engine, actor=owner) as session:
+        pdf = reports.export_action_plan(session, actor=owner, assessment_id=plan.assessment.id, fmt="pdf")
+    pages, text = _pdf_text(pdf)
+    assert pages > 8 and _squash(text).count("agreed the next steps together") >= 25
+
+
+def test_a_nul_character_anywhere_is_refused_on_its_field_before_anything_is_saved(engine, facilitator,
+                                                                                   framework_version_id):
+    plan = _plan_with(engine, framework_version_id, facilitator, name="Plan", text="Act", owner="Zoé")
+    with pytest.raises(ValidationFailed) as caught, session_scope(engine, actor=facilitator) as session:
+        services.save_component_rating(session, actor=facilitator, assessment_id=plan.assessment.id,
+                                       component_code="2", in_place=[], agreed_level=None, notes="pasted\x00text")
+    assert caught.value.field_errors == {"notes": "This text holds an invisible control character (NUL) that "
+                                                  "cannot be saved; retype it or paste it as plain text."}
+    with session_scope(engine) as session:
+        assert services.assessment_results(session, plan.assessment.id, actor=facilitator)[2].results[1].scored \
+            is False

@@ -7,15 +7,16 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from app.example import load_example
 from core.db import session_scope
 from core.errors import ReadOnly, ValidationFailed
+from improvement_actions.models import ImprovementAction
 from qaf import services
 from qaf.action_plan import KeyActionDraft
 from qaf.assessment import AssessmentDetails, ParticipantEntry
-from qaf.example import load_example
 from qaf.framework import bundled_framework
 from qaf.levels import Level
-from qaf.models import Assessment, AssessmentMember, ComponentRating, KeyAction
+from qaf.models import Assessment, AssessmentMember, ComponentRating
 from tests.conftest import actor_for
 
 DETAILS = AssessmentDetails(
@@ -175,7 +176,7 @@ def test_a_failed_write_leaves_nothing_half_saved(facilitator, engine, assessmen
             component_code="1", text="", owner_person="", due_on=None))
     with session_scope(engine) as session:
         assert session.scalar(select(func.count()).select_from(ComponentRating)) == 0
-        assert session.scalar(select(func.count()).select_from(KeyAction)) == 0
+        assert session.scalar(select(func.count()).select_from(ImprovementAction)) == 0
 
 
 def test_contextualised_copy_never_changes_past_assessments(facilitator, engine, framework_version_id, assessment_id):

@@ -6,16 +6,17 @@ import io
 from datetime import date
 
 import pytest
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
-from core.accounts.roles import SYSTEM
-from core.accounts.services import create_agency
+from accounts import staff_import
+from accounts import staff_services as services
+from accounts.models import StaffMember
+from accounts.services import create_agency
+from accounts.staff import StaffDraft
+from core.actor import SYSTEM
 from core.db import session_scope
 from core.errors import Forbidden, ValidationFailed
-from supervision import services
-from supervision.models import StaffMember
-from supervision.staff import StaffDraft
 from tests.conftest import actor_for, make_account
 
 
@@ -97,7 +98,7 @@ def test_import_reports_every_bad_line_and_saves_nothing(engine, org):
         "Amina Yusuf,caseworker,Brightpath,East,,female,,maybe",
     )
     with pytest.raises(ValidationFailed) as caught, session_scope(engine) as session:
-        services.import_staff(session, actor=org["admin"], filename="staff.csv", content=bad)
+        staff_import.import_staff(session, actor=org["admin"], filename="staff.csv", content=bad)
     message = caught.value.field_errors["file"]
     assert "Line 3: Role must be one of" in message
     assert "Line 4: “15/01/2026” is not a date; write YYYY-MM-DD." in message
@@ -112,9 +113,9 @@ def test_import_csv_and_xlsx_with_new_teams(engine, org):
     good = _csv("Amina Yusuf,caseworker,Brightpath,East,2026-01-15,female,amina@example.org,yes",
                 "Omar Saïd,supervisor,brightpath,South,,male,,no")
     with session_scope(engine) as session:
-        report = services.import_staff(session, actor=org["admin"], filename="staff.csv", content=good)
+        report = staff_import.import_staff(session, actor=org["admin"], filename="staff.csv", content=good)
     assert report.created == 2 and report.teams_created == ["South"]
-    template = load_workbook(io.BytesIO(services.staff_template_xlsx()))
+    template = load_workbook(io.BytesIO(staff_import.staff_template_xlsx()))
     sheet = template["staff"]
     assert [c.value for c in sheet[1]] == ["full_name", "programme_role", "agency", "team", "start_date", "gender",
                                            "email", "active"]
@@ -123,13 +124,13 @@ def test_import_csv_and_xlsx_with_new_teams(engine, org):
     buffer = io.BytesIO()
     template.save(buffer)
     with session_scope(engine) as session:
-        services.import_staff(session, actor=org["admin"], filename="staff.xlsx", content=buffer.getvalue())
+        staff_import.import_staff(session, actor=org["admin"], filename="staff.xlsx", content=buffer.getvalue())
     with session_scope(engine) as session:
         staff = {s.full_name: s for s in services.list_staff(session, actor=org["admin"])}
     assert staff["Fatima Noor"].team_name == "North" and staff["Fatima Noor"].start_date == date(2024, 5, 2)
     assert not staff["Omar Saïd"].active
     with pytest.raises(ValidationFailed, match="already exists"), session_scope(engine) as session:
-        services.import_staff(session, actor=org["admin"], filename="again.csv", content=good)
+        staff_import.import_staff(session, actor=org["admin"], filename="again.csv", content=good)
 
 
 @pytest.mark.parametrize(("name", "content", "message"), [
@@ -140,4 +141,47 @@ def test_import_csv_and_xlsx_with_new_teams(engine, org):
 ])
 def test_import_rejects_unusable_files(engine, org, name, content, message):
     with pytest.raises(ValidationFailed, match=message), session_scope(engine) as session:
-        services.import_staff(session, actor=org["admin"], filename=name, content=content)
+        staff_import.import_staff(session, actor=org["admin"], filename=name, content=content)
+
+
+def _workbook(rows: list[list[object]], header=("full_name", "programme_role", "agency", "team", "start_date")):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(list(header))
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(("filename", "content", "message"), [
+    ("staff.xlsx", b"PK\x03\x04" + b"\x00" * 200, "The file could not be read as an Excel workbook."),
+    ("staff.csv", b"full_name,programme_role,agency\rAmina,caseworker,Brightpath\rJo\x00e,caseworker,Brightpath\r",
+     "Line 3: the full_name cell holds an invisible control character (NUL); retype it."),
+    ("staff.csv", b"full_name,programme_role,agency,start_date\nAmina,caseworker,Brightpath,2026-02-29\n",
+     "Line 2: “2026-02-29” is not a date; write YYYY-MM-DD."),
+    ("staff.csv", ("full_name,programme_role,agency,team\nAmina,caseworker,Brightpath," + "T" * 300 + "\n").encode(),
+     "Line 2: the team name is longer than 200 characters."),
+    ("staff.csv", ("full_name,programme_role,agency\n" + "A" * 1200 + ",caseworker,Brightpath\n").encode(),
+     "Line 2: the full_name cell is longer than 1000 characters."),
+])
+def test_damaged_and_odd_files_get_a_message_naming_line_and_column(org, engine, filename, content, message):
+    with pytest.raises(ValidationFailed) as caught, session_scope(engine) as session:
+        staff_import.import_staff(session, actor=org["admin"], filename=filename, content=content)
+    assert caught.value.field_errors["file"].startswith(message)
+
+
+def test_cr_only_line_endings_import(org, engine):
+    content = b"full_name,programme_role,agency\rAmina Yusuf,caseworker,Brightpath\rJoseph,caseworker,Brightpath\r"
+    with session_scope(engine) as session:
+        report = staff_import.import_staff(session, actor=org["admin"], filename="mac.csv", content=content)
+    assert report.created == 2
+
+
+def test_an_oversized_sheet_stops_at_the_row_cap_without_reading_everything(org, engine):
+    content = _workbook([[f"Person {n}", "caseworker", "Brightpath"] for n in range(5002)])
+    with pytest.raises(ValidationFailed, match=r"At most 5000 rows per file\."), session_scope(engine) as session:
+        staff_import.import_staff(session, actor=org["admin"], filename="big.xlsx", content=content)
+    with pytest.raises(ValidationFailed, match="larger than 5 MB"), session_scope(engine) as session:
+        staff_import.import_staff(session, actor=org["admin"], filename="huge.csv", content=b"x" * 5_000_001)

@@ -2,12 +2,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from qaf.action_plan import KeyActionDraft, suggested_actions, validate_key_action
+from qaf.action_plan import KeyActionDraft, suggested_actions, validate_source
 from qaf.assessment import LevelSummary, result_for
 from qaf.framework import bundled_framework
 from qaf.levels import Level
-
-CODES = {c.code for c in bundled_framework().components()}
 
 
 def _component(code):
@@ -34,34 +32,20 @@ def test_no_suggestions_at_good_practice_or_unscored():
     assert suggested_actions(result_for(component, None)) == []
 
 
-def _draft(**changes):
-    values = dict(component_code="2a", text="Train caseworkers", owner_person="Zoé", due_on=date(2026, 12, 1))
-    values.update(changes)
-    return KeyActionDraft(**values)
+def test_a_key_action_belongs_to_a_component_of_the_framework_and_its_grid_action_to_that_component():
+    framework = bundled_framework()
+    assert validate_source(framework, "2a", "2a.2.1") == {}
+    assert validate_source(framework, "2a", None) == {}
+    assert set(validate_source(framework, "9z", None)) == {"component_code"}
+    assert validate_source(framework, "2a", "2b.1.1") == {
+        "change_grid_action_id": "This Change Grid action does not belong to the component."}
 
 
-def test_a_complete_key_action_is_valid():
-    assert validate_key_action(_draft(), assessed_on=date(2026, 11, 1), component_codes=CODES) == {}
-
-
-def test_owner_is_required_person_or_agency():
-    errors = validate_key_action(_draft(owner_person=" "), assessed_on=date(2026, 11, 1), component_codes=CODES)
-    assert "owner" in errors and "owner" in errors["owner"].lower()
-    assert validate_key_action(_draft(owner_person="", owner_agency="Horizon"), assessed_on=date(2026, 11, 1),
-                               component_codes=CODES) == {}
-
-
-def test_due_date_cannot_be_before_the_assessment():
-    errors = validate_key_action(_draft(due_on=date(2026, 10, 31)), assessed_on=date(2026, 11, 1),
-                                 component_codes=CODES)
-    assert errors["due_on"] == "The due date cannot be before the assessment date (2026-11-01)."
-    assert "due_on" in validate_key_action(_draft(due_on=None), assessed_on=date(2026, 11, 1), component_codes=CODES)
-
-
-def test_unknown_status_priority_and_component_are_rejected():
-    errors = validate_key_action(_draft(status="finished", priority="urgent", component_code="9z"),
-                                 assessed_on=date(2026, 11, 1), component_codes=CODES)
-    assert set(errors) == {"status", "priority", "component_code"}
+def test_the_draft_carries_the_component_but_the_improvement_action_does_not():
+    draft = KeyActionDraft(component_code="2a", change_grid_action_id="2a.2.1", text="Train", owner_person="Zoé",
+                           due_on=date(2026, 12, 1))
+    plain = draft.action_draft()
+    assert not hasattr(plain, "component_code") and plain.text == "Train" and plain.owner_person == "Zoé"
 
 
 def test_attention_lists_lowest_levels_first_in_framework_order():

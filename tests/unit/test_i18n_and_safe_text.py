@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import csv
+import io
 import re
 from datetime import date
 from pathlib import Path
@@ -7,43 +9,22 @@ from pathlib import Path
 import pytest
 
 from core import i18n
-from core.safe_text import for_html, for_pdf, for_spreadsheet
+from core.reports.spreadsheet import csv_bytes
+from core.safe_text import clean, for_html, for_markdown, for_pdf, for_spreadsheet
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _keys_used_in_code() -> set[str]:
-    keys: set[str] = set()
-    for path in ROOT.rglob("*.py"):
-        if ".venv" in path.parts or "tests" in path.parts:
-            continue
-        for match in re.finditer(r"\bt\(f?([\"'])([a-z_.{}]+)\1", path.read_text(encoding="utf-8")):
-            keys.add(match.group(2))
-    return keys
-
-
-def test_every_message_used_in_code_is_in_the_english_catalogue():
-    catalogue = i18n.catalogue("en")
-    used = _keys_used_in_code()
-    assert len(used) > 100
-    missing = sorted(k for k in used if "{" not in k and k not in catalogue)
-    assert missing == []
-    # Keys built at run time: every value they can take is present.
-    for prefix, values in {
-        "level.": ["critical", "requires_improvement", "meets_minimum", "good_practice"],
-        "action_plan.status.": ["not_started", "in_progress", "done", "dropped"],
-        "action_plan.priority.": ["high", "medium", "low"],
-        "assessment.scope.": ["agency", "inter_agency"],
-        "assessment.status.": ["draft", "final"],
-    }.items():
-        for value in values:
-            assert prefix + value in catalogue
-
-
 def test_a_new_language_is_a_new_catalogue(tmp_path, monkeypatch):
-    (tmp_path / "en.yaml").write_text((i18n.LOCALES_DIR / "en.yaml").read_text(encoding="utf-8"), encoding="utf-8")
-    (tmp_path / "fr.yaml").write_text('level:\n  good_practice: "Bonne pratique"\n', encoding="utf-8")
-    monkeypatch.setattr(i18n, "LOCALES_DIR", tmp_path)
+    (tmp_path / "qaf" / "locales").mkdir(parents=True)
+    (tmp_path / "qaf" / "locales" / "fr.yaml").write_text('level:\n  good_practice: "Bonne pratique"\n',
+                                                           encoding="utf-8")
+    shipped = i18n.catalogue_files
+
+    def with_french(locale):
+        return shipped(locale) + sorted(tmp_path.glob(f"*/locales/{locale}.yaml"))
+
+    monkeypatch.setattr(i18n, "catalogue_files", with_french)
     i18n.catalogue.cache_clear()
     try:
         i18n.set_locale("fr")
@@ -51,7 +32,6 @@ def test_a_new_language_is_a_new_catalogue(tmp_path, monkeypatch):
         assert i18n.t("level.critical") == "Critical to address"  # falls back to English
         assert i18n.format_date(date(2026, 3, 5), fmt="long") == "5 mars 2026"
         assert i18n.format_number(1234.5) == "1\u202f234,5"
-        assert "fr" in i18n.available_locales()
     finally:
         i18n.set_locale("en")
         i18n.catalogue.cache_clear()
@@ -71,3 +51,31 @@ def test_html_and_pdf_escaping():
     assert for_html('<script>alert("x")</script>') == "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"
     assert for_pdf("a < b & <b>bold</b>\nline") == "a &lt; b &amp; &lt;b&gt;bold&lt;/b&gt;<br/>line"
     assert for_spreadsheet(3) == 3
+
+
+def test_every_export_drops_what_xml_cannot_hold_and_keeps_the_rest():
+    text = "Notes\ufffe with \uffff odd\x00 bytes\x0b, a tab\tand\r\nlines; العربية"
+    assert clean(text) == "Notes with  odd bytes, a tab\tand\r\nlines; العربية"
+    assert "\ufffe" not in for_pdf(text) and "\ufffe" not in str(for_spreadsheet(text))
+
+
+@pytest.mark.parametrize("value", ["a\r=1+1", "a\n+SUM(A1)", "a\r\n@cmd", "\r=1+1", "\n-2"])
+def test_formulas_after_a_line_break_are_neutralised_too(value):
+    cleaned = str(for_spreadsheet(value))
+    for line in cleaned.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        assert not line.startswith(("=", "+", "-", "@"))
+
+
+def test_csv_quotes_every_field_with_a_line_break():
+    data = csv_bytes(["note", "n"], [["a\r=1+1", 1], ["b\nc", 2], ["plain", 3]]).decode("utf-8-sig")
+    assert data == 'note,n\r\n"a\r\'=1+1",1\r\n"b\nc",2\r\nplain,3\r\n'
+    assert list(csv.reader(io.StringIO(data, newline=""))) == [["note", "n"], ["a\r'=1+1", "1"], ["b\nc", "2"],
+                                                              ["plain", "3"]]
+
+
+@pytest.mark.parametrize("payload", ["![x](http://tracker.example/p.png)", "[x](javascript:alert(1))",
+                                     "<img src=x onerror=alert(1)>", "**bold** _it_ `code` # head"])
+def test_markdown_shows_user_text_as_text(payload):
+    escaped = for_markdown(payload)
+    assert not re.search(r"(?<!\\)[\[\]<>!]", escaped)  # every character Markdown could act on is escaped
+    assert re.sub(r"\\(.)", r"\1", escaped) == payload  # what the reader sees is exactly what was typed

@@ -1,0 +1,194 @@
+"""The login gate: first-run administrator, password login (throttled), optional single sign-on, forced
+password change, idle timeout and logout. ``gate()`` returns the signed-in person or stops the script."""
+
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+
+from accounts import services as accounts
+from accounts import sign_in as sign_in_service
+from core.actor import Actor
+from core.config import get_settings
+from core.i18n import t
+from core.ui import (
+    ACCOUNT,
+    ACTOR,
+    LAST_SEEN,
+    LOCALE,
+    NOT_SAVED,
+    field_error,
+    set_account_check,
+    submit,
+    unit_of_work,
+)
+
+NOTICE = "auth_notice"
+ERRORS = "auth_errors"
+set_account_check(accounts.build_actor)  # button callbacks and downloads check the account with this
+
+
+def sign_in(account_id: int) -> None:
+    st.session_state[ACCOUNT] = account_id
+    st.session_state[LAST_SEEN] = time.time()
+
+
+def sign_out(notice: str = "") -> None:
+    for key in list(st.session_state.keys()):
+        del st.session_state[key]  # nothing of the last person's work stays in this browser session
+    if notice:
+        st.session_state[NOTICE] = notice
+
+
+def _client_address() -> str:
+    """Where the attempt comes from, for the per-source brake. Behind the deployment's own reverse proxy
+    (``CPCM_TRUST_PROXY``) that is the first X-Forwarded-For address; otherwise the connection's, because a client
+    could write any X-Forwarded-For it likes."""
+    if get_settings().trust_proxy:
+        forwarded = st.context.headers.get("X-Forwarded-For", "").split(",")[0].strip()
+        if forwarded:
+            return forwarded
+    address = st.context.ip_address
+    return address if isinstance(address, str) else ""
+
+
+def _sso_configured() -> bool:
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets file at all: single sign-on is simply not configured
+        return False
+
+
+def _new_password_fields(errors: dict[str, str], label_key: str, field: str) -> tuple[str, bool]:
+    """A new password typed twice; returns it and whether both entries match."""
+    password = st.text_input(t(label_key), type="password", help=t("accounts.password_rules"))
+    field_error(errors, field)
+    repeat = st.text_input(t("accounts.field.password_repeat"), type="password")
+    field_error(errors, "repeat")
+    return password, password == repeat
+
+
+def _first_run() -> None:
+    st.title(t("login.first_run_title"))
+    st.write(t("login.first_run_intro"))
+    errors = st.session_state.get(ERRORS, {})
+    with st.form("first_admin"):
+        username = st.text_input(t("accounts.field.username"), max_chars=80)
+        field_error(errors, "username")
+        display_name = st.text_input(t("accounts.field.display_name"), max_chars=200)
+        field_error(errors, "display_name")
+        email = st.text_input(t("accounts.field.email"), max_chars=254)
+        field_error(errors, "email")
+        password, matches = _new_password_fields(errors, "accounts.field.password", "password")
+        submitted = st.form_submit_button(t("login.create_admin"), type="primary")
+    if submitted:
+        if not matches:
+            st.session_state[ERRORS] = {"repeat": t("accounts.error.password_mismatch")}
+            st.rerun()
+        account_id = submit(lambda session: accounts.create_first_administrator(
+            session, username=username, display_name=display_name, password=password, email=email),
+            errors_key=ERRORS, general_field="username")
+        if account_id is not NOT_SAVED:
+            sign_in(int(account_id))  # type: ignore[call-overload]
+        st.rerun()
+
+
+def _login() -> None:
+    st.title(t("app.title"))
+    notice = st.session_state.pop(NOTICE, "")
+    if notice:
+        st.info(notice)
+    errors = st.session_state.get(ERRORS, {})
+    with st.form("login"):
+        st.subheader(t("login.title"))
+        username = st.text_input(t("accounts.field.username"), max_chars=80)
+        password = st.text_input(t("accounts.field.password"), type="password", max_chars=256)
+        field_error(errors, "login")
+        submitted = st.form_submit_button(t("login.button"), type="primary")
+    if submitted:
+        with unit_of_work() as session:
+            result = sign_in_service.authenticate(session, username=username, password=password,
+                                                  source=_client_address())
+        if result.ok and result.account_id is not None:
+            st.session_state[ERRORS] = {}
+            sign_in(result.account_id)
+        else:
+            st.session_state[ERRORS] = {"login": result.message}
+        st.rerun()
+    if _sso_configured():
+        st.divider()
+        if st.button(t("login.sso"), icon=":material/key:"):
+            st.login()
+
+
+def _from_sso() -> None:
+    """After the identity provider redirects back: map the e-mail it vouches for onto an account."""
+    try:
+        logged_in = bool(st.user.is_logged_in)
+    except Exception:  # single sign-on not configured
+        return
+    if not logged_in or ACCOUNT in st.session_state:
+        return
+    with unit_of_work() as session:
+        account_id = sign_in_service.account_for_email(session, str(st.user.get("email", "")))
+    if account_id is None:
+        st.session_state[NOTICE] = t("login.sso_no_account")
+        st.logout()
+    else:
+        sign_in(account_id)
+
+
+def _must_change_password(actor: Actor) -> None:
+    st.title(t("login.change_title"))
+    st.info(t("login.change_required"))
+    password_form(actor)
+
+
+def password_form(actor: Actor) -> None:
+    errors = st.session_state.get(ERRORS, {})
+    with st.form("change_password"):
+        current = st.text_input(t("accounts.field.current_password"), type="password")
+        field_error(errors, "current")
+        new, matches = _new_password_fields(errors, "accounts.field.new_password", "new")
+        submitted = st.form_submit_button(t("accounts.change_password"), type="primary")
+    if submitted:
+        if not matches:
+            st.session_state[ERRORS] = {"repeat": t("accounts.error.password_mismatch")}
+        else:
+            submit(lambda session: accounts.change_password(session, actor=actor, current=current, new=new),
+                   errors_key=ERRORS, general_field="current", success=t("accounts.password_changed"))
+        st.rerun()
+
+
+def gate() -> Actor:
+    """Return the signed-in person, or render the right screen (first run, login, password change) and stop."""
+    st.session_state.pop(ACTOR, None)
+    with unit_of_work() as session:
+        set_up = accounts.has_any_account(session)
+    if not set_up:
+        _first_run()
+        st.stop()
+    _from_sso()
+    account_id = st.session_state.get(ACCOUNT)
+    if account_id is not None:
+        idle = time.time() - st.session_state.get(LAST_SEEN, 0)
+        if idle > get_settings().idle_timeout_minutes * 60:
+            sign_out(t("login.timed_out", minutes=get_settings().idle_timeout_minutes))
+            account_id = None
+    if account_id is None:
+        _login()
+        st.stop()
+    with unit_of_work() as session:
+        actor = accounts.build_actor(session, account_id)
+        account = accounts.get_account(session, account_id) if actor is not None else None
+    if actor is None or account is None:
+        sign_out(t("login.account_disabled"))
+        st.rerun()
+    st.session_state[LAST_SEEN] = time.time()
+    st.session_state[ACTOR] = actor
+    st.session_state[LOCALE] = account.language or get_settings().locale
+    if account.must_change_password:
+        _must_change_password(actor)
+        st.stop()
+    return actor

@@ -1,0 +1,87 @@
+"""Command line for server jobs:
+
+- ``python -m app backup export|restore FILE``: an encrypted export of every table, or its restore into an empty
+  database. The passphrase comes from ``CPCM_BACKUP_PASSPHRASE`` or is asked for.
+- ``python -m app backup sqlite-copy FILE``: an online copy of the SQLite file.
+- ``python -m app verify-audit``: recompute the audit trail's hash chain; exit 1 naming the first broken link.
+- ``python -m app example``: load the example data and print the example accounts' passwords once.
+
+The database is the one ``CPCM_DATABASE_URL`` names (the SQLite default otherwise)."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+from app.example import load_example
+from app.wiring import prepare_database
+from core.audit import verify_chain
+from core.backup import ExportError, read_export, restore_data, sqlite_online_copy, write_export
+from core.config import get_settings
+from core.db import BATCH_BUSY_TIMEOUT_MS, make_engine, migrate_to_head, session_scope
+
+PASSPHRASE_VAR = "CPCM_BACKUP_PASSPHRASE"  # noqa: S105  (the name of a variable, not a secret)
+
+
+def _passphrase(*, confirm: bool) -> str:
+    given = os.environ.get(PASSPHRASE_VAR, "")
+    if given:
+        return given
+    first = getpass.getpass("Backup passphrase: ")
+    if confirm and getpass.getpass("The same passphrase again: ") != first:
+        raise SystemExit("The two passphrases differ.")
+    return first
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m app", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    backup = commands.add_parser("backup", help="export, restore or copy the database (see core.backup)")
+    backup.add_argument("operation", choices=["export", "restore", "sqlite-copy"])
+    backup.add_argument("file", type=Path)
+    commands.add_parser("example", help="load the example data and print the example accounts' passwords once")
+    commands.add_parser("verify-audit", help="check the audit trail's hash chain")
+    args = parser.parse_args(argv)
+    url = get_settings().database_url
+    shown = make_url(url).render_as_string()
+    engine = make_engine(url, busy_timeout_ms=BATCH_BUSY_TIMEOUT_MS)
+    if args.command == "example":
+        prepare_database(engine)
+        with session_scope(engine) as session:
+            result = load_example(session)
+        print(f"Loaded the example assessment (id {result.assessment_id}) into {shown}.")
+        print("Example accounts (the passwords are shown only now):")
+        for c in result.credentials:
+            print(f"  {c.username:<24} {c.password:<22} {c.roles}")
+    elif args.command == "verify-audit":
+        with session_scope(engine) as session:
+            check = verify_chain(session)
+        if not check.ok:
+            print(f"The audit trail is broken at record {check.first_broken_id} ({check.problem}); "
+                  f"{check.checked} records before it are intact.")
+            return 1
+        print(f"The audit trail is intact: {check.checked} records, every link checked.")
+    elif args.operation == "export":
+        write_export(engine, args.file, passphrase=_passphrase(confirm=True))
+        print(f"Exported {shown} to {args.file} (encrypted)")
+    elif args.operation == "restore":
+        migrate_to_head(engine)
+        try:
+            counts = restore_data(engine, read_export(args.file, passphrase=_passphrase(confirm=False)))
+        except ExportError as exc:
+            print(exc, file=sys.stderr)
+            return 1
+        print(f"Restored {sum(counts.values())} rows into {shown}")
+    else:
+        sqlite_online_copy(url, args.file)
+        print(f"Copied the SQLite database to {args.file}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

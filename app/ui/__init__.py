@@ -1,0 +1,25 @@
+"""The application's own pages (the example data) and the menu assembled from every feature."""
+
+from __future__ import annotations
+
+from streamlit.navigation.page import StreamlitPage
+
+import accounts.ui
+import qaf.ui
+from core.actor import Actor
+from core.ui.navigation import PageEntry, assemble
+
+
+def pages(actor: Actor) -> list[PageEntry]:
+    if not actor.is_admin:
+        return []
+    return [PageEntry(accounts.ui.ADMIN, "app/ui/example_data.py", "nav.example", ":material/auto_awesome:")]
+
+
+def menu(actor: Actor) -> dict[str, list[StreamlitPage]]:
+    """Every feature's pages for this person, in menu order."""
+    return assemble([*qaf.ui.pages(actor), *accounts.ui.pages(actor), *pages(actor)])
+
+
+def sidebar(actor: Actor) -> None:
+    qaf.ui.sidebar(actor)

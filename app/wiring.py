@@ -1,0 +1,27 @@
+"""Start-up wiring: what only the top of the application may do, because it knows every feature."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+
+import app.registry  # noqa: F401  (every table known before the first query)
+from accounts.services import FIRST_ADMINISTRATOR_HOOKS
+from core.db import migrate_to_head, session_scope
+from qaf.services import adopt_unowned_assessments, ensure_bundled_framework
+
+
+def prepare_database(engine: Engine) -> None:
+    """Bring the schema to the newest migration and store the framework shipped with the tool. Safe to call on
+    every start."""
+    migrate_to_head(engine)
+    with session_scope(engine) as session:
+        ensure_bundled_framework(session)
+
+
+def register_hooks() -> None:
+    """Let features take part in account events without accounts knowing them. Idempotent."""
+    if adopt_unowned_assessments not in FIRST_ADMINISTRATOR_HOOKS:
+        FIRST_ADMINISTRATOR_HOOKS.append(adopt_unowned_assessments)
+
+
+register_hooks()

@@ -1,1 +1,0 @@
-"""Accounts, roles and the person acting (``Actor``)."""

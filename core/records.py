@@ -1,0 +1,40 @@
+"""Generic pieces every service uses: load a row or say it is gone, and refuse to save over a change the person
+has not seen (optimistic locking, with who made the change and when)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TypeVar
+
+from sqlalchemy.orm import Session
+
+from core.errors import Conflict, NotFound
+from core.i18n import format_date, t
+
+Row = TypeVar("Row")
+
+
+def as_utc(moment: datetime | None) -> datetime | None:
+    """SQLite returns naive datetimes; we only ever store UTC, so naive means UTC."""
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment
+
+
+def get_or_raise(session: Session, model: type[Row], row_id: int | None, message_key: str) -> Row:
+    """The row with this id, or ``NotFound`` with the message ``message_key`` says."""
+    row = session.get(model, row_id) if row_id is not None else None
+    if row is None:
+        raise NotFound(t(message_key))
+    return row
+
+
+def check_version(row: object, expected_version: int | None) -> None:
+    """Optimistic locking: refuse to save over a change the user has not seen, saying who made it and when.
+    ``None`` means the caller did not load the row on a page (no check); ``-1`` means the caller expected no row
+    at all, so any stored version conflicts."""
+    if expected_version is None or getattr(row, "version_id", None) == expected_version:
+        return
+    when = getattr(row, "updated_at", None)
+    raise Conflict(t("common.error.conflict", who=getattr(row, "updated_by_name", "") or "?",
+                     when=format_date(as_utc(when), fmt="short") if when else "?"))

@@ -1,0 +1,184 @@
+"""Framework versions: the bundled Change Grid, contextualised copies, and the framework an assessment uses."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core.actor import Actor, Role, require_role
+from core.audit import binds_actor
+from core.errors import Forbidden, NotFound, ReadOnly, ValidationFailed
+from core.i18n import t
+from core.records import get_or_raise
+from qaf.framework import Framework, FrameworkError, bundled_framework, framework_from_dict
+from qaf.models import Assessment, FrameworkVersion
+
+
+@dataclass(frozen=True)
+class FrameworkVersionInfo:
+    id: int
+    key: str
+    version: str
+    title: str
+    language: str
+    parent_id: int | None
+    context_note: str
+    assessments_using: int
+    agency_id: int | None = None
+
+    @property
+    def is_contextualised(self) -> bool:
+        return self.parent_id is not None
+
+    @property
+    def editable(self) -> bool:
+        return self.is_contextualised and self.assessments_using == 0
+
+    @property
+    def label(self) -> str:
+        return f"{self.title} — {self.version}"
+
+
+def _content_hash(content: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+_framework_cache: dict[str, Framework] = {}
+
+
+def framework_of(row: FrameworkVersion) -> Framework:
+    cached = _framework_cache.get(row.content_sha256)
+    if cached is None:
+        cached = framework_from_dict(row.content)
+        _framework_cache[row.content_sha256] = cached
+    return cached
+
+
+def ensure_bundled_framework(session: Session) -> int:
+    """Store the framework shipped with the tool, once per version; return its id."""
+    framework = bundled_framework()
+    existing = session.scalar(
+        select(FrameworkVersion).where(FrameworkVersion.key == framework.key,
+                                       FrameworkVersion.version == framework.version)
+    )
+    if existing is not None:
+        return existing.id
+    content = framework.to_dict()
+    row = FrameworkVersion(key=framework.key, version=framework.version, title=framework.title,
+                           language=framework.language, content=content, content_sha256=_content_hash(content))
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+def list_framework_versions(session: Session) -> list[FrameworkVersionInfo]:
+    usage = dict(session.execute(
+        select(Assessment.framework_version_id, func.count()).group_by(Assessment.framework_version_id)
+    ).all())
+    rows = session.scalars(select(FrameworkVersion).order_by(FrameworkVersion.id)).all()
+    return [
+        FrameworkVersionInfo(id=r.id, key=r.key, version=r.version, title=r.title, language=r.language,
+                             parent_id=r.parent_id, context_note=r.context_note,
+                             assessments_using=usage.get(r.id, 0), agency_id=r.agency_id)
+        for r in rows
+    ]
+
+
+def get_framework(session: Session, framework_version_id: int) -> Framework:
+    row = get_or_raise(session, FrameworkVersion, framework_version_id, "framework.error.not_found")
+    return framework_of(row)
+
+
+@binds_actor
+def create_contextualised_copy(session: Session, *, actor: Actor, base_version_id: int, version: str, title: str,
+                               context_note: str = "") -> int:
+    """Copy a framework so a task force can adapt it to its context; the original stays as it was."""
+    require_role(actor, Role.FACILITATOR)
+    base = get_or_raise(session, FrameworkVersion, base_version_id, "framework.error.not_found")
+    errors: dict[str, str] = {}
+    if not version.strip():
+        errors["version"] = t("framework.error.version_required")
+    elif len(version) > 40:
+        errors["version"] = t("common.error.too_long", limit=40)
+    elif session.scalar(select(FrameworkVersion.id).where(FrameworkVersion.key == base.key,
+                                                          FrameworkVersion.version == version.strip())):
+        errors["version"] = t("framework.error.version_taken", version=version.strip())
+    if not title.strip():
+        errors["title"] = t("framework.error.title_required")
+    if errors:
+        raise ValidationFailed(errors)
+    content = json.loads(json.dumps(base.content))
+    content["framework"].update(version=version.strip(), title=title.strip(),
+                                based_on=f"{base.key} {base.version}")
+    if context_note.strip():
+        content["framework"]["context_note"] = context_note.strip()
+    row = FrameworkVersion(key=base.key, version=version.strip(), title=title.strip(), language=base.language,
+                           content=content, content_sha256=_content_hash(content), parent_id=base.id,
+                           context_note=context_note.strip(), agency_id=actor.agency_id)
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+@binds_actor
+def save_contextualised_component(session: Session, *, actor: Actor, framework_version_id: int,
+                                  component_code: str, columns: list[list[dict[str, str]]]) -> None:
+    """Replace one component's three columns of actions in a contextualised copy.
+
+    ``columns`` holds, per column, dicts with ``id`` (empty for a new action) and ``text``. Actions without an
+    id get the next free id in their column and are marked as added in context. A copy already used by an
+    assessment is frozen, so past assessments keep exactly what they scored.
+    """
+    row = get_or_raise(session, FrameworkVersion, framework_version_id, "framework.error.not_found")
+    if row.parent_id is None:
+        raise ReadOnly(t("framework.error.original_read_only"))
+    require_role(actor, Role.FACILITATOR)
+    if row.agency_id is None or row.agency_id != actor.agency_id:
+        raise Forbidden(t("framework.error.other_agency"))
+    in_use = session.scalar(select(func.count()).where(Assessment.framework_version_id == row.id))
+    if in_use:
+        raise ReadOnly(t("framework.error.in_use", count=in_use))
+    content = json.loads(json.dumps(row.content))
+    target = next((c for d in content["dimensions"] for c in d["components"] if c["code"] == component_code), None)
+    if target is None:
+        raise NotFound(t("framework.error.component_not_found", code=component_code))
+    original_ids = {a["id"] for col in target["columns"] for a in col["actions"]}
+    new_columns = []
+    for index, column in enumerate(columns, start=1):
+        texts = [(a.get("id") or "", (a.get("text") or "").strip()) for a in column]
+        texts = [(i, x) for i, x in texts if x]
+        if not texts:
+            raise ValidationFailed({f"column_{index}": t("framework.error.column_empty", column=index)})
+        used = {i for i, _ in texts if i}
+        actions = []
+        counter = 0
+        for action_id, text in texts:
+            if action_id and action_id in original_ids:
+                old = next(a for col in target["columns"] for a in col["actions"] if a["id"] == action_id)
+                if not action_id.startswith(f"{component_code}.{index}."):
+                    raise ValidationFailed({f"column_{index}": t("framework.error.action_moved", id=action_id)})
+                actions.append({**old, "text": text})
+                continue
+            counter += 1
+            new_id = f"{component_code}.{index}.c{counter}"
+            while new_id in used or new_id in original_ids:
+                counter += 1
+                new_id = f"{component_code}.{index}.c{counter}"
+            used.add(new_id)
+            actions.append({"id": new_id, "text": text, "added_in_context": True})
+        new_columns.append(actions)
+    for column_data, actions in zip(target["columns"], new_columns, strict=True):
+        column_data["actions"] = actions
+    try:
+        framework_from_dict(content)
+    except FrameworkError as exc:
+        raise ValidationFailed({"framework": str(exc)}) from exc
+    row.content = content
+    row.content_sha256 = _content_hash(content)
+
+

@@ -1,1 +1,0 @@
-"""Streamlit pages for staff and teams."""

@@ -1,0 +1,94 @@
+"""Every message the code uses is in the catalogues, and every catalogue entry is used by some code. Keys are
+found the way a reader would: string literals that look like a message key (``"nav.staff"``), and f-strings that
+build one (``f"level.{level.key}"`` stands for every ``level.*`` entry)."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from core import i18n
+
+ROOT = Path(__file__).resolve().parents[2]
+KEY = re.compile(r"^[a-z_]+(\.[a-z0-9_]+)+$")
+PACKAGES = ("core", "accounts", "improvement_actions", "qaf", "supervision", "checklists", "app")
+
+
+def _sources() -> list[Path]:
+    files = [ROOT / "streamlit_app.py"]
+    for package in PACKAGES:
+        files += sorted((ROOT / package).rglob("*.py"))
+    return files
+
+
+def _namespaces() -> set[str]:
+    return {key.split(".")[0] for key in i18n.catalogue("en")}
+
+
+def keys_in_code() -> tuple[set[str], set[str]]:
+    """(literal keys, regular expressions for keys built at run time)."""
+    namespaces = _namespaces()
+    literals: set[str] = set()
+    patterns: set[str] = set()
+    for path in _sources():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        # "teams.id" in ForeignKey("teams.id") names a column, not a message
+        columns = {id(arg) for call in ast.walk(tree) if isinstance(call, ast.Call)
+                   and getattr(call.func, "id", getattr(call.func, "attr", "")) == "ForeignKey" for arg in call.args}
+        for node in ast.walk(tree):
+            if id(node) in columns:
+                continue
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                if KEY.match(node.value) and node.value.split(".")[0] in namespaces:
+                    literals.add(node.value)
+            elif isinstance(node, ast.JoinedStr) and node.values and isinstance(node.values[0], ast.Constant):
+                head = str(node.values[0].value)
+                if "." not in head or head.split(".")[0] not in namespaces or " " in head:
+                    continue
+                pattern = "".join(re.escape(str(part.value)) if isinstance(part, ast.Constant) else "[a-z0-9_]+"
+                                  for part in node.values)
+                patterns.add(pattern)
+    return literals, patterns
+
+
+def test_every_key_the_code_uses_is_in_the_english_catalogue():
+    catalogue = i18n.catalogue("en")
+    literals, patterns = keys_in_code()
+    assert len(literals) > 150 and len(patterns) > 5
+    assert sorted(k for k in literals if k not in catalogue) == []
+    assert sorted(p for p in patterns if not any(re.fullmatch(p, k) for k in catalogue)) == []
+
+
+def test_every_catalogue_entry_is_used_by_some_code():
+    literals, patterns = keys_in_code()
+    compiled = [re.compile(p) for p in patterns]
+    unused = sorted(k for k in i18n.catalogue("en") if k not in literals
+                    and not any(p.fullmatch(k) for p in compiled))
+    assert unused == []
+
+
+def test_each_package_keeps_its_own_catalogue_and_no_key_is_defined_twice():
+    files = i18n.catalogue_files("en")
+    assert {p.parent.parent.name for p in files} >= {"core", "accounts", "improvement_actions", "qaf", "app"}
+    seen: dict[str, Path] = {}
+    for path in files:
+        for key in i18n.read_catalogue(path):
+            assert key not in seen, f"{key} is in both {seen[key]} and {path}"
+            seen[key] = path
+
+
+def test_a_key_defined_by_two_packages_is_refused(tmp_path, monkeypatch):
+    for package in ("one", "two"):
+        (tmp_path / package / "locales").mkdir(parents=True)
+        (tmp_path / package / "locales" / "en.yaml").write_text(yaml.safe_dump({"common": {"save": package}}))
+    monkeypatch.setattr(i18n, "catalogue_files", lambda locale: sorted(tmp_path.glob(f"*/locales/{locale}.yaml")))
+    i18n.catalogue.cache_clear()
+    try:
+        with pytest.raises(ValueError, match=r"already defined by another package: common\.save"):
+            i18n.catalogue("en")
+    finally:
+        i18n.catalogue.cache_clear()
