@@ -1,34 +1,46 @@
-"""Entry point: ``streamlit run streamlit_app.py``. Prepares the database, puts everything behind the sign-in
-gate, then routes with ``st.navigation`` to the pages each feature offers the signed-in person (services check
-access again, whatever the menu shows)."""
+"""Entry point: ``streamlit run streamlit_app.py``.
+
+Run as a page (``__main__``): prepares the database, puts everything behind the sign-in gate, then routes with
+``st.navigation`` to the pages each feature offers the signed-in person (services check access again, whatever
+the menu shows). Imported by the server: the Streamlit app plus the routes that set the sign-in cookie."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from accounts.ui.login import gate, sign_out
-from app.ui import menu, sidebar
-from app.wiring import prepare_database
-from core.i18n import is_rtl, t
-from core.ui import end_run, engine, set_database_preparation, start_run
 
-st.set_page_config(page_title=t("app.title"), page_icon=":material/child_care:", layout="wide")
-start_run()
-set_database_preparation(prepare_database)
-engine()
-if is_rtl():
-    st.markdown("<style>.stMain, .stSidebar {direction: rtl; text-align: right;}</style>", unsafe_allow_html=True)
-actor = gate()
+def run_page() -> None:
+    from accounts.ui.login import gate, sign_out
+    from app.ui import menu, sidebar
+    from app.wiring import prepare_database
+    from core.i18n import is_rtl, t
+    from core.ui import end_run, engine, set_database_preparation, start_run
 
-try:
-    navigation = st.navigation(menu(actor))
-    with st.sidebar:
-        st.caption(t("app.title"))
-        st.text(actor.name)
-        if st.button(t("login.logout"), icon=":material/logout:"):
-            sign_out(t("login.logged_out"))
-            st.rerun()
-        sidebar(actor)
-    navigation.run()
-finally:
-    end_run()  # the next run's button callbacks check the account again before they act
+    st.set_page_config(page_title=t("app.title"), page_icon=":material/child_care:", layout="wide")
+    start_run()
+    set_database_preparation(prepare_database)
+    engine()
+    if is_rtl():
+        st.markdown("<style>.stMain, .stSidebar {direction: rtl; text-align: right;}</style>",
+                    unsafe_allow_html=True)
+    actor = gate()
+    try:
+        navigation = st.navigation(menu(actor))
+        with st.sidebar:
+            st.caption(t("app.title"))
+            st.text(actor.name)
+            if st.button(t("login.logout"), icon=":material/logout:"):
+                sign_out(t("login.logged_out"))
+                st.rerun()
+            sidebar(actor)
+        navigation.run()
+    finally:
+        end_run()  # the next run's button callbacks check the account again before they act
+
+
+if __name__ == "__main__":
+    run_page()
+else:
+    from accounts.web import ROUTES
+
+    app = st.App(__file__, routes=ROUTES)

@@ -8,11 +8,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from accounts.models import Account, Agency
+from accounts.models import Account, Agency, SignInSession
 from accounts.passwords import hash_password, password_problem, verify_password
 from accounts.staff_services import teams_supervised_by
 from core.actor import ALL_ROLES, Actor, Role, require_role
@@ -176,6 +176,9 @@ def reset_password(session: Session, *, actor: Actor, account_id: int) -> str:
     row.must_change_password = True
     row.locked_until = None
     row.failed_logins = 0
+    # Whoever knew the old password may be signed in somewhere: every browser of this account signs in again.
+    session.execute(update(SignInSession).where(SignInSession.account_id == row.id, SignInSession.ended_at.is_(None))
+                    .values(ended_at=_now()))
     session.flush()
     return password
 

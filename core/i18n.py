@@ -14,15 +14,16 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from babel import Locale
 from babel.dates import format_date as _babel_format_date
-from babel.dates import format_datetime as _babel_format_datetime
+from babel.dates import format_time as _babel_format_time
 from babel.numbers import format_decimal
 
 from core.config import PROJECT_ROOT, get_settings
@@ -34,6 +35,7 @@ LANGUAGE_NAMES = {"en": "English", "fr": "Français", "es": "Español", "ar": "�
 log = logging.getLogger(__name__)
 _current_locale: ContextVar[str | None] = ContextVar("cpcm_locale", default=None)
 _locale_source: list[Callable[[], str | None]] = []
+_timezone_source: list[Callable[[], str | None]] = []
 
 
 def catalogue_files(locale: str) -> list[Path]:
@@ -120,12 +122,42 @@ def t(key: str, /, **values: Any) -> str:
     return text.format(**values) if values else text
 
 
-def format_date(value: date | datetime | None, *, fmt: str = "medium") -> str:
+def set_timezone_source(source: Callable[[], str | None]) -> None:
+    """Where the reader's time zone comes from (their browser's, in a page run); UTC when it says nothing."""
+    _timezone_source[:] = [source]
+
+
+def _reader_timezone() -> ZoneInfo:
+    for source in _timezone_source:
+        name = source()
+        if name:
+            try:
+                return ZoneInfo(name)
+            except (ZoneInfoNotFoundError, ValueError):
+                break
+    return ZoneInfo("UTC")
+
+
+def format_date(value: date | datetime | None) -> str:
+    """The one way a date is shown, in pages, PDFs, workbooks and the audit trail: the locale's medium date
+    ("24 Nov 2026"). A moment is shown on the reader's calendar day."""
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return _babel_format_datetime(value, format=fmt, locale=_babel_locale())
-    return _babel_format_date(value, format=fmt, locale=_babel_locale())
+        value = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(_reader_timezone()).date()
+    return _babel_format_date(value, format="medium", locale=_babel_locale())
+
+
+def format_datetime(value: datetime | None) -> str:
+    """A moment where the time matters (a save, a sign-in, an audit record): the medium date and the short time
+    in the reader's time zone, with the zone named ("24 Nov 2026, 14:05 EET")."""
+    if value is None:
+        return ""
+    zone = _reader_timezone()
+    moment = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(zone)
+    day = _babel_format_date(moment.date(), format="medium", locale=_babel_locale())
+    clock = _babel_format_time(moment, format="short", tzinfo=zone, locale=_babel_locale())
+    return f"{day}, {clock} {moment.tzname() or zone.key}"
 
 
 def format_number(value: float | int) -> str:
@@ -133,7 +165,9 @@ def format_number(value: float | int) -> str:
 
 
 def _babel_locale() -> Locale:
+    """Babel's locale for formatting. English is formatted the British way ("24 Nov 2026"), as the sector
+    writes it."""
     try:
-        return Locale.parse(current_locale())
+        return Locale.parse("en_GB" if current_locale() == "en" else current_locale())
     except (ValueError, TypeError):
         return Locale.parse(FALLBACK_LOCALE)

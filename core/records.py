@@ -9,7 +9,7 @@ from typing import TypeVar
 from sqlalchemy.orm import Session
 
 from core.errors import Conflict, NotFound
-from core.i18n import format_date, t
+from core.i18n import format_datetime, t
 
 Row = TypeVar("Row")
 
@@ -37,4 +37,4 @@ def check_version(row: object, expected_version: int | None) -> None:
         return
     when = getattr(row, "updated_at", None)
     raise Conflict(t("common.error.conflict", who=getattr(row, "updated_by_name", "") or "?",
-                     when=format_date(as_utc(when), fmt="short") if when else "?"))
+                     when=format_datetime(as_utc(when)) if when else "?"))

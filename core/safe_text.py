@@ -18,6 +18,12 @@ _LINE_BREAK = re.compile(r"(\r\n|\r|\n)")
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>!~|#$])")
 
 
+def as_saved(text: str | None) -> str:
+    """Free text as the tool stores it: without leading or trailing spaces and line breaks. Pages compare what is
+    typed with what is saved through this too, so a trailing space is never an "unsaved change"."""
+    return (text or "").strip()
+
+
 def clean(text: str | None) -> str:
     """Text with every character removed that some export cannot carry."""
     return _NOT_XML.sub("", text or "")

@@ -47,6 +47,7 @@ class Assessment(UuidMixin, VersionedMixin, AttributionMixin, TimestampMixin, Ba
     agencies: Mapped[list[str]] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(20), default="draft")  # draft | final
     finalised_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    archived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # hidden from lists, kept
     framework_version_id: Mapped[int] = mapped_column(ForeignKey("qaf_framework_versions.id"))
     baseline_id: Mapped[int | None] = mapped_column(ForeignKey("qaf_assessments.id", ondelete="SET NULL"))
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)
@@ -113,3 +114,22 @@ class ComponentRating(UuidMixin, VersionedMixin, AttributionMixin, TimestampMixi
 
     def audit_scope(self, session: Session) -> int | None:
         return agency_of(session, Assessment, self.assessment_id)
+
+
+class ComponentDraft(Base):
+    """What one person has ticked and typed for a component and not saved yet, kept on the server so that a
+    reload, a dropped connection or a closed laptop lid loses nothing. Working state, not a record: no UUID, not
+    audited, gone once saved or discarded."""
+
+    __tablename__ = "qaf_component_drafts"
+    __table_args__ = (UniqueConstraint("account_id", "assessment_id", "component_code"),)
+    __audited__ = False
+    __user_data__ = False
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("qaf_assessments.id", ondelete="CASCADE"), index=True)
+    component_code: Mapped[str] = mapped_column(String(10))
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    base_version: Mapped[int | None] = mapped_column(Integer)  # the saved rating's version it was typed over
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

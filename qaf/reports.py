@@ -84,12 +84,12 @@ def _cover(plan: ActionPlan) -> list:
     details = [
         (t("assessment.field.country"), a.country),
         (t("assessment.field.scope"), scope_label(a.scope)),
-        (t("assessment.field.assessed_on"), format_date(a.assessed_on, fmt="long")),
+        (t("assessment.field.assessed_on"), format_date(a.assessed_on)),
         (t("assessment.field.facilitator"), a.facilitator),
         (t("assessment.field.agencies"), ", ".join(a.agencies) or "—"),
         (t("assessment.field.framework"), a.framework_label),
         (t("assessment.field.status"), t(f"assessment.status.{a.status}")
-         + (f" ({format_date(a.finalised_at, fmt='medium')})" if a.finalised_at else "")),
+         + (f" ({format_date(a.finalised_at)})" if a.finalised_at else "")),
         (t("report.progress"), t("workshop.progress", scored=plan.summary.scored_count, total=plan.summary.total)),
     ]
     rows = [[para(label, "cell_bold"), para(value, "cell")] for label, value in details]
@@ -156,7 +156,7 @@ def _action_rows(actions: list[KeyActionView]) -> list[list[Any]]:
             para(action.text + (f" [{action.change_grid_action_id}]" if action.change_grid_action_id else ""),
                  "cell"),
             cell(action.owner),
-            cell(format_date(action.due_on, fmt="medium")),
+            cell(format_date(action.due_on)),
             cell(action.resources, wrap_over=22),
             cell(t(f"improvement_action.priority.{action.priority}"), wrap_over=10),
             cell(t(f"improvement_action.status.{action.status}"), wrap_over=12),

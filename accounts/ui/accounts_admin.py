@@ -12,7 +12,7 @@ from accounts import sign_in
 from accounts.staff_services import list_staff
 from accounts.ui import shown_once
 from core.actor import ALL_ROLES, Role
-from core.i18n import format_date, t
+from core.i18n import format_datetime, t
 from core.ui import field_error, page_for, submit, unit_of_work
 
 ERRORS = "admin_errors"
@@ -32,8 +32,8 @@ st.dataframe(pd.DataFrame([{
     t("accounts.field.username"): a.username, t("accounts.field.display_name"): a.display_name,
     t("accounts.field.roles"): ", ".join(t(f"role.{r.value}") for r in a.roles),
     t("staff.col.agency"): a.agency_name, t("staff.col.active"): t("common.yes") if a.active else t("common.no"),
-    t("admin.col.locked"): format_date(a.locked_until, fmt="short") if a.locked_until else "",
-    t("admin.col.last_login"): format_date(a.last_login_at, fmt="short") if a.last_login_at else "",
+    t("admin.col.locked"): format_datetime(a.locked_until) if a.locked_until else "",
+    t("admin.col.last_login"): format_datetime(a.last_login_at) if a.last_login_at else "",
 } for a in people]), hide_index=True, width="stretch")
 
 
@@ -93,7 +93,7 @@ with tab_edit:
         _run(lambda s: accounts.update_account(s, actor=actor, account_id=chosen, draft=draft,
                                                expected_version=current.version_id), t("common.saved"))
     if current.locked_until and current.locked_until > datetime.now(UTC):
-        st.warning(t("admin.locked_notice", until=format_date(current.locked_until, fmt="short")),
+        st.warning(t("admin.locked_notice", until=format_datetime(current.locked_until)),
                    icon=":material/lock:")
         if st.button(t("admin.unlock"), icon=":material/lock_open:"):
             _run(lambda s: sign_in.unlock_account(s, actor=actor, account_id=chosen), t("admin.unlocked"))

@@ -3,42 +3,84 @@ password change, idle timeout and logout. ``gate()`` returns the signed-in perso
 
 from __future__ import annotations
 
-import time
+import json
 
 import streamlit as st
 
 from accounts import services as accounts
+from accounts import sessions
 from accounts import sign_in as sign_in_service
+from accounts.web import PREFIX
 from core.actor import Actor
 from core.config import get_settings
 from core.i18n import t
 from core.ui import (
     ACCOUNT,
     ACTOR,
-    LAST_SEEN,
     LOCALE,
     NOT_SAVED,
+    SESSION,
     field_error,
-    set_account_check,
+    set_session_check,
     submit,
     unit_of_work,
 )
 
 NOTICE = "auth_notice"
 ERRORS = "auth_errors"
-set_account_check(accounts.build_actor)  # button callbacks and downloads check the account with this
+HANDOFF = "auth_cookie_handoff"  # the one-time code the browser swaps for its cookie, until it has done so
+FORGET_COOKIE = "auth_forget_cookie"
+
+
+def _check(session, session_id):  # type: ignore[no-untyped-def]
+    standing = sessions.check(session, session_id)
+    return standing.actor, standing.reason
+
+
+set_session_check(_check)  # button callbacks and downloads check the sign-in session with this
 
 
 def sign_in(account_id: int) -> None:
+    """Open a sign-in session for this browser: this tab now, its other tabs and reloads once the cookie is set."""
+    with unit_of_work() as session:
+        opened = sessions.open_session(session, account_id)
     st.session_state[ACCOUNT] = account_id
-    st.session_state[LAST_SEEN] = time.time()
+    st.session_state[SESSION] = opened.id
+    st.session_state[HANDOFF] = opened.handoff
 
 
 def sign_out(notice: str = "") -> None:
+    """End the sign-in session (every tab of this browser is signed out at its next click) and forget this tab's
+    state: nothing of the last person's work stays in this browser session."""
+    session_id = st.session_state.get(SESSION)
+    if session_id is not None:
+        with unit_of_work() as session:
+            sessions.end_session(session, session_id)
     for key in list(st.session_state.keys()):
-        del st.session_state[key]  # nothing of the last person's work stays in this browser session
+        del st.session_state[key]
+    st.session_state[FORGET_COOKIE] = True
     if notice:
         st.session_state[NOTICE] = notice
+
+
+def _post(route: str, body: str = "") -> None:
+    """Send one same-origin POST from the page (the cookie routes); nothing shows."""
+    st.html(f"<script>fetch({json.dumps(PREFIX + route)}, {{method: 'POST', credentials: 'same-origin', "
+            f"headers: {{'Content-Type': 'application/x-www-form-urlencoded'}}, body: {json.dumps(body)}}});"
+            "</script>", unsafe_allow_javascript=True)
+
+
+def _resume_from_cookie() -> None:
+    """A reload, a new tab or a link from an e-mail: the browser's cookie names a live sign-in session."""
+    token = st.context.cookies.get(sessions.COOKIE)
+    if not isinstance(token, str) or not token:
+        return
+    with unit_of_work() as session:
+        session_id = sessions.resume(session, token)
+        account_id = sessions.account_of(session, session_id) if session_id is not None else None
+    if session_id is not None and account_id is not None:
+        st.session_state[ACCOUNT] = account_id
+        st.session_state[SESSION] = session_id
 
 
 def _client_address() -> str:
@@ -162,7 +204,9 @@ def password_form(actor: Actor) -> None:
 
 
 def gate() -> Actor:
-    """Return the signed-in person, or render the right screen (first run, login, password change) and stop."""
+    """Return the signed-in person, or render the right screen (first run, login, password change) and stop.
+    The page and assessment named in the address are kept: after signing in the person lands where the link
+    pointed."""
     st.session_state.pop(ACTOR, None)
     with unit_of_work() as session:
         set_up = accounts.has_any_account(session)
@@ -170,22 +214,26 @@ def gate() -> Actor:
         _first_run()
         st.stop()
     _from_sso()
-    account_id = st.session_state.get(ACCOUNT)
-    if account_id is not None:
-        idle = time.time() - st.session_state.get(LAST_SEEN, 0)
-        if idle > get_settings().idle_timeout_minutes * 60:
-            sign_out(t("login.timed_out", minutes=get_settings().idle_timeout_minutes))
-            account_id = None
-    if account_id is None:
+    if SESSION not in st.session_state and not st.session_state.get(FORGET_COOKIE):
+        _resume_from_cookie()
+    session_id = st.session_state.get(SESSION)
+    if session_id is None:
+        if st.session_state.pop(FORGET_COOKIE, False):
+            _post("/sign-out")
         _login()
         st.stop()
     with unit_of_work() as session:
-        actor = accounts.build_actor(session, account_id)
-        account = accounts.get_account(session, account_id) if actor is not None else None
-    if actor is None or account is None:
-        sign_out(t("login.account_disabled"))
+        standing = sessions.check(session, session_id)
+        account = accounts.get_account(session, standing.actor.account_id) if standing.actor else None
+    if standing.actor is None or account is None:
+        sign_out(standing.reason)
         st.rerun()
-    st.session_state[LAST_SEEN] = time.time()
+    actor = standing.actor
+    if standing.cookie_set:
+        st.session_state.pop(HANDOFF, None)
+    elif HANDOFF in st.session_state:
+        with st.sidebar:
+            _post("/session", f"handoff={st.session_state[HANDOFF]}")
     st.session_state[ACTOR] = actor
     st.session_state[LOCALE] = account.language or get_settings().locale
     if account.must_change_password:

@@ -7,7 +7,7 @@ import streamlit as st
 from accounts.services import get_account, set_language
 from accounts.ui.login import password_form
 from core.config import get_settings
-from core.i18n import LANGUAGE_NAMES, available_locales, format_date, t
+from core.i18n import LANGUAGE_NAMES, available_locales, format_datetime, t
 from core.safe_text import for_markdown
 from core.ui import LOCALE, NOT_SAVED, current_actor, field_error, submit, unit_of_work
 
@@ -22,7 +22,7 @@ st.caption(t("my_account.roles", roles=", ".join(t(f"role.{r.value}") for r in a
 if account.agency_name:
     st.caption(t("my_account.agency", agency=for_markdown(account.agency_name)))
 if account.last_login_at:
-    st.caption(t("my_account.last_login", when=format_date(account.last_login_at, fmt="short")))
+    st.caption(t("my_account.last_login", when=format_datetime(account.last_login_at)))
 
 default = get_settings().locale
 choices: list[str | None] = [None, *available_locales()]

@@ -5,7 +5,6 @@ This is the base layer's only Streamlit code; feature pages live in each feature
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator, MutableMapping
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -19,13 +18,13 @@ from core.actor import Actor, Role
 from core.config import get_settings
 from core.db import make_engine, migrate_to_head, session_scope
 from core.errors import Conflict, Forbidden, NotFound, ReadOnly, ValidationFailed
-from core.i18n import current_locale, set_locale_source, t, using_locale
+from core.i18n import current_locale, set_locale_source, set_timezone_source, t, using_locale
 from core.safe_text import for_markdown
 
 T = TypeVar("T")
 ACTOR = "auth_actor"  # set by the sign-in gate in each run, forgotten when the run ends; owned by no widget
 ACCOUNT = "auth_account_id"  # who signed in in this browser session
-LAST_SEEN = "auth_last_seen"
+SESSION = "auth_session_id"  # their sign-in session record (shared with the browser's other tabs)
 LOCALE = "auth_locale"  # the signed-in person's language (or the server default), set by the sign-in gate
 
 
@@ -36,7 +35,16 @@ def _session_locale() -> str | None:
     return st.session_state.get(LOCALE)
 
 
+def _browser_timezone() -> str | None:
+    """The reader's time zone as their browser reports it; none outside a page run."""
+    if get_script_run_ctx(suppress_warning=True) is None:
+        return None
+    zone = st.context.timezone
+    return zone if isinstance(zone, str) else None
+
+
 set_locale_source(_session_locale)
+set_timezone_source(_browser_timezone)
 
 _preparation: list[Callable[[Engine], None]] = [migrate_to_head]
 
@@ -75,29 +83,26 @@ def engine() -> Engine:
     return _engine_for(get_settings().database_url)
 
 
-AccountCheck = Callable[[Session, int], Actor | None]
-_account_check: list[AccountCheck] = []
+SessionCheck = Callable[[Session, "int | None"], "tuple[Actor | None, str]"]
+_session_check: list[SessionCheck] = []
 
 
-def set_account_check(check: AccountCheck) -> None:
-    """Register how to turn an account id into the acting person, checked against the database (active, not
-    locked, with their current roles); ``None`` when they may not act. The accounts feature registers it."""
-    _account_check[:] = [check]
+def set_session_check(check: SessionCheck) -> None:
+    """Register how to check a signed-in browser against the database: the session record live and within the
+    idle timeout, the account active, not locked, with its current roles. Returns the person, or ``None`` and
+    why not. The accounts feature registers it."""
+    _session_check[:] = [check]
 
 
-def checked_actor(db: Engine, account_id: int | None, last_seen: float) -> Actor:
-    """The person, checked again now: within the idle timeout, and the account still able to act. A refusal is
-    recorded (``session_scope`` records every ``Forbidden``). Used where the sign-in gate has not run: button
-    callbacks, and downloads built after the page was drawn."""
-    minutes = get_settings().idle_timeout_minutes
+def checked_actor(db: Engine, session_id: int | None, account_id: int | None = None) -> Actor:
+    """The person, checked again now. A refusal is recorded (``session_scope`` records every ``Forbidden``).
+    Used where the sign-in gate has not run: button callbacks, and downloads built after the page was drawn."""
     with session_scope(db, actor=Actor(account_id=account_id, name=f"account {account_id}")) as session:
-        if account_id is None or not _account_check:
+        if session_id is None or not _session_check:
             raise Forbidden(t("common.error.signed_out"))
-        if time.time() - last_seen > minutes * 60:
-            raise Forbidden(t("login.timed_out", minutes=minutes))
-        actor = _account_check[0](session, account_id)
+        actor, reason = _session_check[0](session, session_id)
         if actor is None:
-            raise Forbidden(t("login.account_disabled"))
+            raise Forbidden(reason)
     return actor
 
 
@@ -109,7 +114,7 @@ def current_actor() -> Actor:
     actor = st.session_state.get(ACTOR)
     if actor is not None:
         return actor
-    return checked_actor(engine(), st.session_state.get(ACCOUNT), st.session_state.get(LAST_SEEN, 0))
+    return checked_actor(engine(), st.session_state.get(SESSION), st.session_state.get(ACCOUNT))
 
 
 def end_run() -> None:
@@ -166,13 +171,13 @@ def submit(action: Callable[[Session], T], *, errors_key: str, general_field: st
     return outcome
 
 
-def deferred_build(db: Engine, account_id: int | None, drawn_at: float, locale: str,
+def deferred_build(db: Engine, session_id: int | None, account_id: int | None, locale: str,
                    build: Callable[[Session, Actor], bytes]) -> Callable[[], bytes]:
     """What a download button runs when clicked: check the account again, then build in the person's language."""
 
     def make() -> bytes:
         with using_locale(locale):
-            actor = checked_actor(db, account_id, drawn_at)
+            actor = checked_actor(db, session_id, account_id)
             with session_scope(db, actor=actor) as session:
                 return build(session, actor)
 
@@ -185,7 +190,7 @@ def deferred_download(container: Any, label: str, *, build: Callable[[Session, A
     state there), so it is given the engine, the account and the language now, and checks the account again when
     clicked (a tab left open after the person was deactivated, or past the idle timeout, gets nothing);
     ``build`` is an audited service."""
-    make = deferred_build(engine(), st.session_state.get(ACCOUNT), st.session_state.get(LAST_SEEN, 0),
-                          current_locale(), build)
+    make = deferred_build(engine(), st.session_state.get(SESSION), st.session_state.get(ACCOUNT), current_locale(),
+                          build)
     container.download_button(label, data=make, file_name=file_name, mime=mime, icon=icon, key=key,
                               width="stretch")

@@ -24,6 +24,7 @@ from qaf.services.assessments import (
     start_from_baseline,
     update_assessment_details,
 )
+from qaf.services.drafts import DraftView, discard_draft, drafts_for, keep_draft
 from qaf.services.frameworks import (
     FrameworkVersionInfo,
     create_contextualised_copy,
@@ -34,9 +35,32 @@ from qaf.services.frameworks import (
 )
 
 __all__ = [
-    "ActionPlan", "AssessmentView", "FrameworkVersionInfo", "KeyActionView", "action_plan", "add_key_action",
-    "adopt_unowned_assessments", "assessment_results", "create_assessment", "create_contextualised_copy",
-    "delete_key_action", "ensure_bundled_framework", "finalise_assessment", "find_person", "get_assessment",
-    "get_framework", "list_assessments", "list_framework_versions", "people_to_choose", "save_component_rating",
-    "save_contextualised_component", "start_from_baseline", "update_assessment_details", "update_key_action",
+    "ActionPlan",
+    "AssessmentView",
+    "DraftView",
+    "FrameworkVersionInfo",
+    "KeyActionView",
+    "action_plan",
+    "add_key_action",
+    "adopt_unowned_assessments",
+    "assessment_results",
+    "create_assessment",
+    "create_contextualised_copy",
+    "delete_key_action",
+    "discard_draft",
+    "drafts_for",
+    "ensure_bundled_framework",
+    "finalise_assessment",
+    "find_person",
+    "get_assessment",
+    "get_framework",
+    "keep_draft",
+    "list_assessments",
+    "list_framework_versions",
+    "people_to_choose",
+    "save_component_rating",
+    "save_contextualised_component",
+    "start_from_baseline",
+    "update_assessment_details",
+    "update_key_action",
 ]

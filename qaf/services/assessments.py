@@ -16,6 +16,7 @@ from core.audit import binds_actor, mark_action
 from core.errors import Forbidden, NotFound, ValidationFailed
 from core.i18n import t
 from core.records import check_version
+from core.safe_text import as_saved
 from improvement_actions.models import ImprovementAction
 from qaf.action_plan import SOURCE_KIND
 from qaf.assessment import (
@@ -27,9 +28,10 @@ from qaf.assessment import (
     validate_details,
 )
 from qaf.framework import Framework
-from qaf.levels import Level, derive_level
+from qaf.levels import Level, derive_level, level_label
 from qaf.models import Assessment, AssessmentMember, ComponentRating, FrameworkVersion, Participant
 from qaf.services.access import assessment_row, is_member, readable, require_draft
+from qaf.services.drafts import NOTES_LIMIT, REASON_LIMIT, drop_draft
 from qaf.services.frameworks import framework_of
 
 
@@ -228,11 +230,14 @@ def save_component_rating(session: Session, *, actor: Actor, assessment_id: int,
     present = [a.id for a in component.actions if a.id in set(in_place)]
     derived = derive_level(component.column_action_ids, present)
     agreed = derived if agreed_level is None else Level(agreed_level)
-    reason = (level_reason or "").strip()
+    reason, notes = as_saved(level_reason), as_saved(notes)
     if agreed != derived and not reason:
-        raise ValidationFailed({"level_reason": t("workshop.error.reason_required")})
-    if len(reason) > 4000 or len(notes or "") > 8000:
-        raise ValidationFailed({"notes": t("common.error.too_long", limit=8000)})
+        raise ValidationFailed({"level_reason": t("workshop.error.reason_required", derived=level_label(derived),
+                                                  agreed=level_label(agreed))})
+    if len(reason) > REASON_LIMIT:
+        raise ValidationFailed({"level_reason": t("common.error.too_long", limit=REASON_LIMIT)})
+    if len(notes) > NOTES_LIMIT:
+        raise ValidationFailed({"notes": t("common.error.too_long", limit=NOTES_LIMIT)})
     rating = session.scalar(select(ComponentRating).where(ComponentRating.assessment_id == assessment_id,
                                                           ComponentRating.component_code == component_code))
     if rating is None:
@@ -248,8 +253,9 @@ def save_component_rating(session: Session, *, actor: Actor, assessment_id: int,
     rating.derived_level = int(derived)
     rating.agreed_level = int(agreed)
     rating.level_reason = reason if agreed != derived else ""
-    rating.notes = (notes or "").strip()
+    rating.notes = notes
     row.updated_at = datetime.now(UTC)
+    drop_draft(session, actor, assessment_id, component_code)  # saved: the draft has done its work
     session.flush()
     return ComponentResult(component=component, scored=True, in_place=frozenset(present), derived_level=derived,
                            agreed_level=agreed, level_reason=rating.level_reason, notes=rating.notes,

@@ -6,10 +6,12 @@ from collections.abc import Callable
 
 import streamlit as st
 
+from core.actor import Actor, Role
 from core.errors import Forbidden, NotFound
 from core.i18n import format_date, t
 from core.safe_text import for_markdown
 from core.ui import current_actor, once_per_run, unit_of_work
+from core.ui.layout import read_only_banner
 from core.ui.theme import badge
 from qaf import services
 from qaf.assessment import LevelSummary
@@ -25,9 +27,11 @@ def _on_pick(picker_key: str) -> None:
     st.session_state[DIMENSION] = st.session_state[picker_key]
 
 
-def dimension_picker(numbers: list[int], label: Callable[[int], str], picker_key: str) -> int:
-    """The dimension bar the facilitator drives on the projector. The choice is shared between pages, kept in
-    the address bar (``?dimension=3``) and restored after a reload."""
+def dimension_picker(numbers: list[int], label: Callable[[int], str], picker_key: str, *,
+                     compact: bool = False) -> int:
+    """The dimension bar the facilitator drives on the projector: a row of choices, or one line (a drop-down) in
+    presentation mode. The choice is shared between pages, kept in the address bar (``?dimension=3``) and
+    restored after a reload."""
     requested = st.query_params.get("dimension", "")
     if DIMENSION not in st.session_state and requested.isdigit() and int(requested) in numbers:
         st.session_state[DIMENSION] = int(requested)
@@ -35,9 +39,14 @@ def dimension_picker(numbers: list[int], label: Callable[[int], str], picker_key
     if current not in numbers:
         current = numbers[0]
     st.session_state[DIMENSION] = current
-    st.session_state[picker_key] = current
-    st.radio(t("workshop.dimension_picker"), numbers, key=picker_key, horizontal=True, on_change=_on_pick,
-             args=(picker_key,), format_func=label)
+    key = f"{picker_key}:compact" if compact else picker_key
+    st.session_state[key] = current
+    if compact:
+        st.selectbox(t("workshop.dimension_picker"), numbers, key=key, on_change=_on_pick, args=(key,),
+                     format_func=label, label_visibility="collapsed")
+    else:
+        st.radio(t("workshop.dimension_picker"), numbers, key=key, horizontal=True, on_change=_on_pick,
+                 args=(key,), format_func=label)
     st.query_params["dimension"] = str(current)
     return current
 
@@ -101,10 +110,24 @@ def require_results() -> Results:
     return results
 
 
-def assessment_header(view: AssessmentView) -> None:
-    st.caption(f"{for_markdown(view.country)} · {format_date(view.assessed_on)} · {t(f'assessment.scope.{view.scope}')}"
-               f" · {t(f'assessment.status.{view.status}')}")
-    st.progress(view.scored_count / max(1, view.component_total),
-                text=t("workshop.progress", scored=view.scored_count, total=view.component_total))
+def assessment_header(view: AssessmentView, *, compact: bool = False) -> None:
+    line = (f"{for_markdown(view.country)} · {format_date(view.assessed_on)} · {t(f'assessment.scope.{view.scope}')}"
+            f" · {t(f'assessment.status.{view.status}')}")
+    progress = t("workshop.progress", scored=view.scored_count, total=view.component_total)
+    if compact:
+        st.caption(f"{line} · {progress}")
+    else:
+        st.caption(line)
+        st.progress(view.scored_count / max(1, view.component_total), text=progress)
+    if not view.can_edit:
+        why, can = read_only_reason(view, current_actor())
+        read_only_banner(why, can)
+
+
+def read_only_reason(view: AssessmentView, actor: Actor) -> tuple[str, str]:
+    """Why this person cannot change the assessment, and what they may still do."""
     if view.is_final:
-        st.info(t("assessment.final_notice"), icon=":material/lock:")
+        return t("assessment.read_only.final"), t("assessment.read_only.final_can")
+    if actor.has(Role.MANAGER):
+        return t("assessment.read_only.not_member"), t("assessment.read_only.manager_can")
+    return t("assessment.read_only.not_member"), t("assessment.read_only.reader_can")

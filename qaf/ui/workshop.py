@@ -9,13 +9,15 @@ from typing import Any
 
 import streamlit as st
 
-from core.i18n import format_date, t
-from core.safe_text import for_markdown
-from core.ui import NOT_SAVED, current_actor, field_error, submit
+from core.i18n import format_datetime, t
+from core.safe_text import as_saved, for_markdown
+from core.ui import NOT_SAVED, current_actor, field_error, submit, unit_of_work
+from core.ui.layout import ask_scroll_to_top, collapse_sidebar, presentation_toggle, scroll_to_top_if_asked
 from qaf import services
 from qaf.assessment import ComponentResult
 from qaf.framework import Component, Framework
 from qaf.levels import COLUMN_TARGETS, Level, derive_level, level_label
+from qaf.services.drafts import NOTES_LIMIT, REASON_LIMIT
 from qaf.ui.common import (
     assessment_header,
     dimension_picker,
@@ -25,8 +27,11 @@ from qaf.ui.common import (
 )
 
 DIMENSION_PICKER = "qaf_dimension_picker"
-DRAFTS = "qaf_component_drafts"
+DRAFTS = "qaf_component_drafts"  # this tab's unsaved answers, by component (the widgets come and go)
+KEPT = "qaf_component_drafts_kept"  # what was last written to the server, by component
+RESTORED = "qaf_component_drafts_restored"  # components whose draft came back from the server: when it was kept
 ERRORS = "qaf_component_errors"
+AS_DERIVED = "as_derived"  # the agreed-level choice "the same as the actions in place give"
 
 
 def _draft_key(assessment_id: int, code: str) -> str:
@@ -35,9 +40,14 @@ def _draft_key(assessment_id: int, code: str) -> str:
 
 def _saved_state(result: ComponentResult) -> dict[str, Any]:
     if not result.scored:
-        return {"in_place": set(), "agreed": None, "reason": "", "notes": ""}
-    agreed = None if result.agreed_level == result.derived_level else int(result.agreed_level or 0)
+        return {"in_place": set(), "agreed": AS_DERIVED, "reason": "", "notes": ""}
+    agreed = AS_DERIVED if result.agreed_level == result.derived_level else int(result.agreed_level or 0)
     return {"in_place": set(result.in_place), "agreed": agreed, "reason": result.level_reason, "notes": result.notes}
+
+
+def _comparable(draft: dict[str, Any]) -> tuple[Any, ...]:
+    """A draft as it would be saved: text without leading or trailing spaces (as the service stores it)."""
+    return (frozenset(draft["in_place"]), draft["agreed"], as_saved(draft["reason"]), as_saved(draft["notes"]))
 
 
 def _widget(assessment_id: int, code: str, name: str) -> str:
@@ -55,11 +65,21 @@ def _draft_from_widgets(assessment_id: int, component: Component) -> dict[str, A
     state = st.session_state
     in_place = {a.id for a in component.actions if state.get(_widget(assessment_id, component.code, a.id))}
     derived = derive_level(component.column_action_ids, in_place)
-    agreed = state.get(_widget(assessment_id, component.code, "agreed"))
-    differs = agreed is not None and Level(agreed) != derived
+    agreed = state.get(_widget(assessment_id, component.code, "agreed"), AS_DERIVED)
+    differs = agreed != AS_DERIVED and Level(agreed) != derived
     return {"in_place": in_place, "agreed": agreed,
             "reason": state.get(_widget(assessment_id, component.code, "reason"), "") if differs else "",
             "notes": state.get(_widget(assessment_id, component.code, "notes"), "")}
+
+
+def _forget_widgets(assessment_id: int, component: Component) -> None:
+    for name in [*(a.id for a in component.actions), "agreed", "reason", "notes"]:
+        st.session_state.pop(_widget(assessment_id, component.code, name), None)
+
+
+def _forget_draft(key: str) -> None:
+    for store in (DRAFTS, KEPT, RESTORED):
+        st.session_state[store].pop(key, None)
 
 
 def _save(assessment_id: int, component: Component, loaded_version: int) -> None:
@@ -68,27 +88,88 @@ def _save(assessment_id: int, component: Component, loaded_version: int) -> None
     saved = submit(lambda session: services.save_component_rating(
         session, actor=current_actor(), assessment_id=assessment_id, component_code=component.code,
         expected_version=loaded_version, in_place=sorted(draft["in_place"]),
-        agreed_level=None if draft["agreed"] is None else Level(draft["agreed"]),
+        agreed_level=None if draft["agreed"] == AS_DERIVED else Level(draft["agreed"]),
         level_reason=draft["reason"], notes=draft["notes"]),
         errors_key=key, general_field="save", store=st.session_state[ERRORS],
         success=t("workshop.saved", component=component.label))
     if saved is NOT_SAVED:
         st.session_state[DRAFTS][key] = draft  # kept as typed: the facilitator can compare and save again
     else:
-        st.session_state[DRAFTS].pop(key, None)
+        _forget_draft(key)  # the service removed the server's copy in the same transaction
+        _forget_widgets(assessment_id, component)  # shown again as saved (notes without trailing spaces)
 
 
-def _component(view: services.AssessmentView, component: Component, result: ComponentResult) -> None:
+def _discard(assessment_id: int, component: Component) -> None:
+    key = _draft_key(assessment_id, component.code)
+    if submit(lambda session: services.discard_draft(session, actor=current_actor(), assessment_id=assessment_id,
+                                                     component_code=component.code),
+              errors_key=key, general_field="save", store=st.session_state[ERRORS],
+              success=t("workshop.draft_discarded", component=component.label)) is not NOT_SAVED:
+        _forget_draft(key)
+        _forget_widgets(assessment_id, component)
+
+
+def _clear_errors(key: str) -> None:
+    """A changed answer: the messages about the old one no longer apply."""
+    st.session_state[ERRORS].pop(key, None)
+
+
+def _keep_on_server(view: services.AssessmentView, code: str, draft: dict[str, Any] | None,
+                    base_version: int) -> None:
+    """Write the draft to the server when it changed since it was last written (or remove it when the answers
+    are back to what is saved)."""
+    key = _draft_key(view.id, code)
+    kept = st.session_state[KEPT].get(key)
+    if draft is None:
+        if kept is not None:
+            with unit_of_work() as session:
+                services.discard_draft(session, actor=current_actor(), assessment_id=view.id, component_code=code)
+            st.session_state[KEPT].pop(key, None)
+        return
+    if kept is not None and _comparable(kept) == _comparable(draft):
+        return
+    with unit_of_work() as session:
+        services.keep_draft(session, actor=current_actor(), assessment_id=view.id, component_code=code,
+                            in_place=sorted(draft["in_place"]),
+                            agreed=None if draft["agreed"] == AS_DERIVED else int(draft["agreed"]),
+                            reason=draft["reason"], notes=draft["notes"], base_version=base_version)
+    st.session_state[KEPT][key] = {**draft, "in_place": set(draft["in_place"])}
+
+
+def _from_server(kept: services.DraftView) -> dict[str, Any]:
+    return {"in_place": set(kept.in_place), "agreed": AS_DERIVED if kept.agreed is None else kept.agreed,
+            "reason": kept.reason, "notes": kept.notes}
+
+
+def _component(view: services.AssessmentView, component: Component, result: ComponentResult,
+               server_drafts: dict[str, services.DraftView]) -> None:
     aid, code = view.id, component.code
     key = _draft_key(aid, code)
     saved = _saved_state(result)
-    draft = st.session_state[DRAFTS].get(key) or {**saved, "in_place": set(saved["in_place"])}
+    draft = st.session_state[DRAFTS].get(key)
+    if draft is None and code in server_drafts and key not in st.session_state[KEPT]:
+        # A new browser session (a reload, another tab, after a dropped connection): bring the draft back.
+        draft = _from_server(server_drafts[code])
+        st.session_state[KEPT][key] = dict(draft)
+        st.session_state[RESTORED][key] = (server_drafts[code].updated_at,
+                                           server_drafts[code].base_version not in (None, result.version_id))
+        _forget_widgets(aid, component)
+    draft = draft or {**saved, "in_place": set(saved["in_place"])}
     errors = st.session_state[ERRORS].get(key, {})
     disabled = not view.can_edit
+    on_change = {"on_change": _clear_errors, "args": (key,)}
 
     with st.container(border=True):
         head, level_col = st.columns([3, 2])
         head.subheader(for_markdown(component.label), anchor=f"component-{code}")
+        restored = st.session_state[RESTORED].get(key)
+        if restored and not disabled:
+            when, overtaken = restored
+            note, discard = st.columns([4, 1])
+            note.info(t("workshop.restored_overtaken" if overtaken else "workshop.restored",
+                        when=format_datetime(when)), icon=":material/restore:")
+            discard.button(t("workshop.discard_draft"), key=_widget(aid, code, "discard"), on_click=_discard,
+                           args=(aid, component), width="stretch")
         if component.guiding_questions:
             with st.expander(t("workshop.guiding_questions"), expanded=False):
                 for question in component.guiding_questions:
@@ -104,12 +185,14 @@ def _component(view: services.AssessmentView, component: Component, result: Comp
                     label = for_markdown(action.text) + (" ✎" if action.added_in_context else "")
                     help_text = "\n\n".join(for_markdown(s) for s in action.sources) if action.sources else None
                     if st.checkbox(label, key=widget_key, disabled=disabled, help=help_text, wrap=True,
-                                   width="stretch"):
+                                   width="stretch", **on_change):
                         in_place.add(action.id)
         derived = derive_level(component.column_action_ids, in_place)
-        options: list[int | None] = [None, *[int(level) for level in Level]]
+        options: list[int | str] = [AS_DERIVED, *[int(level) for level in Level]]
         agreed_key = _widget(aid, code, "agreed")
         _seed(agreed_key, draft["agreed"])
+        if st.session_state[agreed_key] not in options:
+            st.session_state[agreed_key] = AS_DERIVED
         reason_key = _widget(aid, code, "reason")
         _seed(reason_key, draft["reason"])
         notes_key = _widget(aid, code, "notes")
@@ -119,36 +202,38 @@ def _component(view: services.AssessmentView, component: Component, result: Comp
             level_badge(derived)
         left, right = st.columns(2)
         agreed = left.selectbox(
-            t("workshop.agreed_level"), options, key=agreed_key, disabled=disabled,
-            format_func=lambda v: t("workshop.same_as_derived", level=level_label(derived)) if v is None
+            t("workshop.agreed_level"), options, key=agreed_key, disabled=disabled, **on_change,
+            format_func=lambda v: t("workshop.same_as_derived", level=level_label(derived)) if v == AS_DERIVED
             else level_label(Level(v)),
         )
-        effective = derived if agreed is None else Level(agreed)
+        effective = derived if agreed == AS_DERIVED else Level(agreed)
         reason = ""
         with left:
             if effective != derived:
-                reason = st.text_area(t("workshop.level_reason"), key=reason_key, disabled=disabled,
-                                      help=t("workshop.level_reason_help"), max_chars=4000)
+                reason = st.text_area(t("workshop.level_reason"), key=reason_key, disabled=disabled, **on_change,
+                                      help=t("workshop.level_reason_help"), max_chars=REASON_LIMIT)
             field_error(errors, "level_reason")
         with right:
-            notes = st.text_area(t("workshop.notes"), key=notes_key, disabled=disabled, max_chars=8000,
-                                 help=t("common.no_identifying_details"))
+            notes = st.text_area(t("workshop.notes"), key=notes_key, disabled=disabled, max_chars=NOTES_LIMIT,
+                                 help=t("common.no_identifying_details"), **on_change)
             st.caption(t("common.no_identifying_details"))
             field_error(errors, "notes")
         draft = {"in_place": in_place, "agreed": agreed, "reason": reason if effective != derived else "",
                  "notes": notes}
-        changed = (draft["in_place"] != saved["in_place"] or draft["agreed"] != saved["agreed"]
-                   or draft["reason"] != saved["reason"] or draft["notes"] != saved["notes"])
+        changed = _comparable(draft) != _comparable(saved)
         if changed:
             st.session_state[DRAFTS][key] = draft
         else:
             st.session_state[DRAFTS].pop(key, None)
+            st.session_state[RESTORED].pop(key, None)
+        if not disabled:
+            _keep_on_server(view, code, draft if changed else None, result.version_id if result.scored else 0)
         status_col, button_col = st.columns([3, 1])
         with status_col:
             if result.scored:
-                when = format_date(result.updated_at, fmt="short") if result.updated_at else ""
                 st.caption(t("workshop.saved_state", level=level_label(result.agreed_level),
-                             who=for_markdown(result.updated_by), when=when))
+                             who=for_markdown(result.updated_by),
+                             when=format_datetime(result.updated_at) if result.updated_at else ""))
             else:
                 st.caption(t("workshop.not_saved_yet"))
             if changed and not disabled:
@@ -161,30 +246,45 @@ def _component(view: services.AssessmentView, component: Component, result: Comp
                               width="stretch")
 
 
+def _next(number: int) -> None:
+    set_dimension(number)
+    ask_scroll_to_top()
+
+
 def render() -> None:
     view, framework, summary = require_results()
-    st.session_state.setdefault(DRAFTS, {})
-    st.session_state.setdefault(ERRORS, {})
-    st.title(for_markdown(view.name))
-    assessment_header(view)
+    for store in (DRAFTS, KEPT, RESTORED, ERRORS):
+        st.session_state.setdefault(store, {})
+    scroll_to_top_if_asked()
+    title, switch = st.columns([4, 1], vertical_alignment="center")
+    with switch:
+        presenting = presentation_toggle()
+    collapse_sidebar(presenting)
+    title.title(for_markdown(view.name))
+    assessment_header(view, compact=presenting)
     results = {r.component.code: r for r in summary.results}
     numbers = [d.number for d in framework.dimensions]
+    server_drafts: dict[str, services.DraftView] = {}
+    if view.can_edit:
+        with unit_of_work() as session:
+            server_drafts = services.drafts_for(session, actor=current_actor(), assessment_id=view.id)
 
-    current = dimension_picker(numbers, lambda n: _dimension_tab_label(framework, results, n), DIMENSION_PICKER)
+    current = dimension_picker(numbers, lambda n: _dimension_tab_label(framework, results, n), DIMENSION_PICKER,
+                               compact=presenting)
 
     dimension = framework.dimension(current)
     st.header(for_markdown(dimension.label))
     for component in dimension.components:
-        _component(view, component, results[component.code])
+        _component(view, component, results[component.code], server_drafts)
 
     position = numbers.index(current)
     prev_col, _, next_col = st.columns([1, 2, 1])
     if position > 0:
         prev_col.button(t("workshop.previous", label=framework.dimension(numbers[position - 1]).label),
-                        on_click=set_dimension, args=(numbers[position - 1],), width="stretch")
+                        on_click=_next, args=(numbers[position - 1],), width="stretch")
     if position < len(numbers) - 1:
         next_col.button(t("workshop.next", label=framework.dimension(numbers[position + 1]).label),
-                        on_click=set_dimension, args=(numbers[position + 1],), width="stretch")
+                        on_click=_next, args=(numbers[position + 1],), width="stretch")
     else:
         next_col.page_link("qaf/ui/summary.py", label=t("workshop.to_summary"), icon=":material/leaderboard:")
 

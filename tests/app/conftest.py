@@ -3,7 +3,7 @@ as a given account (as the login page would have left the session)."""
 
 from __future__ import annotations
 
-import time
+import os
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -59,9 +59,19 @@ def example(app_engine) -> dict[str, int]:
 
 
 def signed_in(account_id: int | None) -> dict[str, object]:
+    """The session state the login page leaves: the account and its sign-in session (opened in the database of
+    ``CPCM_DATABASE_URL``, as the app's own sign-in does)."""
     if account_id is None:
         return {}
-    return {"auth_account_id": account_id, "auth_last_seen": time.time()}
+    from accounts import sessions
+
+    engine = make_engine(os.environ["CPCM_DATABASE_URL"])
+    try:
+        with session_scope(engine) as session:
+            opened = sessions.open_session(session, account_id)
+    finally:
+        engine.dispose()
+    return {"auth_account_id": account_id, "auth_session_id": opened.id}
 
 
 @pytest.fixture

@@ -247,7 +247,8 @@ def test_the_people_directory_shows_only_what_the_role_needs(world):
 
 SERVICE_MODULES = ["accounts.services", "accounts.staff_services", "accounts.staff_import", "accounts.sign_in",
                    "improvement_actions.services", "qaf.services.frameworks", "qaf.services.assessments",
-                   "qaf.services.action_plans", "qaf.reports", "core.audit"]
+                   "qaf.services.action_plans", "qaf.services.drafts", "qaf.reports", "core.audit",
+                   "accounts.sessions"]
 # Functions that take no acting person, and why that is safe.
 UNSCOPED = {
     "accounts.services.agency_id_for": "an agency's id from its name, for imports and the example",
@@ -265,6 +266,13 @@ UNSCOPED = {
     "qaf.services.frameworks.get_framework": "the Change Grid is published material",
     "qaf.services.frameworks.list_framework_versions": "framework titles and versions",
     "qaf.services.assessments.adopt_unowned_assessments": "the first administrator's hook",
+    "qaf.services.drafts.drop_draft": "deletes only the acting person's own draft; its callers check access",
+    "accounts.sessions.open_session": "signing in: the password (or identity provider) was checked first",
+    "accounts.sessions.claim_handoff": "the cookie route: a one-time code only the signed-in page was given",
+    "accounts.sessions.check": "checks a sign-in session and builds its person (the gate, callbacks)",
+    "accounts.sessions.resume": "a browser's own session cookie",
+    "accounts.sessions.end_session": "signing out",
+    "accounts.sessions.account_of": "the account of a session the gate has just checked",
     "core.audit.actor_of": "reads the unit of work's person", "core.audit.agency_of": "audit scoping",
     "core.audit.mark_action": "names the next audit record", "core.audit.record_event": "appends to the trail",
     "core.audit.verify_chain": "a yes/no about the trail's integrity, for administrators and the command line",
@@ -384,6 +392,12 @@ def _matrix(w):  # type: ignore[no-untyped-def]
         "qaf.services.action_plans.update_key_action": (READERS_OF_A, lambda s, x: qaf.update_key_action(
             s, actor=x, key_action_id=key, draft=KeyActionDraft(component_code="1", text="Act", owner_person="Z",
                                                                due_on=date(2027, 1, 1), status="done"))),
+        "qaf.services.drafts.drafts_for": (READERS_OF_A, lambda s, x: qaf.drafts_for(s, actor=x, assessment_id=a)),
+        "qaf.services.drafts.keep_draft": (MEMBERS, lambda s, x: qaf.keep_draft(
+            s, actor=x, assessment_id=a, component_code="2", in_place=[], agreed=None, reason="", notes="n",
+            base_version=None)),
+        "qaf.services.drafts.discard_draft": (READERS_OF_A, lambda s, x: qaf.discard_draft(
+            s, actor=x, assessment_id=a, component_code="2")),
         "qaf.reports.export_action_plan": (READERS_OF_A, lambda s, x: reports.export_action_plan(
             s, actor=x, assessment_id=a, fmt="csv")),
         "core.audit.export_audit": ({"admin", "manager", "other_manager"}, lambda s, x: audit.export_audit(

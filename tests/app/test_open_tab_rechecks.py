@@ -4,13 +4,13 @@ refusal is recorded."""
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select, update
 
-from accounts.models import Account
+from accounts import sessions
+from accounts.models import Account, SignInSession
 from core.actor import Role
 from core.audit import AuditRecord
 from core.db import session_scope
@@ -29,6 +29,18 @@ SIGNED_OUT = "This account cannot act any more (deactivated or locked)."
 def _refusals(engine) -> int:
     with session_scope(engine) as session:
         return session.scalar(select(func.count()).where(AuditRecord.action == "access_refused"))
+
+
+def _idle(engine, session_id: int, minutes: int) -> None:
+    """Nobody used this browser's tabs for ``minutes``."""
+    with session_scope(engine) as session:
+        session.execute(update(SignInSession).where(SignInSession.id == session_id)
+                        .values(last_seen_at=datetime.now(UTC) - timedelta(minutes=minutes)))
+
+
+def _opened(engine, account_id: int) -> int:
+    with session_scope(engine) as session:
+        return sessions.open_session(session, account_id).id
 
 
 def _disable(engine, account_id, how: str) -> None:
@@ -62,7 +74,7 @@ def test_a_delete_from_an_open_tab_after_the_idle_timeout_is_refused(open_page, 
     at = open_page("qaf/ui/action_plan.py", fac, **{CURRENT: assessment})
     with session_scope(app_engine) as session:
         count = session.scalar(select(func.count()).select_from(ImprovementAction))
-    at.session_state["auth_last_seen"] = time.time() - 61 * 60
+    _idle(app_engine, at.session_state["auth_session_id"], 61)
     next(b for b in at.button if b.label == "Delete").click().run()
     with session_scope(app_engine) as session:
         assert session.scalar(select(func.count()).select_from(ImprovementAction)) == count
@@ -73,10 +85,11 @@ def test_a_callback_acts_with_the_roles_the_person_has_now(app_engine, example):
     """An administrator takes the manager role away while the manager's tab is open: the person a callback or a
     download acts as is rebuilt from the database, so the next action runs without it and the services refuse."""
     manager = example["demo-manager"]
-    assert Role.MANAGER in checked_actor(app_engine, manager, time.time()).roles
+    signed_in = _opened(app_engine, manager)
+    assert Role.MANAGER in checked_actor(app_engine, signed_in, manager).roles
     with session_scope(app_engine) as session:
         session.execute(update(Account).where(Account.id == manager).values(roles=["caseworker"]))
-    assert checked_actor(app_engine, manager, time.time()).roles == frozenset({Role.CASEWORKER})
+    assert checked_actor(app_engine, signed_in, manager).roles == frozenset({Role.CASEWORKER})
 
 
 @pytest.mark.parametrize("how", ["deactivated", "locked", "timed out"])
@@ -86,17 +99,17 @@ def test_a_download_clicked_in_an_open_tab_is_refused(app_engine, example, how):
     def build(session, actor):  # what the action plan page's PDF button runs
         return reports.export_action_plan(session, actor=actor, assessment_id=assessment, fmt="csv")
 
-    drawn_at = time.time()
-    assert deferred_build(app_engine, fac, drawn_at, "en", build)().startswith(b"\xef\xbb\xbf")
+    signed_in = _opened(app_engine, fac)
+    assert deferred_build(app_engine, signed_in, fac, "en", build)().startswith(b"\xef\xbb\xbf")
     if how == "timed out":
-        drawn_at -= 61 * 60
+        _idle(app_engine, signed_in, 61)
     else:
         _disable(app_engine, fac, how)
     refused = _refusals(app_engine)
     with session_scope(app_engine) as session:
         exports = session.scalar(select(func.count()).where(AuditRecord.action == "export"))
     with pytest.raises(Forbidden):
-        deferred_build(app_engine, fac, drawn_at, "en", build)()
+        deferred_build(app_engine, signed_in, fac, "en", build)()
     with session_scope(app_engine) as session:
         assert session.scalar(select(func.count()).where(AuditRecord.action == "export")) == exports
     assert _refusals(app_engine) == refused + 1

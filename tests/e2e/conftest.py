@@ -59,7 +59,8 @@ def page(server: str):
         browser = p.chromium.launch(executable_path=BROWSER, args=[
             "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
             "--disable-sync", "--no-first-run"])
-        tab = browser.new_page(viewport={"width": 1400, "height": 1000})
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})  # a second tab shares its cookies
+        tab = context.new_page()
         tab.goto(server)
         settle(tab)
         yield tab

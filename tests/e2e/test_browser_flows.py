@@ -70,15 +70,72 @@ def test_first_run_example_sign_in_and_workshop(page):
     expect(tab.get_by_text("Unsaved changes — press Save to record them.")).to_be_visible()
     _click(tab, "Save 1")
     expect(tab.get_by_text("Unsaved changes — press Save to record them.")).to_have_count(0)
+    tab.get_by_text("Develop inter-agency response strategy.", exact=True).click()  # back again, not saved
+    expect(checkbox).to_be_checked(checked=was)
+    settle(tab)
+    expect(tab.get_by_text("Unsaved changes — press Save to record them.")).to_be_visible()
+
+    # A reload (a new Streamlit session) keeps the person signed in, on the same page, with the draft restored.
     tab.reload()
     settle(tab)
-    # A reload is a new browser session: the login comes back, and the saved tick is still there after it.
-    _sign_in(tab, "demo-facilitator", password)
-    expect(tab.get_by_role("button", name="Open in the workshop")).to_be_visible()
+    expect(tab.get_by_role("heading", name="1. Case management response")).to_be_visible()
+    expect(tab.get_by_role("button", name="Sign in")).to_have_count(0)
+    expect(tab.get_by_text("Restored unsaved changes you made on")).to_be_visible()
+    expect(checkbox).to_be_checked(checked=was)
+
+    # A second tab of the same browser, opened from a link, is signed in too and sees the same draft.
+    second = tab.context.new_page()
+    second.goto(tab.url)
+    settle(second)
+    expect(second.get_by_role("heading", name="1. Case management response")).to_be_visible()
+    expect(second.get_by_role("checkbox", name="Develop inter-agency response strategy.")).to_be_checked(
+        checked=was)
+    second.close()
+
+    _click(tab, "Discard changes")
+    expect(tab.get_by_text("Restored unsaved changes you made on")).to_have_count(0)
+    expect(checkbox).to_be_checked(checked=not was)  # what is saved
+    expect(tab.get_by_text("Unsaved changes — press Save to record them.")).to_have_count(0)
+
+    # Signing out ends the session for every tab: a reload asks to sign in again.
+    _click(tab, "Sign out")
+    tab.reload()
+    settle(tab)
+    expect(tab.get_by_role("button", name="Sign in")).to_be_visible()
+
+
+def test_presentation_mode_fits_a_projector(page, tmp_path):
+    """At 1024×768 in presentation mode, the first component's checkboxes are on screen without scrolling, and
+    "Next dimension" opens the next one at its top."""
+    from app.example import load_example
+    from app.wiring import prepare_database
+    from core.db import make_engine, session_scope
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'e2e.db'}")
+    prepare_database(engine)
+    with session_scope(engine) as session:
+        passwords = {c.username: c.password for c in load_example(session).credentials}
+    tab = page
+    tab.set_viewport_size({"width": 1024, "height": 768})
+    tab.reload()
+    settle(tab)
+    _sign_in(tab, "demo-facilitator", passwords["demo-facilitator"])
     _click(tab, "Open in the workshop")
     expect(tab.get_by_role("heading", name="1. Case management response")).to_be_visible()
-    saved = tab.get_by_role("checkbox", name="Develop inter-agency response strategy.")
-    expect(saved).to_be_checked(checked=not was)
+    tab.get_by_text("Presentation mode").click()
+    settle(tab)
+    expect(tab.get_by_test_id("stSidebar")).to_have_attribute("data-collapsed", "true")
+    first = tab.get_by_test_id("stCheckbox").first
+    expect(first).to_be_visible()
+    box = first.bounding_box()
+    assert box is not None and box["y"] + box["height"] <= 768, box
+    tab.screenshot(path=str(tmp_path / "presentation-1024x768.png"))
+
+    tab.mouse.wheel(0, 3000)  # down to the end of the dimension, where "next" is
+    _click(tab, "2. Case management process ▶")
+    expect(tab.get_by_role("heading", name="2. Case management process")).to_be_visible()
+    heading = tab.get_by_role("heading", name="2. Case management process").bounding_box()
+    assert heading is not None and 0 <= heading["y"] < 768, heading
 
 
 def test_an_open_tab_of_a_deactivated_account_can_neither_save_nor_download(page, tmp_path):
