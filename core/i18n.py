@@ -122,6 +122,20 @@ def t(key: str, /, **values: Any) -> str:
     return text.format(**values) if values else text
 
 
+PLURAL_FORMS = ("zero", "one", "two", "few", "many", "other")
+
+
+def tn(key: str, count: int, /, **values: Any) -> str:
+    """A message that depends on a number ("1 action", "0 actions", and Arabic's six forms): the catalogue holds
+    ``key.one``, ``key.other`` (and whichever forms the language has); the locale's plural rule picks one.
+    ``{count}`` is the number, formatted for the locale."""
+    form = _babel_locale().plural_form(count)
+    chosen = f"{key}.{form}"
+    if chosen not in catalogue(current_locale()) and chosen not in catalogue(FALLBACK_LOCALE):
+        chosen = f"{key}.other"
+    return t(chosen, count=format_number(count), **values)
+
+
 def set_timezone_source(source: Callable[[], str | None]) -> None:
     """Where the reader's time zone comes from (their browser's, in a page run); UTC when it says nothing."""
     _timezone_source[:] = [source]

@@ -7,7 +7,7 @@ from dataclasses import dataclass, fields
 from datetime import date
 from enum import IntEnum
 
-from core.i18n import t
+from core.i18n import format_date, t
 
 STATUSES = ("not_started", "in_progress", "done", "dropped")
 PRIORITIES = ("high", "medium", "low")
@@ -86,7 +86,7 @@ def validate_action(values: dict[str, object], *, not_before: date | None,
     if due_on is None:
         errors["due_on"] = t("improvement_action.error.due_required")
     elif not_before is not None and isinstance(due_on, date) and due_on < not_before:
-        errors["due_on"] = too_early or t("improvement_action.error.due_too_early", date=not_before.isoformat())
+        errors["due_on"] = too_early or t("improvement_action.error.due_too_early", date=format_date(not_before))
     if values["priority"] not in PRIORITIES:
         errors["priority"] = t("improvement_action.error.priority")
     if values["status"] not in STATUSES:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from openpyxl import Workbook
@@ -259,8 +260,10 @@ def action_plan_csv(plan: ActionPlan) -> bytes:
 
 
 def report_filename(plan: ActionPlan, extension: str) -> str:
-    safe = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in plan.assessment.name).strip("-")[:60]
-    return f"action-plan-{safe or plan.assessment.id}-{plan.assessment.assessed_on.isoformat()}.{extension}"
+    """``action-plan_<assessment>_<date>.<ext>``: the name's words joined by single dashes."""
+    words = re.findall(r"\w+", plan.assessment.name.lower())
+    safe = "-".join(words)[:60].strip("-_")
+    return f"action-plan_{safe or plan.assessment.id}_{plan.assessment.assessed_on.isoformat()}.{extension}"
 
 
 EXPORTS = {"pdf": action_plan_pdf, "xlsx": action_plan_xlsx, "csv": action_plan_csv}

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from core.audit import AuditFilter, export_audit, list_audit, verify_chain
-from core.i18n import format_number, t
+from core.i18n import format_number, t, tn
 from core.ui import current_actor, deferred_download, unit_of_work
 
 actor = current_actor()
@@ -27,7 +27,7 @@ filters = AuditFilter(actor_name=who.strip(), action=action, entity_type=entity.
                       until=until if isinstance(until, date) else None)
 with unit_of_work() as session:
     entries = list_audit(session, actor=actor, filters=filters)
-st.caption(t("audit.count", count=len(entries)))
+st.caption(tn("audit.count", len(entries)))
 st.dataframe(pd.DataFrame([{
     t("audit.col.when"): e.occurred_at, t("audit.col.who"): e.actor_name, t("audit.col.action"): e.action,
     t("audit.col.entity"): f"{e.entity_type} {e.entity_id}".strip(), t("audit.col.summary"): e.summary,

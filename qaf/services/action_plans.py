@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from core.actor import Actor
 from core.audit import binds_actor
-from core.i18n import t
+from core.i18n import format_date, t
 from improvement_actions import services as actions
 from improvement_actions.rules import Access, ActionSource
 from improvement_actions.services import ImprovementActionView, SourceAccess
@@ -29,7 +29,7 @@ def _key_action_access(session: Session, actor: Actor, assessment_id: int) -> So
     if row is None or not may_read(row, actor):
         return SourceAccess(Access.NONE)
     floor = {"agency_id": row.agency_id, "due_not_before": row.assessed_on,
-             "too_early": t("action_plan.error.due_before_assessment", date=row.assessed_on.isoformat())}
+             "too_early": t("action_plan.error.due_before_assessment", date=format_date(row.assessed_on))}
     if is_member(row, actor) and row.status != "final":
         return SourceAccess(Access.EDIT, **floor)
     reason = t("action_plan.error.final_only_progress") if row.status == "final" else ""

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from core.actor import Actor, Role, require_role
 from core.audit import binds_actor
 from core.errors import Forbidden, NotFound, ReadOnly, ValidationFailed
-from core.i18n import t
+from core.i18n import t, tn
 from core.records import get_or_raise
 from qaf.framework import Framework, FrameworkError, bundled_framework, framework_from_dict
 from qaf.models import Assessment, FrameworkVersion
@@ -142,7 +142,7 @@ def save_contextualised_component(session: Session, *, actor: Actor, framework_v
         raise Forbidden(t("framework.error.other_agency"))
     in_use = session.scalar(select(func.count()).where(Assessment.framework_version_id == row.id))
     if in_use:
-        raise ReadOnly(t("framework.error.in_use", count=in_use))
+        raise ReadOnly(tn("framework.error.in_use", in_use))
     content = json.loads(json.dumps(row.content))
     target = next((c for d in content["dimensions"] for c in d["components"] if c["code"] == component_code), None)
     if target is None:

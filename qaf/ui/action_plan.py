@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.orm import Session
 
-from core.i18n import format_date, t
+from core.i18n import format_date, t, tn
 from core.safe_text import for_markdown
 from core.ui import NOT_SAVED, current_actor, deferred_download, field_error, submit, unit_of_work
 from improvement_actions.rules import PRIORITIES, STATUSES
@@ -67,8 +67,9 @@ def _editor(view: services.AssessmentView, component: Component) -> None:
                                         disabled=final, max_chars=200)
         field_error(errors, "owner")
         left, mid, right = st.columns(3)
-        due_on = left.date_input(t("action_plan.field.due_on"), value=draft["due_on"], min_value=view.assessed_on,
-                                 disabled=final, format="YYYY-MM-DD")
+        due_on = left.date_input(t("action_plan.field.due_on"), value=draft["due_on"], disabled=final,
+                                 format="YYYY-MM-DD", help=t("action_plan.due_on_help",
+                                                              date=format_date(view.assessed_on)))
         with left:
             field_error(errors, "due_on")
         priority = mid.selectbox(t("report.col.priority"), PRIORITIES, index=PRIORITIES.index(draft["priority"]),
@@ -155,7 +156,7 @@ def render() -> None:
             t("report.col.priority"): t(f"improvement_action.priority.{a.priority}"),
             t("report.col.status"): t(f"improvement_action.status.{a.status}"),
         } for a in plan.key_actions])
-        st.caption(t("action_plan.count", count=len(plan.key_actions)))
+        st.caption(tn("action_plan.count", len(plan.key_actions)))
         st.dataframe(frame, hide_index=True, width="stretch",
                      column_config={
                          t("report.col.component"): st.column_config.TextColumn(width="small"),

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from core.actor import Role
-from core.i18n import t
+from core.i18n import t, tn
 from core.safe_text import for_markdown
 from core.ui import NOT_SAVED, current_actor, field_error, submit, unit_of_work
 from qaf import services
@@ -72,7 +72,7 @@ if chosen.editable and actor.has(Role.FACILITATOR) and chosen.agency_id == actor
         st.rerun()
 else:
     if chosen.is_contextualised:
-        st.info(t("frameworks.frozen", count=chosen.assessments_using))
+        st.info(tn("frameworks.frozen", chosen.assessments_using))
     for index, column in enumerate(component.columns):
         st.markdown(f"**{t('workshop.column_heading', level=level_label(COLUMN_TARGETS[index]))}**")
         for action in column:

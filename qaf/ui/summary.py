@@ -7,8 +7,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from core.i18n import t
-from core.safe_text import for_markdown
+from core.i18n import t, tn
+from core.safe_text import for_html, for_markdown
 from core.ui import current_actor, field_error, submit
 from qaf import services
 from qaf.action_plan import suggested_actions
@@ -48,30 +48,32 @@ def _colour(value: str) -> str:
     return f"background-color: {LEVEL_COLOURS[level]}; color: {LEVEL_TEXT_COLOURS[level]}; font-weight: 600"
 
 
-styled = table.style.map(_colour, subset=[t("report.col.derived_level"), t("report.col.agreed_level")])
-st.dataframe(styled, hide_index=True, width="stretch", height=min(640, 38 + 35 * len(rows)), column_config={
-    t("report.col.component"): st.column_config.TextColumn(width=320),
-    t("report.col.derived_level"): st.column_config.TextColumn(width=190),
-    t("report.col.agreed_level"): st.column_config.TextColumn(width=190),
-    t("report.col.reason"): st.column_config.TextColumn(width="large"),
-})
+styled = (table.style.map(_colour, subset=[t("report.col.derived_level"), t("report.col.agreed_level")])
+          .format(for_html).hide(axis="index"))
+st.table(styled)  # a static table: long reasons wrap instead of being cut off
 
-chart_data = pd.DataFrame({"level": [level_label(level) for level in Level],
-                           "components": [counts[level] for level in Level],
-                           "order": [int(level) for level in Level]})
-chart = (
-    alt.Chart(chart_data)
-    .mark_bar()
-    .encode(
-        x=alt.X("level:N", sort=alt.SortField("order"), title=None, axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("components:Q", title=t("report.col.components"), axis=alt.Axis(tickMinStep=1)),
-        color=alt.Color("level:N", scale=alt.Scale(domain=list(chart_data["level"]),
-                                                   range=[LEVEL_COLOURS[level] for level in Level]), legend=None),
-        tooltip=["level", "components"],
+if summary.scored_count:
+    chart_data = pd.DataFrame({"level": [level_label(level) for level in Level],
+                               "components": [counts[level] for level in Level],
+                               "order": [int(level) for level in Level]})
+    chart = (
+        alt.Chart(chart_data)
+        .mark_bar()
+        .encode(  # horizontal bars: the full level names read on the axis
+            y=alt.Y("level:N", sort=alt.SortField("order"), title=None, axis=alt.Axis(labelLimit=0)),
+            x=alt.X("components:Q", title=t("report.col.components"),
+                    axis=alt.Axis(tickMinStep=1, format="d"), scale=alt.Scale(domainMin=0)),
+            color=alt.Color("level:N", scale=alt.Scale(domain=list(chart_data["level"]),
+                                                       range=[LEVEL_COLOURS[level] for level in Level]),
+                            legend=None),
+            tooltip=[alt.Tooltip("level:N", title=t("report.col.agreed_level")),
+                     alt.Tooltip("components:Q", title=t("report.col.components"), format="d")],
+        )
+        .properties(height=200, title=t("report.chart_title"))
     )
-    .properties(height=260, title=t("report.chart_title"))
-)
-st.altair_chart(chart, width="stretch")
+    st.altair_chart(chart, width="stretch")
+else:
+    st.info(t("summary.no_chart"))
 
 st.subheader(t("report.attention_heading"))
 attention = summary.needing_attention()
@@ -79,7 +81,7 @@ if attention:
     for result in attention:
         gaps = len(suggested_actions(result))
         st.markdown(f"- **{for_markdown(result.component.label)}** — {level_label(result.level)} · "
-                    f"{t('summary.gaps', count=gaps)}")
+                    f"{tn('summary.gaps', gaps)}")
 elif summary.scored_count:
     st.success(t("summary.no_attention"))
 else:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+import os
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import create_engine
@@ -10,6 +11,7 @@ from sqlalchemy import create_engine
 from accounts.services import build_actor
 from app.example import EXAMPLE_NAME
 from core.db import session_scope
+from core.i18n import format_date
 from qaf import services
 from qaf.framework import bundled_framework
 from qaf.levels import Level
@@ -35,6 +37,16 @@ def _finalise(app_database, assessment_id, account_id):
         services.finalise_assessment(session, actor=build_actor(session, account_id),
                                      assessment_id=assessment_id)
     engine.dispose()
+
+
+def _assessed_on(assessment_id):
+    from qaf.models import Assessment
+
+    engine = create_engine(os.environ["CPCM_DATABASE_URL"])
+    with session_scope(engine) as session:
+        assessed_on = session.get(Assessment, assessment_id).assessed_on
+    engine.dispose()
+    return assessed_on
 
 
 # ------------------------------------------------------------------------------------------ assessments
@@ -94,7 +106,7 @@ def test_a_different_level_needs_a_reason_next_to_the_field(open_page, example_i
     at.selectbox(key=f"{key}:agreed").set_value(int(Level.GOOD_PRACTICE)).run()
     assert by_label(at.text_area, "Why the task force agreed a different level").value == ""
     at.button(key=f"{key}:save").click().run()
-    assert "Write why the agreed level differs from the level the actions in place give." in errors(at)
+    assert 'The agreed level (Good practice) differs from the level the actions in place give (Meets minimum levels): write why, or choose "As derived".' in errors(at)
     reason = by_label(at.text_area, "Why the task force agreed a different level")
     reason.input("All inter-agency actions are in place since October.")
     at.button(key=f"{key}:save").click().run()
@@ -120,7 +132,7 @@ def test_unsaved_ticks_survive_moving_between_dimensions_and_pages(open_page, ex
 def test_final_assessment_is_read_only_in_the_workshop(open_page, example_id, app_database, fac):
     _finalise(app_database, example_id, fac)
     at = open_page("qaf/ui/workshop.py", fac, **{CURRENT: example_id})
-    assert any("final and read-only" in i.value for i in at.info)
+    assert any("This assessment is final, so its answers and levels are read-only." in i.value for i in at.info)
     assert all(c.disabled for c in at.checkbox)
     assert not [b for b in at.button if b.label.startswith("Save ")]
 
@@ -133,8 +145,9 @@ def test_summary_shows_levels_and_attention(open_page, example_id, fac):
     metrics = {m.label: m.value for m in at.metric}
     assert metrics == {"Critical to address": "5", "Requires improvement": "7", "Meets minimum levels": "5",
                        "Good practice": "0", "Not scored yet": "0"}
-    table = at.dataframe[0].value
-    assert len(table) == 17
+    table = at.table[0].value
+    assert len(table) == 17 and "Why the agreed level differs" not in table.columns[0]
+    assert at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")  # the chart, with levels scored
     attention = texts(at).split("Components to address first")[1]
     assert attention.index("2c Case planning") < attention.index("2 Case management process (general)")
 
@@ -145,7 +158,7 @@ def test_finalise_from_the_summary(open_page, example_id, fac):
     by_label(at.checkbox, "The task force has agreed every level and the action plan.").check().run()
     button(at, "Finalise").click().run()
     assert not at.exception
-    assert any("final and read-only" in i.value for i in at.info)
+    assert any("This assessment is final, so its answers and levels are read-only." in i.value for i in at.info)
 
 
 def test_finalise_refuses_an_incomplete_assessment(open_page, app_database, fac):
@@ -161,6 +174,8 @@ def test_finalise_refuses_an_incomplete_assessment(open_page, app_database, fac)
     engine.dispose()
     at = open_page("qaf/ui/summary.py", fac, **{CURRENT: assessment_id})
     assert "No component has been scored yet." in texts(at)
+    assert "No chart yet — it shows once a component is scored in the workshop." in texts(at)
+    assert not at.get("arrow_vega_lite_chart") and not at.get("vega_lite_chart")
     by_label(at.checkbox, "The task force has agreed every level and the action plan.").check().run()
     button(at, "Finalise").click().run()
     assert any("Not scored yet: 1, 2, 2a" in e for e in errors(at))
@@ -192,7 +207,11 @@ def test_due_date_before_the_assessment_is_refused(open_page, example_id, fac):
     by_label(at.text_area, "Key action").input("Map the national case management system")
     by_label(at.text_input, "Owner (agency)").input("Department of Social Welfare")
     button(at, "Save key action").click().run()
-    assert "Give a due date." in errors(at)
+    assert "Give a due date: the day by which the action should be done." in errors(at)
+    assessed_on = _assessed_on(example_id)
+    by_label(at.date_input, "Due date").set_value(assessed_on - timedelta(days=3))  # kept as typed, not emptied
+    button(at, "Save key action").click().run()
+    assert f"The due date must be on or after {format_date(assessed_on)} (the assessment date)." in errors(at)
     assert "Map the national case management system" not in set(at.dataframe[0].value["Key action"])
 
 

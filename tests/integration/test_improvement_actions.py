@@ -53,7 +53,7 @@ def test_a_new_source_kind_owns_actions_with_its_own_access_rules(engine, review
         action_id = actions.create_action(session, actor=reviewer, source=source, draft=_draft())
     with pytest.raises(ValidationFailed) as caught, session_scope(engine, actor=reviewer) as session:
         actions.create_action(session, actor=reviewer, source=source, draft=_draft(due_on=date(2026, 10, 1)))
-    assert caught.value.field_errors == {"due_on": "The due date cannot be before 2026-11-01."}
+    assert caught.value.field_errors == {"due_on": "The due date must be on or after 1 Nov 2026."}
     with pytest.raises(ReadOnly, match="Only your supervisor"), session_scope(engine, actor=caseworker) as session:
         actions.update_action(session, actor=caseworker, action_id=action_id, draft=_draft(text="Something else"))
     with session_scope(engine, actor=caseworker) as session:

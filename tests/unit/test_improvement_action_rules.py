@@ -30,10 +30,10 @@ def test_owner_is_required_person_agency_or_staff_member():
 
 def test_due_date_is_required_and_not_before_the_floor_in_the_sources_words():
     errors = validate_action(_values(due_on=date(2026, 10, 31)), not_before=FLOOR)
-    assert errors["due_on"] == "The due date cannot be before 2026-11-01."
+    assert errors["due_on"] == "The due date must be on or after 1 Nov 2026."
     worded = validate_action(_values(due_on=date(2026, 10, 31)), not_before=FLOOR, too_early="Not before the plan.")
     assert worded["due_on"] == "Not before the plan."
-    assert validate_action(_values(due_on=None), not_before=FLOOR)["due_on"] == "Give a due date."
+    assert validate_action(_values(due_on=None), not_before=FLOOR)["due_on"] == "Give a due date: the day by which the action should be done."
 
 
 def test_unknown_status_and_priority_and_over_long_text_are_rejected():
