@@ -22,6 +22,9 @@ class Agency(UuidMixin, VersionedMixin, AttributionMixin, TimestampMixin, Base):
     def audit_scope(self, _session: Session) -> int | None:
         return self.id
 
+    def audit_title(self) -> str:
+        return self.name
+
 
 class Account(UuidMixin, VersionedMixin, AttributionMixin, TimestampMixin, Base):
     __tablename__ = "accounts"
@@ -46,6 +49,9 @@ class Account(UuidMixin, VersionedMixin, AttributionMixin, TimestampMixin, Base)
     def audit_scope(self, _session: Session) -> int | None:
         return self.agency_id
 
+    def audit_title(self) -> str:
+        return f"{self.display_name} ({self.username})"
+
 
 class Team(UuidMixin, VersionedMixin, AttributionMixin, TimestampMixin, Base):
     __tablename__ = "teams"
@@ -58,6 +64,9 @@ class Team(UuidMixin, VersionedMixin, AttributionMixin, TimestampMixin, Base):
 
     def audit_scope(self, _session: Session) -> int | None:
         return self.agency_id
+
+    def audit_title(self) -> str:
+        return self.name
 
 
 class StaffMember(UuidMixin, VersionedMixin, AttributionMixin, TimestampMixin, Base):
@@ -76,6 +85,9 @@ class StaffMember(UuidMixin, VersionedMixin, AttributionMixin, TimestampMixin, B
 
     def audit_scope(self, _session: Session) -> int | None:
         return self.agency_id
+
+    def audit_title(self) -> str:
+        return self.full_name
 
 
 class TeamMembership(UuidMixin, AttributionMixin, TimestampMixin, Base):

@@ -20,9 +20,12 @@ from accounts.services import AccountDraft, agency_id_for, create_account, creat
 from accounts.staff import StaffDraft
 from accounts.staff_services import assign_to_team, create_staff, create_team
 from core.actor import SYSTEM, Actor, Role
+from core.errors import ValidationFailed
+from core.i18n import t
 from qaf.action_plan import KeyActionDraft, suggested_actions
 from qaf.assessment import AssessmentDetails, ParticipantEntry
 from qaf.levels import Level
+from qaf.models import Assessment
 from qaf.services import (
     add_key_action,
     create_assessment,
@@ -37,7 +40,7 @@ PARTNER_AGENCY = "Horizon Family Services (example)"
 AGENCIES = [LEAD_AGENCY, PARTNER_AGENCY, "Department of Social Welfare (Northern Province)"]
 PARTICIPANTS = [
     ParticipantEntry("Lucía Fernández", LEAD_AGENCY, "Case management coordinator"),
-    ParticipantEntry("Zoé Martin", PARTNER_AGENCY, "Child protection supervisor"),
+    ParticipantEntry("Zoé Martin", LEAD_AGENCY, "Quality and learning adviser (facilitator)"),
     ParticipantEntry("Daniel Okafor", "Department of Social Welfare (Northern Province)", "Social welfare officer"),
     ParticipantEntry("Mariam Haddad", LEAD_AGENCY, "Caseworker"),
     ParticipantEntry("Tomás Ríos", PARTNER_AGENCY, "Information management officer"),
@@ -61,7 +64,7 @@ NOTES = {
     "8": "No agreed indicators yet; the feedback box at the community centre is not opened regularly.",
 }
 OWNERS = [
-    ("Lucía Fernández", LEAD_AGENCY), ("Zoé Martin", PARTNER_AGENCY),
+    ("Lucía Fernández", LEAD_AGENCY), ("Zoé Martin", LEAD_AGENCY), ("Tomás Ríos", PARTNER_AGENCY),
     ("Daniel Okafor", "Department of Social Welfare (Northern Province)"), ("", "Case Management Task Force"),
 ]
 RESOURCES = ["Staff time (2 days per month)", "Training budget, venue and interpretation",
@@ -103,8 +106,17 @@ def _agency(session: Session, name: str) -> int:
     return agency_id_for(session, name) or create_agency(session, actor=SYSTEM, name=name)
 
 
+def example_loaded(session: Session) -> bool:
+    """Whether the example is here already (its facilitator account, or its assessment)."""
+    return _taken(session, "demo-facilitator") or session.scalar(
+        select(Assessment.id).where(Assessment.name == EXAMPLE_NAME)) is not None
+
+
 def load_example(session: Session, *, today: date | None = None, accounts: bool = True) -> ExampleResult:
-    """Create the example organisation, accounts and assessment; return the assessment and the passwords."""
+    """Create the example organisation, accounts and assessment; return the assessment and the passwords. Once
+    only: a second load is refused, so there are never two sets of example accounts."""
+    if example_loaded(session):
+        raise ValidationFailed({"example": t("example.already_loaded")})
     rng = random.Random(2026)
     assessed_on = today or date.today()
     lead = _agency(session, LEAD_AGENCY)
@@ -128,13 +140,11 @@ def load_example(session: Session, *, today: date | None = None, accounts: bool 
     credentials: list[DemoCredential] = []
     account_ids: dict[str, int] = {}
     if accounts:
-        suffix = rng.randrange(1000, 9999) if _taken(session, "demo-facilitator") else None
-        for username, display, roles, staff in DEMO_ACCOUNTS:
-            login = f"{username}-{suffix}" if suffix else username
+        for login, display, roles, staff in DEMO_ACCOUNTS:
             account_id, password = create_account(session, actor=SYSTEM, draft=AccountDraft(
                 username=login, display_name=display, roles=[r.value for r in roles], agency_id=lead,
                 staff_member_id=staff_ids.get(staff) if staff else None), must_change_password=False)
-            account_ids[username] = account_id
+            account_ids[login] = account_id
             credentials.append(DemoCredential(login, display, ", ".join(r.value for r in roles), password))
     facilitator = Actor(account_id=account_ids.get("demo-facilitator"), name="Zoé Martin",
                         roles=frozenset({Role.FACILITATOR}), agency_id=lead)

@@ -188,8 +188,58 @@ def _audited(obj: Any) -> bool:
 
 
 def _entity_id(obj: Any) -> str:
-    identity = inspect(obj).identity
-    return ",".join(str(v) for v in identity) if identity else ""
+    """The record's id; a new record has its key from the INSERT already (the identity comes only later)."""
+    state = inspect(obj)
+    key = state.identity or state.mapper.primary_key_from_instance(obj)
+    return ",".join(str(v) for v in key if v is not None) if key else ""
+
+
+def _title(obj: Any) -> str:
+    """What people call the record (an assessment's name, an action's text, a person's name), if the model says:
+    the trail names it instead of "KeyAction 18"."""
+    title = getattr(obj, "audit_title", None)
+    try:
+        text = title() if callable(title) else ""
+    except Exception:  # a title is a courtesy; it must never stop a save
+        text = ""
+    return (text or "")[:200]
+
+
+_value_labels: dict[tuple[str, str], Callable[[Any], str]] = {}
+
+
+def register_value_label(entity_type: str, field: str, label: Callable[[Any], str]) -> None:
+    """How a feature's stored value reads in the trail (a level number as its name), in the reader's language."""
+    _value_labels[(entity_type, field)] = label
+
+
+def readable_value(entity_type: str, field: str, value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    label = _value_labels.get((entity_type, field))
+    if label is not None:
+        try:
+            return label(value)
+        except (ValueError, KeyError, TypeError):
+            pass
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or "—"
+    return str(value)
+
+
+def readable_changes(entry: AuditEntry, limit: int = 400) -> str:
+    """An audit record's changes in plain words: "agreed level: Requires improvement → Meets minimum levels"; a
+    created or deleted record lists its values."""
+    parts = []
+    for field, value in entry.changes.items():
+        name = field.replace("_", " ")
+        if entry.action not in ("create", "delete") and isinstance(value, list) and len(value) == 2:
+            before, after = (readable_value(entry.entity_type, field, v) for v in value)
+            parts.append(f"{name}: {before} → {after}")
+        else:
+            parts.append(f"{name}: {readable_value(entry.entity_type, field, value)}")
+    text = "; ".join(parts)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 @event.listens_for(Session, "before_flush")
@@ -211,7 +261,7 @@ def _append_audit(session: Session, _context: Any) -> None:
     def add(action: str, obj: Any, changes: dict[str, Any]) -> None:
         rows.append({"occurred_at": utcnow(), "account_id": actor.account_id, "actor_name": actor.name,
                      "actor_agency_id": actor.agency_id, "action": action, "entity_type": type(obj).__name__,
-                     "entity_id": _entity_id(obj), "summary": "", "changes": changes,
+                     "entity_id": _entity_id(obj), "summary": _title(obj), "changes": changes,
                      "scope_agency_id": _scope(session, obj, actor)})
 
     for obj in session.new:

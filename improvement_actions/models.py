@@ -7,7 +7,8 @@ from datetime import date, datetime
 from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from core.audit import agency_of
+from core.audit import agency_of, register_value_label
+from core.i18n import t
 from core.models import AttributionMixin, Base, TimestampMixin, UuidMixin, VersionedMixin, utcnow
 
 
@@ -39,6 +40,9 @@ class ImprovementAction(UuidMixin, VersionedMixin, AttributionMixin, TimestampMi
     def audit_scope(self, _session: Session) -> int | None:
         return self.agency_id
 
+    def audit_title(self) -> str:
+        return self.text[:120]
+
 
 class ProgressUpdate(UuidMixin, Base):
     """One step in an action's history: the status and progress note it was given, by whom and when."""
@@ -57,3 +61,7 @@ class ProgressUpdate(UuidMixin, Base):
 
     def audit_scope(self, session: Session) -> int | None:
         return agency_of(session, ImprovementAction, self.action_id)
+
+
+register_value_label("ImprovementAction", "status", lambda value: t(f"improvement_action.status.{value}"))
+register_value_label("ImprovementAction", "priority", lambda value: t(f"improvement_action.priority.{value}"))

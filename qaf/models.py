@@ -9,8 +9,9 @@ from typing import Any
 from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from core.audit import agency_of
+from core.audit import agency_of, register_value_label
 from core.models import AttributionMixin, Base, TimestampMixin, UuidMixin, VersionedMixin
+from qaf.levels import Level, level_label
 
 
 class FrameworkVersion(UuidMixin, VersionedMixin, AttributionMixin, TimestampMixin, Base):
@@ -33,6 +34,9 @@ class FrameworkVersion(UuidMixin, VersionedMixin, AttributionMixin, TimestampMix
 
     def audit_scope(self, _session: Session) -> int | None:
         return self.agency_id
+
+    def audit_title(self) -> str:
+        return f"{self.title} — {self.version}"
 
 
 class Assessment(UuidMixin, VersionedMixin, AttributionMixin, TimestampMixin, Base):
@@ -62,6 +66,9 @@ class Assessment(UuidMixin, VersionedMixin, AttributionMixin, TimestampMixin, Ba
 
     def audit_scope(self, _session: Session) -> int | None:
         return self.agency_id
+
+    def audit_title(self) -> str:
+        return self.name
 
 
 class Participant(UuidMixin, Base):
@@ -115,6 +122,10 @@ class ComponentRating(UuidMixin, VersionedMixin, AttributionMixin, TimestampMixi
     def audit_scope(self, session: Session) -> int | None:
         return agency_of(session, Assessment, self.assessment_id)
 
+    def audit_title(self) -> str:
+        loaded = self.__dict__.get("assessment")  # never a query in the middle of a flush
+        return f"{self.component_code} · {loaded.name}" if loaded is not None else self.component_code
+
 
 class ComponentDraft(Base):
     """What one person has ticked and typed for a component and not saved yet, kept on the server so that a
@@ -133,3 +144,7 @@ class ComponentDraft(Base):
     content: Mapped[dict[str, Any]] = mapped_column(JSON)
     base_version: Mapped[int | None] = mapped_column(Integer)  # the saved rating's version it was typed over
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+register_value_label("ComponentRating", "derived_level", lambda value: level_label(Level(int(value))))
+register_value_label("ComponentRating", "agreed_level", lambda value: level_label(Level(int(value))))

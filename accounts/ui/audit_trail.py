@@ -7,18 +7,19 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from core.audit import AuditFilter, export_audit, list_audit, verify_chain
-from core.i18n import format_number, t, tn
+from core.audit import AuditFilter, export_audit, list_audit, readable_changes, verify_chain
+from core.i18n import format_datetime, format_number, t, tn
 from core.ui import current_actor, deferred_download, unit_of_work
 
+ACTIONS = ["create", "update", "delete", "finalise", "archive", "import", "export", "login", "login_sso",
+           "login_failed", "login_refused_locked", "login_throttled", "account_locked", "unlock", "access_refused"]
 actor = current_actor()
 st.title(t("audit.title"))
 st.caption(t("audit.intro"))
 left, mid, right = st.columns(3)
 who = left.text_input(t("audit.filter.actor"))
-action = mid.selectbox(t("audit.filter.action"), ["", "create", "update", "delete", "finalise", "import", "export",
-                                                  "login", "login_failed", "account_locked"],
-                       format_func=lambda a: a or t("audit.filter.any"))
+action = mid.selectbox(t("audit.filter.action"), ["", *ACTIONS],
+                       format_func=lambda a: t(f"audit.action.{a}") if a else t("audit.filter.any"))
 entity = right.text_input(t("audit.filter.entity"))
 since = left.date_input(t("audit.filter.since"), value=date.today() - timedelta(days=30), format="YYYY-MM-DD")
 until = mid.date_input(t("audit.filter.until"), value=date.today(), format="YYYY-MM-DD")
@@ -29,10 +30,12 @@ with unit_of_work() as session:
     entries = list_audit(session, actor=actor, filters=filters)
 st.caption(tn("audit.count", len(entries)))
 st.dataframe(pd.DataFrame([{
-    t("audit.col.when"): e.occurred_at, t("audit.col.who"): e.actor_name, t("audit.col.action"): e.action,
+    t("audit.col.when"): format_datetime(e.occurred_at), t("audit.col.who"): e.actor_name,
+    t("audit.col.action"): t(f"audit.action.{e.action}") if e.action in ACTIONS else e.action,
     t("audit.col.entity"): f"{e.entity_type} {e.entity_id}".strip(), t("audit.col.summary"): e.summary,
-    t("audit.col.changes"): "; ".join(f"{k}: {v}" for k, v in e.changes.items())[:300],
-} for e in entries]), hide_index=True, width="stretch")
+    t("audit.col.changes"): readable_changes(e),
+} for e in entries]), hide_index=True, width="stretch", column_config={
+    t("audit.col.changes"): st.column_config.TextColumn(width="large")})
 deferred_download(st, t("audit.export"), build=lambda session, person: export_audit(
     session, actor=person, filters=filters), file_name=f"audit-trail-{date.today().isoformat()}.csv",
     mime="text/csv", icon=":material/download:")

@@ -1,0 +1,106 @@
+"""What a facilitator running a room meets: nothing typed is lost across a reload, trailing spaces are not an
+"unsaved change", messages go when the answer is fixed, viewers are told why they cannot change anything, and the
+example data loads once."""
+
+from __future__ import annotations
+
+from accounts.services import build_actor
+from core.db import session_scope
+from qaf import services
+from qaf.framework import bundled_framework
+from qaf.levels import Level
+from qaf.ui.common import CURRENT
+from tests.app.helpers import by_label, errors, texts
+
+UNSAVED = "Unsaved changes — press Save to record them."
+
+
+def test_a_reload_restores_the_unsaved_draft_and_it_can_be_discarded(open_page, example, app_engine):
+    fac, assessment = example["demo-facilitator"], example["assessment"]
+    action = bundled_framework().component("1").columns[2][1]
+    box = f"qaf_w:{assessment}:1:{action.id}"
+    at = open_page("qaf/ui/workshop.py", fac, **{CURRENT: assessment})
+    at.checkbox(key=box).check().run()
+    at.text_area(key=f"qaf_w:{assessment}:1:notes").input("Discussed with the task force; to confirm.").run()
+    assert UNSAVED in [w.value for w in at.warning]
+
+    # A reload is a new Streamlit session: nothing of the old one's state, the same person signed in.
+    again = open_page("qaf/ui/workshop.py", fac, **{CURRENT: assessment})
+    assert again.checkbox(key=box).value is True
+    assert again.text_area(key=f"qaf_w:{assessment}:1:notes").value == "Discussed with the task force; to confirm."
+    assert any("Restored unsaved changes you made on" in i.value for i in again.info)
+    assert UNSAVED in [w.value for w in again.warning]
+
+    again.button(key=f"qaf_w:{assessment}:1:discard").click().run()
+    assert again.checkbox(key=box).value is False
+    assert not any("Restored unsaved changes" in i.value for i in again.info)
+    assert UNSAVED not in [w.value for w in again.warning]
+    with session_scope(app_engine) as session:  # and the server forgot it: the next reload shows what is saved
+        actor = build_actor(session, fac)
+        assert services.drafts_for(session, actor=actor, assessment_id=assessment) == {}
+
+
+def test_a_saved_draft_is_gone_from_the_server(open_page, example, app_engine):
+    fac, assessment = example["demo-facilitator"], example["assessment"]
+    at = open_page("qaf/ui/workshop.py", fac, **{CURRENT: assessment})
+    at.text_area(key=f"qaf_w:{assessment}:1:notes").input("Agreed by all.").run()
+    at.button(key=f"qaf_w:{assessment}:1:save").click().run()
+    with session_scope(app_engine) as session:
+        actor = build_actor(session, fac)
+        assert services.drafts_for(session, actor=actor, assessment_id=assessment) == {}
+    again = open_page("qaf/ui/workshop.py", fac, **{CURRENT: assessment})
+    assert not any("Restored unsaved changes" in i.value for i in again.info)
+
+
+def test_notes_ending_in_a_space_or_newline_are_saved_and_not_unsaved(open_page, example):
+    fac, assessment = example["demo-facilitator"], example["assessment"]
+    at = open_page("qaf/ui/workshop.py", fac, **{CURRENT: assessment})
+    notes = f"qaf_w:{assessment}:1:notes"
+    at.text_area(key=notes).input("Evidence: the 2026 SOPs. \n").run()
+    assert UNSAVED in [w.value for w in at.warning]
+    at.button(key=f"qaf_w:{assessment}:1:save").click().run()
+    assert UNSAVED not in [w.value for w in at.warning]
+    by_label(at.radio, "Dimension").set_value(2).run()
+    by_label(at.radio, "Dimension").set_value(1).run()
+    assert UNSAVED not in [w.value for w in at.warning]
+    at.text_area(key=notes).input(at.text_area(key=notes).value + "  ").run()  # only spaces added: nothing to save
+    assert UNSAVED not in [w.value for w in at.warning]
+
+
+def test_a_field_message_goes_when_the_answer_changes(open_page, example):
+    fac, assessment = example["demo-facilitator"], example["assessment"]
+    at = open_page("qaf/ui/workshop.py", fac, **{CURRENT: assessment})
+    key = f"qaf_w:{assessment}:1"
+    at.selectbox(key=f"{key}:agreed").set_value(int(Level.GOOD_PRACTICE)).run()
+    at.button(key=f"{key}:save").click().run()
+    assert any("write why" in e for e in errors(at))
+    at.text_area(key=f"{key}:reason").input("Every inter-agency action is in place since October.").run()
+    assert not any("write why" in e for e in errors(at))
+
+
+def test_the_saved_agreed_level_is_shown_never_a_blank_choice(open_page, example):
+    fac, assessment = example["demo-facilitator"], example["assessment"]
+    at = open_page("qaf/ui/workshop.py", fac, **{CURRENT: assessment})
+    shown = at.selectbox(key=f"qaf_w:{assessment}:1:agreed")
+    assert shown.value is not None and shown.format_func(shown.value).startswith("As derived: ")
+
+
+def test_a_manager_sees_why_the_workshop_is_read_only(open_page, example):
+    at = open_page("qaf/ui/workshop.py", example["demo-manager"], **{CURRENT: example["assessment"]})
+    banner = " ".join(i.value for i in at.info)
+    assert "Only its facilitator and the participants it names can change its answers." in banner
+    assert "update the status and progress of its key actions on the Action plan page" in banner
+    assert all(c.disabled for c in at.checkbox)
+
+
+def test_the_example_loads_once_and_says_whom_to_sign_in_as(open_page, app_engine):
+    from tests.conftest import make_account
+
+    admin = make_account(app_engine, username="root-admin", roles=["administrator"])
+    at = open_page("app/ui/example_data.py", admin)
+    next(b for b in at.button if b.label == "Load the example data").click().run()
+    assert "These passwords are shown only now" in texts(at)
+    at = open_page("app/ui/example_data.py", admin)
+    assert "The example data is loaded." in texts(at)
+    assert "demo-facilitator" in texts(at)
+    assert not [b for b in at.button if b.label == "Load the example data"]
