@@ -13,7 +13,7 @@ from accounts.models import Account
 from accounts.services import PersonChoice, list_people, person_by_username
 from core.actor import Actor, Role, require_role
 from core.audit import binds_actor, mark_action
-from core.errors import Forbidden, NotFound, ValidationFailed
+from core.errors import Forbidden, NotFound, ReadOnly, ValidationFailed
 from core.i18n import t
 from core.records import check_version
 from core.safe_text import as_saved
@@ -55,6 +55,8 @@ class AssessmentView:
     version_id: int = 1
     can_edit: bool = False
     member_account_ids: tuple[int, ...] = ()
+    archived: bool = False
+    is_facilitator: bool = False  # the signed-in person facilitates it (may archive it, or delete an empty draft)
 
     @property
     def is_final(self) -> bool:
@@ -92,6 +94,7 @@ def _view(row: Assessment, actor: Actor, scored: int | None = None) -> Assessmen
         component_total=framework.component_count, version_id=row.version_id,
         can_edit=is_member(row, actor) and row.status != "final",
         member_account_ids=tuple(m.account_id for m in row.members if m.role == "participant"),
+        archived=row.archived_at is not None, is_facilitator=is_facilitator(row, actor),
     )
 
 
@@ -166,13 +169,14 @@ def update_assessment_details(session: Session, *, actor: Actor, assessment_id: 
         _set_members(session, row, actor, participant_account_ids)
 
 
-def list_assessments(session: Session, *, actor: Actor) -> list[AssessmentView]:
+def list_assessments(session: Session, *, actor: Actor, archived: bool = False) -> list[AssessmentView]:
+    """The assessments the person may read; archived ones only when asked for."""
     scored = dict(session.execute(
         select(ComponentRating.assessment_id, func.count()).group_by(ComponentRating.assessment_id)
     ).all())
     rows = session.scalars(
         select(Assessment)
-        .where(readable(actor))
+        .where(readable(actor), Assessment.archived_at.is_not(None) if archived else Assessment.archived_at.is_(None))
         .options(selectinload(Assessment.participants), selectinload(Assessment.framework_version),
                  selectinload(Assessment.members))
         .order_by(Assessment.assessed_on.desc(), Assessment.id.desc())
@@ -323,3 +327,33 @@ def find_person(session: Session, *, actor: Actor, username: str) -> PersonChoic
     if found is None:
         raise ValidationFailed({"members": t("assessment.error.no_such_username", username=username.strip())})
     return found
+
+
+def _facilitated(session: Session, assessment_id: int, actor: Actor) -> Assessment:
+    row = assessment_row(session, assessment_id, actor)
+    if not is_facilitator(row, actor):
+        raise Forbidden(t("assessment.error.only_facilitator_archives"))
+    return row
+
+
+@binds_actor
+def archive_assessment(session: Session, *, actor: Actor, assessment_id: int, archived: bool = True) -> None:
+    """Hide an assessment from the lists (or bring it back). Nothing is deleted: its ratings, action plan and
+    audit trail stay, and its key actions can still be tracked."""
+    row = _facilitated(session, assessment_id, actor)
+    mark_action(session, "archive")
+    row.archived_at = datetime.now(UTC) if archived else None
+    session.flush()
+
+
+@binds_actor
+def delete_assessment(session: Session, *, actor: Actor, assessment_id: int) -> None:
+    """Delete a draft in which nothing was scored and no key action written (a false start). Anything with
+    content is archived instead, so the record stays."""
+    row = _facilitated(session, assessment_id, actor)
+    has_actions = session.scalar(select(func.count()).select_from(ImprovementAction).where(
+        ImprovementAction.source_kind == SOURCE_KIND, ImprovementAction.source_record_id == assessment_id))
+    if row.status != "draft" or row.ratings or has_actions:
+        raise ReadOnly(t("assessment.error.delete_only_empty", scored=len(row.ratings), actions=has_actions or 0))
+    session.delete(row)
+    session.flush()

@@ -101,12 +101,45 @@ def _open_or_rerun(new_id: object) -> None:
     st.switch_page("qaf/ui/workshop.py")
 
 
+def _empty_state_role() -> str:
+    """What this person can do next when there is nothing to list."""
+    for role in (Role.FACILITATOR, Role.ADMINISTRATOR, Role.MANAGER):
+        if actor.has(role):
+            return role.value
+    return "member"
+
+
+def _manage(view: services.AssessmentView) -> None:
+    """The facilitator archives an assessment (or brings it back), or deletes an empty draft."""
+    with st.expander(for_markdown(t("assessments.manage_heading", name=view.name))):
+        errors = st.session_state.get(ERRORS, {}).get("manage", {})
+        st.caption(t("assessments.archive_help"))
+        archive = not view.archived
+        if st.button(t("assessments.archive_button" if archive else "assessments.unarchive_button"),
+                     icon=":material/archive:" if archive else ":material/unarchive:"):
+            _submit("manage", "manage", lambda session: services.archive_assessment(
+                session, actor=actor, assessment_id=view.id, archived=archive),
+                success=t("assessments.archived" if archive else "assessments.unarchived"))
+            st.rerun()
+        if view.status == "draft" and not view.scored_count:
+            st.caption(t("assessments.delete_help"))
+            sure = st.checkbox(t("assessments.delete_confirm"))
+            if st.button(t("assessments.delete_button"), icon=":material/delete:", disabled=not sure):
+                if _submit("manage", "manage", lambda session: services.delete_assessment(
+                        session, actor=actor, assessment_id=view.id), success=t("assessments.deleted")) \
+                        is not NOT_SAVED:
+                    st.session_state.pop(CURRENT, None)
+                st.rerun()
+        field_error(errors, "manage")
+
+
 actor = current_actor()
 st.title(t("assessments.title"))
 st.caption(t("assessments.intro"))
 
+show_archived = st.toggle(t("assessments.show_archived"))
 with unit_of_work() as session:
-    assessments = services.list_assessments(session, actor=actor)
+    assessments = services.list_assessments(session, actor=actor, archived=show_archived)
     people = {a.id: a.display_name for a in services.people_to_choose(session, actor=actor)}
     versions = services.list_framework_versions(session)
 
@@ -128,14 +161,20 @@ if assessments:
     if st.button(t("assessments.open_button"), type="primary"):
         open_assessment(choice)
         st.switch_page("qaf/ui/workshop.py")
+    chosen = next(a for a in assessments if a.id == choice)
+    if chosen.is_facilitator:
+        _manage(chosen)
+elif show_archived:
+    st.info(t("assessments.archived_empty"))
 else:
-    st.info(t("assessments.empty"))
+    st.info(t(f"assessments.empty.{_empty_state_role()}"))
 
 if actor.has(Role.FACILITATOR):
     st.divider()
     st.subheader(t("assessments.new_heading"))
     choices = {v.id: v.label for v in versions}
-    submitted = details_form("new_assessment", None, choices, t("assessments.create_button"), people, [])
+    blank = AssessmentDetails(name="", country="", scope="agency", assessed_on=date.today(), facilitator=actor.name)
+    submitted = details_form("new_assessment", blank, choices, t("assessments.create_button"), people, [])
     if submitted:
         details, version_id, members, from_partner = submitted
         _open_or_rerun(_submit("new_assessment", "name", lambda session: services.create_assessment(

@@ -371,6 +371,9 @@ def _matrix(w):  # type: ignore[no-untyped-def]
             s, a, actor=x)),
         "qaf.services.assessments.create_assessment": (FACILITATORS, lambda s, x: qaf.create_assessment(
             s, actor=x, details=details, framework_version_id=w["version"])),
+        "qaf.services.assessments.archive_assessment": ({"facilitator"}, lambda s, x: qaf.archive_assessment(
+            s, actor=x, assessment_id=a)),
+        "qaf.services.assessments.delete_assessment": ({"facilitator"}, lambda s, x: _delete_empty(s, x, w, details)),
         "qaf.services.assessments.finalise_assessment": (MEMBERS, lambda s, x: qaf.finalise_assessment(
             s, actor=x, assessment_id=a)),
         "qaf.services.assessments.find_person": (FACILITATORS, lambda s, x: qaf.find_person(
@@ -405,6 +408,14 @@ def _matrix(w):  # type: ignore[no-untyped-def]
         "core.audit.list_audit": ({"admin", "manager", "other_manager"}, lambda s, x: audit.list_audit(
             s, actor=x, filters=AuditFilter())),
     }
+
+
+def _delete_empty(session, actor, world, details):  # type: ignore[no-untyped-def]
+    """Deleting is for empty drafts: the probe makes one (as the facilitator of A), then asks to delete it."""
+    facilitator = world["actors"]["facilitator"]
+    empty = qaf.create_assessment(session, actor=facilitator, details=details,
+                                  framework_version_id=world["version"])
+    qaf.delete_assessment(session, actor=actor, assessment_id=empty)
 
 
 class _RollBack(Exception):

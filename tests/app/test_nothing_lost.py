@@ -104,3 +104,34 @@ def test_the_example_loads_once_and_says_whom_to_sign_in_as(open_page, app_engin
     assert "The example data is loaded." in texts(at)
     assert "demo-facilitator" in texts(at)
     assert not [b for b in at.button if b.label == "Load the example data"]
+
+
+def test_the_facilitator_archives_an_assessment_and_deletes_an_empty_draft(open_page, example, app_engine):
+    from datetime import date
+
+    from qaf.assessment import AssessmentDetails
+
+    fac = example["demo-facilitator"]
+    at = open_page("qaf/ui/assessments.py", fac)
+    assert by_label(at.text_input, "Facilitator").value == "Zoé Martin"  # the signed-in facilitator, pre-filled
+    next(b for b in at.button if b.label == "Archive").click().run()
+    assert "No assessments yet. Create one below" in texts(at)  # gone from the list
+    at.toggle[0].set_value(True).run()
+    assert "Riverside Displacement Response — inter-agency QAF 2026" in set(at.dataframe[0].value.iloc[:, 0])
+    with session_scope(app_engine) as session:  # archived, not deleted: still readable, still on record
+        actor = build_actor(session, fac)
+        assert services.get_assessment(session, example["assessment"], actor=actor).archived
+        empty = services.create_assessment(session, actor=actor, details=AssessmentDetails(
+            name="False start", country="X", scope="agency", assessed_on=date(2026, 11, 24), facilitator="Zoé"),
+            framework_version_id=services.ensure_bundled_framework(session))
+    at = open_page("qaf/ui/assessments.py", fac)
+    by_label(at.selectbox, "Assessment to work on").set_value(empty).run()
+    assert button_labels(at).count("Delete") == 1
+    by_label(at.checkbox, "Delete this assessment for good.").check().run()
+    next(b for b in at.button if b.label == "Delete").click().run()
+    assert "Assessment deleted." in [toast.value for toast in at.toast]
+    assert "No assessments yet. Create one below" in texts(at)
+
+
+def button_labels(at) -> list[str]:
+    return [b.label for b in at.button]
