@@ -43,6 +43,8 @@ def _page_runner(url: str, page: str, assessment_id: int, account_id: int) -> Ca
     # AppTest fills the session state from this thread, which Streamlit warns about once per key; harmless here.
     logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(logging.ERROR)
 
+    from accounts import sessions
+    from core.db import make_engine, session_scope
     from qaf.ui.common import CURRENT
 
     os.environ["CPCM_DATABASE_URL"] = url
@@ -50,10 +52,11 @@ def _page_runner(url: str, page: str, assessment_id: int, account_id: int) -> Ca
     at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120)
     at.session_state[CURRENT] = assessment_id
     at.session_state["auth_account_id"] = account_id
+    with session_scope(make_engine(url)) as session:  # signed in as the login page leaves it
+        at.session_state["auth_session_id"] = sessions.open_session(session, account_id).id
     at.switch_page(page)
 
     def run() -> object:
-        at.session_state["auth_last_seen"] = time.time()
         at.run()
         if at.exception:
             raise RuntimeError(at.exception[0].value)

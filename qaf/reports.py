@@ -21,6 +21,7 @@ from core.i18n import format_date, t
 from core.reports.pdf import FONT, PageFurniture, build_pdf, cell, grid_table, para, shape, styles, usable_width
 from core.reports.spreadsheet import csv_bytes, workbook_bytes, write_sheet
 from core.safe_text import for_pdf
+from improvement_actions.rules import PRIORITIES, STATUSES
 from qaf.levels import LEVEL_COLOURS, LEVEL_TEXT_COLOURS, Level, level_label
 from qaf.services import ActionPlan, KeyActionView, action_plan
 
@@ -182,20 +183,33 @@ def _key_actions(plan: ActionPlan) -> list:
         for component in components:
             result = next(r for r in plan.summary.results if r.component.code == component.code)
             heading = f"{component.label} — {level_label(result.level)}"
-            story.append(CondPageBreak(25 * mm))
-            story.append(para(heading, "h2"))
-            story.append(grid_table(_action_rows(plan.actions_for(component.code)), widths))
+            story.append(grid_table(_action_rows(plan.actions_for(component.code)), widths, heading=heading))
     return story
 
 
-def action_plan_pdf(plan: ActionPlan) -> bytes:
+def _notes(plan: ActionPlan) -> list:
+    """Each component's notes and evidence, as the task force recorded them (optional)."""
+    noted = [r for r in plan.summary.results if r.notes]
+    story: list = [PageBreak(), para(t("report.notes_heading"), "h1")]
+    if not noted:
+        return [*story, para(t("report.no_notes"), "body")]
+    rows = [[para(t("report.col.component"), "cell_bold"), para(t("export.col.notes"), "cell_bold")]]
+    rows += [[para(r.component.label, "cell"), para(r.notes, "cell")] for r in noted]
+    return [*story, grid_table(rows, [70 * mm, usable_width() - 70 * mm])]
+
+
+def action_plan_pdf(plan: ActionPlan, *, include_notes: bool = False) -> bytes:
     styles()
     a = plan.assessment
-    story = _cover(plan) + _levels(plan) + _key_actions(plan)
     furniture = PageFurniture(
         header=f"{t('report.action_plan_title')} — {a.name}",
         footer=f"{a.country} · {format_date(a.assessed_on)} · {t('report.footer_source')}",
+        watermark="" if a.is_final else t("report.draft_mark"),
     )
+
+    def story() -> list:
+        return _cover(plan) + _levels(plan) + _key_actions(plan) + (_notes(plan) if include_notes else [])
+
     return build_pdf(story, title=f"{t('report.action_plan_title')} — {a.name}", author=a.facilitator,
                      furniture=furniture, page_label=lambda page, total: t("report.page_of", page=page, total=total))
 
@@ -227,7 +241,9 @@ def action_plan_xlsx(plan: ActionPlan) -> bytes:
     sheet = workbook.active
     sheet.title = t("export.sheet.action_plan")[:31]
     headers, rows = action_plan_table(plan)
-    write_sheet(sheet, headers, rows, [30, 34, 22, 12, 60, 22, 22, 12, 30, 10, 14, 40], date_columns=[8])
+    write_sheet(sheet, headers, rows, [30, 34, 22, 12, 60, 22, 22, 12, 30, 10, 14, 40], date_columns=[8],
+                choices={10: [t(f"improvement_action.priority.{p}") for p in PRIORITIES],
+                         11: [t(f"improvement_action.status.{s}") for s in STATUSES]})
     levels = workbook.create_sheet(t("export.sheet.levels")[:31])
     level_rows = []
     for result in plan.summary.results:
@@ -270,10 +286,12 @@ EXPORTS = {"pdf": action_plan_pdf, "xlsx": action_plan_xlsx, "csv": action_plan_
 
 
 @binds_actor
-def export_action_plan(session: Session, *, actor: Actor, assessment_id: int, fmt: str) -> bytes:
-    """Build an export for someone allowed to read the plan; an export is a deliberate act and is audited."""
+def export_action_plan(session: Session, *, actor: Actor, assessment_id: int, fmt: str,
+                       include_notes: bool = False) -> bytes:
+    """Build an export for someone allowed to read the plan; an export is a deliberate act and is audited. The
+    PDF can carry each component's notes and evidence."""
     plan = action_plan(session, assessment_id, actor=actor)
-    data = EXPORTS[fmt](plan)
+    data = action_plan_pdf(plan, include_notes=include_notes) if fmt == "pdf" else EXPORTS[fmt](plan)
     record_event(session, action="export", entity_type="Assessment", entity_id=assessment_id,
                  summary=report_filename(plan, fmt), details={"format": fmt, "key_actions": len(plan.key_actions)})
     return data

@@ -90,27 +90,47 @@ def cell(text: str | None, style: str = "cell", *, wrap_over: int = 18) -> Parag
 
 
 def grid_table(rows: Sequence[Sequence[Flowable | str]], col_widths: Sequence[float],
-               extra: Sequence[tuple] = ()) -> Table:
-    """A table with a repeated header row that splits cleanly across pages."""
+               extra: Sequence[tuple] = (), *, heading: str | None = None) -> Table:
+    """A table with a repeated header row that splits cleanly across pages. A ``heading`` is the table's own
+    first row (repeated with the header on every page it runs over), so it can never sit alone at the foot of a
+    page."""
     # splitInRow: a row taller than what is left of the page (a long progress note, a long reason) continues
     # on the next page instead of stopping the whole report.
-    table = Table(list(rows), colWidths=list(col_widths), repeatRows=1, splitByRow=True, splitInRow=1)
+    body = list(rows)
+    shift = 0
+    if heading is not None:
+        body = [[para(heading, "h2"), *([""] * (len(col_widths) - 1))], *body]
+        shift = 1
+    table = Table(body, colWidths=list(col_widths), repeatRows=1 + shift, splitByRow=True, splitInRow=1)
+    heading_style = [("SPAN", (0, 0), (-1, 0)), ("LEFTPADDING", (0, 0), (-1, 0), 0),
+                     ("TOPPADDING", (0, 0), (-1, 0), 3 * mm)] if heading is not None else []
+    extra = [_shifted(rule, shift) for rule in extra]
     table.setStyle(TableStyle([
         ("FONT", (0, 0), (-1, -1), FONT, 8),
-        ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),
+        ("BACKGROUND", (0, shift), (-1, shift), HEADER_FILL),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("GRID", (0, 0), (-1, -1), 0.4, RULE),
+        ("GRID", (0, shift), (-1, -1), 0.4, RULE),
         ("LEFTPADDING", (0, 0), (-1, -1), 3),
         ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+        *heading_style,
         *extra,
     ]))
     return table
+
+
+def _shifted(rule: tuple, rows: int) -> tuple:
+    """A style rule for a table that got ``rows`` more rows on top."""
+    if not rows:
+        return rule
+    name, (c0, r0), (c1, r1), *rest = rule
+    return (name, (c0, r0 + rows if r0 >= 0 else r0), (c1, r1 + rows if r1 >= 0 else r1), *rest)
 
 
 @dataclass(frozen=True)
 class PageFurniture:
     header: str
     footer: str
+    watermark: str = ""  # e.g. "DRAFT", across every page
 
 
 class _NumberedCanvas(rl_canvas.Canvas):
@@ -147,19 +167,59 @@ class _NumberedCanvas(rl_canvas.Canvas):
         self.setLineWidth(0.4)
         self.line(MARGIN, height - 10.5 * mm, width - MARGIN, height - 10.5 * mm)
         self.line(MARGIN, 11 * mm, width - MARGIN, 11 * mm)
+        if self.furniture.watermark:
+            self.setFont(FONT_BOLD, 96)
+            self.setFillColor(colors.Color(0.75, 0.2, 0.2, alpha=0.13))
+            self.translate(width / 2, height / 2)
+            self.rotate(30)
+            self.drawCentredString(0, -30, shape(self.furniture.watermark))
         self.restoreState()
 
 
-def build_pdf(story: list[Flowable], *, title: str, author: str, furniture: PageFurniture,
+class _End(Flowable):
+    """Takes no room; notes where the story ended (page, and height left below it)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.page = 0
+        self.y = 0.0
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        self.left = available_height
+        return 0, 0
+
+    def draw(self) -> None:
+        self.page = self.canv.getPageNumber()
+
+
+NEARLY_EMPTY = 0.2  # a last page filled less than this is worth a small condensation
+
+
+def build_pdf(story: Callable[[], list[Flowable]], *, title: str, author: str, furniture: PageFurniture,
               page_label: Callable[[int, int], str]) -> bytes:
+    """Build the document. When its last page would hold only a row or two, build it once more with slightly
+    smaller page margins and keep that if it saves the page."""
     register_fonts()
+    first, pages, left = _build(story(), title, author, furniture, page_label, squeeze=0.0)
+    frame = PAGE_SIZE[1] - 2 * MARGIN - 2 * mm
+    if pages > 1 and left > frame * (1 - NEARLY_EMPTY):
+        second, fewer, _ = _build(story(), title, author, furniture, page_label, squeeze=5 * mm)
+        if fewer < pages:
+            return second
+    return first
+
+
+def _build(story: list[Flowable], title: str, author: str, furniture: PageFurniture,
+           page_label: Callable[[int, int], str], *, squeeze: float) -> tuple[bytes, int, float]:
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(buffer, pagesize=PAGE_SIZE, leftMargin=MARGIN, rightMargin=MARGIN,
-                            topMargin=MARGIN + 2 * mm, bottomMargin=MARGIN, title=title, author=author)
+                            topMargin=MARGIN + 2 * mm - squeeze / 2, bottomMargin=MARGIN - squeeze / 2,
+                            title=title, author=author)
     canvas_class = type("PlanCanvas", (_NumberedCanvas,), {"furniture": furniture,
                                                            "page_label": staticmethod(page_label)})
-    doc.build(story, canvasmaker=canvas_class)
-    return buffer.getvalue()
+    end = _End()
+    doc.build([*story, end], canvasmaker=canvas_class)
+    return buffer.getvalue(), end.page, end.left
 
 
 def usable_width() -> float:

@@ -5,21 +5,27 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from core.safe_text import for_spreadsheet
 
 HEADER_FILL = PatternFill("solid", fgColor="E4E7EB")
+DATE_FORMAT = "d mmm yyyy"  # the medium date, as in pages and PDFs ("24 Nov 2026")
 
 
 def write_sheet(sheet: Worksheet, headers: Sequence[str], rows: Sequence[Sequence[Any]],
-                widths: Sequence[int], *, date_columns: Sequence[int] = ()) -> None:
+                widths: Sequence[int], *, date_columns: Sequence[int] = (),
+                choices: Mapping[int, Sequence[str]] | None = None, spare_rows: int = 200) -> None:
+    """Headers, rows, widths, dates in the one date format, and for each column in ``choices`` a drop-down list
+    of its allowed values (on the rows written and ``spare_rows`` more), so a sheet filled in offline holds only
+    values that can be read back."""
     sheet.append(list(headers))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
@@ -31,10 +37,17 @@ def write_sheet(sheet: Worksheet, headers: Sequence[str], rows: Sequence[Sequenc
         sheet.column_dimensions[get_column_letter(index)].width = width
     for column in date_columns:
         for (cell,) in sheet.iter_rows(min_row=2, min_col=column, max_col=column):
-            cell.number_format = "yyyy-mm-dd"
+            cell.number_format = DATE_FORMAT
     for row_cells in sheet.iter_rows(min_row=2):
         for cell in row_cells:
             cell.alignment = Alignment(vertical="top", wrap_text=True)
+    for column, allowed in (choices or {}).items():
+        listed = ",".join(value.replace('"', '""') for value in allowed)
+        validation = DataValidation(type="list", formula1=f'"{listed}"', allow_blank=True, showDropDown=False,
+                                    showErrorMessage=True)
+        letter = get_column_letter(column)
+        validation.add(f"{letter}2:{letter}{len(rows) + 1 + spare_rows}")
+        sheet.add_data_validation(validation)
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{max(1, len(rows) + 1)}"
 

@@ -139,6 +139,7 @@ def render() -> None:
     st.subheader(for_markdown(view.name))
     assessment_header(view)
 
+    with_notes = st.checkbox(t("report.include_notes"), key="qaf_pdf_with_notes")
     downloads = st.columns(3)
     for column, (fmt, label, mime, icon) in zip(downloads, (
             ("pdf", "action_plan.download_pdf", "application/pdf", ":material/picture_as_pdf:"),
@@ -147,7 +148,7 @@ def render() -> None:
             ("csv", "action_plan.download_csv", "text/csv", ":material/csv:")), strict=True):
         deferred_download(column, t(label), file_name=reports.report_filename(plan, fmt), mime=mime, icon=icon,
                           build=lambda session, actor, fmt=fmt: reports.export_action_plan(
-                              session, actor=actor, assessment_id=view.id, fmt=fmt))
+                              session, actor=actor, assessment_id=view.id, fmt=fmt, include_notes=with_notes))
 
     if plan.key_actions:
         frame = pd.DataFrame([{

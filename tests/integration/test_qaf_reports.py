@@ -18,7 +18,7 @@ from qaf import reports, services
 from qaf.action_plan import KeyActionDraft
 from qaf.assessment import AssessmentDetails, ParticipantEntry
 from qaf.framework import bundled_framework
-from qaf.levels import Level
+from qaf.levels import Level, level_label
 from qaf.models import AssessmentMember
 from tests.conftest import actor_for
 
@@ -182,3 +182,68 @@ def test_a_nul_character_anywhere_is_refused_on_its_field_before_anything_is_sav
     with session_scope(engine) as session:
         assert services.assessment_results(session, plan.assessment.id, actor=facilitator)[2].results[1].scored \
             is False
+
+
+def test_a_draft_plan_is_marked_draft_on_every_page_and_a_final_one_is_not(example_plan):
+    from dataclasses import replace
+
+    reader = PdfReader(io.BytesIO(reports.action_plan_pdf(example_plan)))
+    assert example_plan.assessment.status == "draft"
+    assert all("DRAFT" in page.extract_text() for page in reader.pages)
+    final = replace(example_plan, assessment=replace(example_plan.assessment, status="final"))
+    reader = PdfReader(io.BytesIO(reports.action_plan_pdf(final)))
+    assert not any("DRAFT" in page.extract_text() for page in reader.pages)
+
+
+def test_a_component_heading_is_never_alone_at_the_foot_of_a_page(example_plan):
+    """Each component heading is on the same page as the first of its key actions (the heading is part of its
+    table, repeated when the table runs over)."""
+    reader = PdfReader(io.BytesIO(reports.action_plan_pdf(example_plan)))
+    pages = [_squash(page.extract_text()) for page in reader.pages]
+    results = {r.component.code: r for r in example_plan.summary.results}
+    checked = 0
+    for component in bundled_framework().components():
+        actions = example_plan.actions_for(component.code)
+        if not actions:
+            continue
+        heading = _squash(f"{component.label} — {level_label(results[component.code].level)}")
+        first = _squash(actions[0].text)[:30]
+        page = next(text for text in pages if first in text)  # where its first key action is printed
+        assert heading in page and page.index(heading) < page.index(first), component.code
+        checked += 1
+    assert checked >= 10
+
+
+def test_notes_and_evidence_are_printed_only_when_asked(example_plan):
+    notes = next(r.notes for r in example_plan.summary.results if r.notes)
+    assert _squash(notes)[:30] not in _squash(_pdf_text(reports.action_plan_pdf(example_plan))[1])
+    with_notes = _squash(_pdf_text(reports.action_plan_pdf(example_plan, include_notes=True))[1])
+    assert "Notes and evidence per component" in with_notes and _squash(notes)[:30] in with_notes
+
+
+def test_the_workbook_offers_drop_downs_for_status_and_priority(example_plan):
+    sheet = load_workbook(io.BytesIO(reports.action_plan_xlsx(example_plan))).worksheets[0]
+    headers = [c.value for c in sheet[1]]
+    lists = {str(v.sqref).split(":")[0]: v.formula1 for v in sheet.data_validations.dataValidation}
+    status_column = "ABCDEFGHIJKL"[headers.index("Status")]
+    priority_column = "ABCDEFGHIJKL"[headers.index("Priority")]
+    assert lists[f"{status_column}2"] == '"Not started,In progress,Done,Dropped"'
+    assert lists[f"{priority_column}2"] == '"High,Medium,Low"'
+    assert sheet.cell(row=2, column=headers.index("Due date") + 1).number_format == "d mmm yyyy"
+
+
+def test_a_last_page_with_a_row_or_two_is_condensed_away():
+    """The document is built again with slightly smaller margins when that saves a nearly empty last page."""
+    from reportlab.platypus import Paragraph, Spacer
+
+    from core.reports import pdf
+
+    body = pdf.styles()["body"]
+
+    def story():  # a page and a bit: the bit fits once the margins give up a few millimetres
+        return [Spacer(1, 490), Paragraph("The last line.", body)]  # the frame is 492.6 points high
+
+    data = pdf.build_pdf(story, title="t", author="a", furniture=pdf.PageFurniture("h", "f"),
+                         page_label=lambda page, total: f"{page}/{total}")
+    reader = PdfReader(io.BytesIO(data))
+    assert len(reader.pages) == 1 and "The last line." in reader.pages[0].extract_text()
