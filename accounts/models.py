@@ -22,7 +22,7 @@ class Agency(UuidMixin, VersionedMixin, AttributionMixin, TimestampMixin, Base):
     def audit_scope(self, _session: Session) -> int | None:
         return self.id
 
-    def audit_title(self) -> str:
+    def audit_title(self, session: Session) -> str:
         return self.name
 
 
@@ -49,7 +49,7 @@ class Account(UuidMixin, VersionedMixin, AttributionMixin, TimestampMixin, Base)
     def audit_scope(self, _session: Session) -> int | None:
         return self.agency_id
 
-    def audit_title(self) -> str:
+    def audit_title(self, session: Session) -> str:
         return f"{self.display_name} ({self.username})"
 
 
@@ -65,7 +65,7 @@ class Team(UuidMixin, VersionedMixin, AttributionMixin, TimestampMixin, Base):
     def audit_scope(self, _session: Session) -> int | None:
         return self.agency_id
 
-    def audit_title(self) -> str:
+    def audit_title(self, session: Session) -> str:
         return self.name
 
 
@@ -86,7 +86,7 @@ class StaffMember(UuidMixin, VersionedMixin, AttributionMixin, TimestampMixin, B
     def audit_scope(self, _session: Session) -> int | None:
         return self.agency_id
 
-    def audit_title(self) -> str:
+    def audit_title(self, session: Session) -> str:
         return self.full_name
 
 

@@ -194,12 +194,12 @@ def _entity_id(obj: Any) -> str:
     return ",".join(str(v) for v in key if v is not None) if key else ""
 
 
-def _title(obj: Any) -> str:
+def _title(session: Session, obj: Any) -> str:
     """What people call the record (an assessment's name, an action's text, a person's name), if the model says:
     the trail names it instead of "KeyAction 18"."""
     title = getattr(obj, "audit_title", None)
     try:
-        text = title() if callable(title) else ""
+        text = title(session) if callable(title) else ""
     except Exception:  # a title is a courtesy; it must never stop a save
         text = ""
     return (text or "")[:200]
@@ -256,12 +256,12 @@ def _attribute(session: Session, _context: Any, _instances: Any) -> None:
 def _append_audit(session: Session, _context: Any) -> None:
     actor = actor_of(session)
     rows: list[dict[str, Any]] = []
-    action_hint: str | None = session.info.pop("audit_action", None)
+    action_hint, hint_field = session.info.pop("audit_action", (None, ""))
 
     def add(action: str, obj: Any, changes: dict[str, Any]) -> None:
         rows.append({"occurred_at": utcnow(), "account_id": actor.account_id, "actor_name": actor.name,
                      "actor_agency_id": actor.agency_id, "action": action, "entity_type": type(obj).__name__,
-                     "entity_id": _entity_id(obj), "summary": _title(obj), "changes": changes,
+                     "entity_id": _entity_id(obj), "summary": _title(session, obj), "changes": changes,
                      "scope_agency_id": _scope(session, obj, actor)})
 
     for obj in session.new:
@@ -271,7 +271,7 @@ def _append_audit(session: Session, _context: Any) -> None:
         if _audited(obj) and session.is_modified(obj):
             changes = _diff(obj, getattr(obj, "__audit_exclude__", frozenset()))
             if changes:
-                add(action_hint if action_hint and "status" in changes else "update", obj, changes)
+                add(action_hint if action_hint and hint_field in changes else "update", obj, changes)
     for obj in session.deleted:
         if _audited(obj):
             add("delete", obj, _snapshot(obj, getattr(obj, "__audit_exclude__", frozenset())))
@@ -296,9 +296,9 @@ def _scope(session: Session, obj: Any, actor: Actor) -> int | None:
     return scope(session) if scope is not None else actor.agency_id
 
 
-def mark_action(session: Session, action: str) -> None:
-    """Name the next flush's status change (e.g. 'finalise') instead of a plain 'update'."""
-    session.info["audit_action"] = action
+def mark_action(session: Session, action: str, field: str = "status") -> None:
+    """Name the next flush's change of ``field`` (e.g. 'finalise' for the status) instead of a plain 'update'."""
+    session.info["audit_action"] = (action, field)
 
 
 def record_event(session: Session, *, action: str, entity_type: str, entity_id: str | int = "", summary: str = "",

@@ -40,7 +40,7 @@ class ImprovementAction(UuidMixin, VersionedMixin, AttributionMixin, TimestampMi
     def audit_scope(self, _session: Session) -> int | None:
         return self.agency_id
 
-    def audit_title(self) -> str:
+    def audit_title(self, session: Session) -> str:
         return self.text[:120]
 
 

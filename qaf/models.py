@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from core.audit import agency_of, register_value_label
@@ -35,7 +35,7 @@ class FrameworkVersion(UuidMixin, VersionedMixin, AttributionMixin, TimestampMix
     def audit_scope(self, _session: Session) -> int | None:
         return self.agency_id
 
-    def audit_title(self) -> str:
+    def audit_title(self, session: Session) -> str:
         return f"{self.title} — {self.version}"
 
 
@@ -67,7 +67,7 @@ class Assessment(UuidMixin, VersionedMixin, AttributionMixin, TimestampMixin, Ba
     def audit_scope(self, _session: Session) -> int | None:
         return self.agency_id
 
-    def audit_title(self) -> str:
+    def audit_title(self, session: Session) -> str:
         return self.name
 
 
@@ -122,9 +122,11 @@ class ComponentRating(UuidMixin, VersionedMixin, AttributionMixin, TimestampMixi
     def audit_scope(self, session: Session) -> int | None:
         return agency_of(session, Assessment, self.assessment_id)
 
-    def audit_title(self) -> str:
-        loaded = self.__dict__.get("assessment")  # never a query in the middle of a flush
-        return f"{self.component_code} · {loaded.name}" if loaded is not None else self.component_code
+    def audit_title(self, session: Session) -> str:
+        loaded = self.__dict__.get("assessment")
+        name = loaded.name if loaded is not None else session.connection().execute(  # the flush's own connection
+            select(Assessment.name).where(Assessment.id == self.assessment_id)).scalar()
+        return f"{self.component_code} · {name}" if name else self.component_code
 
 
 class ComponentDraft(Base):

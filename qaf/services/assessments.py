@@ -341,7 +341,7 @@ def archive_assessment(session: Session, *, actor: Actor, assessment_id: int, ar
     """Hide an assessment from the lists (or bring it back). Nothing is deleted: its ratings, action plan and
     audit trail stay, and its key actions can still be tracked."""
     row = _facilitated(session, assessment_id, actor)
-    mark_action(session, "archive")
+    mark_action(session, "archive", field="archived_at")
     row.archived_at = datetime.now(UTC) if archived else None
     session.flush()
 

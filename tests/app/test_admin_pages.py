@@ -50,9 +50,11 @@ def test_audit_trail_page_shows_what_happened(open_page, app_engine):
     button(at, "Save").click().run()
     at.switch_page("accounts/ui/audit_trail.py").run()
     table = at.dataframe[0].value
-    created = table[(table["Action"] == "create") & (table["Record"].str.startswith("Account"))]
+    created = table[(table["Action"] == "Created") & (table["Record"].str.startswith("Account"))]
     assert "Admin One" in set(created["Who"])
-    assert any("yusuf" in c for c in created["Changes (before → after)"])
+    assert "Yusuf Karim (yusuf)" in set(created["What"])  # the record's title, not only "Account 7"
+    assert all(record.split(" ")[-1].isdigit() for record in created["Record"])  # with its id on create rows
+    assert any("username: yusuf" in c for c in created["Changes (before → after)"])
     assert "•••" in " ".join(created["Changes (before → after)"])  # the password hash never shows
 
 
@@ -65,3 +67,26 @@ def test_teams_page_for_a_supervisor(open_page, app_engine):
     assert list(at.dataframe[0].value["Team"]) == ["East"]
     button(at, "Create the team").click().run()
     assert "East already exists in this agency." in errors(at)
+
+
+def test_the_audit_trail_shows_level_names_and_before_after(open_page, example, app_engine):
+    from accounts.models import Account
+    from qaf.levels import Level
+    from qaf.ui.common import CURRENT
+
+    fac = example["demo-facilitator"]
+    at = open_page("qaf/ui/workshop.py", fac, **{CURRENT: example["assessment"]})
+    key = f"qaf_w:{example['assessment']}:1"
+    at.selectbox(key=f"{key}:agreed").set_value(int(Level.GOOD_PRACTICE)).run()
+    at.text_area(key=f"{key}:reason").input("Everything is in place since October.").run()
+    at.button(key=f"{key}:save").click().run()
+    with session_scope(app_engine) as session:
+        from sqlalchemy import select
+
+        admin = session.scalar(select(Account.id).where(Account.username == "demo-admin"))
+    at = open_page("accounts/ui/audit_trail.py", admin)
+    table = at.dataframe[0].value
+    changed = table[(table["Action"] == "Changed") & table["Record"].str.startswith("ComponentRating")]
+    assert any("agreed level: Meets minimum levels → Good practice" in c
+               for c in changed["Changes (before → after)"])
+    assert any(w.startswith("1 · Riverside Displacement Response") for w in changed["What"])

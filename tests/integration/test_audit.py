@@ -29,7 +29,8 @@ from qaf.assessment import AssessmentDetails
 from qaf.services import action_plans, assessments, frameworks
 from tests.conftest import actor_for, make_account
 
-WRITE_PREFIXES = ("create_", "update_", "save_", "delete_", "finalise_", "add_", "import_", "start_", "reset_",
+WRITE_PREFIXES = ("archive_", "create_",
+                  "update_", "save_", "delete_", "finalise_", "add_", "import_", "start_", "reset_",
                   "change_", "deactivate_", "assign_", "export_")
 MODULES = [account_services, supervision_services, staff_import, frameworks, assessments, action_plans, actions,
            reports]
@@ -107,6 +108,11 @@ def scenarios(w):  # type: ignore[no-untyped-def]
         "qaf.services.action_plans.delete_key_action": ("delete", lambda s: qaf_services.delete_key_action(
             s, actor=fac, key_action_id=w["key_action"])),
         "qaf.services.assessments.finalise_assessment": ("finalise", lambda s: _finalise(s, w)),
+        "qaf.services.assessments.archive_assessment": ("archive", lambda s: qaf_services.archive_assessment(
+            s, actor=fac, assessment_id=w["assessment"])),
+        "qaf.services.assessments.delete_assessment": ("delete", lambda s: qaf_services.delete_assessment(
+            s, actor=fac, assessment_id=qaf_services.create_assessment(
+                s, actor=fac, details=DETAILS, framework_version_id=w["framework"]))),
         "qaf.services.assessments.start_from_baseline": ("create", lambda s: qaf_services.start_from_baseline(
             s, actor=fac, baseline_id=w["assessment"], details=DETAILS)),
         "qaf.services.frameworks.create_contextualised_copy": ("create", lambda s: qaf_services.create_contextualised_copy(
