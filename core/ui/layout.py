@@ -14,7 +14,7 @@ _SCROLL_TOP = "ui_scroll_to_top"
 # Compact headings, larger checkbox and radio text, less padding: a dimension's first component fits a 1024×768
 # projector without scrolling. Constant CSS: nothing a user typed goes into it.
 _PRESENTATION_CSS = """<style>
-.stMain .block-container {padding: 1rem 1.5rem;}
+.stMain .block-container {padding: 3.25rem 1.5rem 1rem 1.5rem;}
 .stMain h1 {font-size: 1.35rem; line-height: 1.3; padding: 0 0 .25rem 0;
   white-space: nowrap; overflow: hidden; text-overflow: ellipsis;}
 .stMain h2 {font-size: 1.2rem; padding: .25rem 0;}

@@ -14,6 +14,7 @@ from core.actor import Role
 from core.i18n import format_date, t
 from core.safe_text import for_markdown
 from core.ui import NOT_SAVED, current_actor, field_error, submit, unit_of_work
+from core.ui.layout import ask_scroll_to_top
 from qaf import services
 from qaf.assessment import SCOPES, AssessmentDetails, ParticipantEntry
 from qaf.ui.common import CURRENT, open_assessment
@@ -98,6 +99,7 @@ def _open_or_rerun(new_id: object) -> None:
     if new_id is NOT_SAVED:
         st.rerun()
     open_assessment(int(new_id))  # type: ignore[call-overload]
+    ask_scroll_to_top()  # the workshop opens at its top, not where this page was scrolled to
     st.switch_page("qaf/ui/workshop.py")
 
 
@@ -160,6 +162,7 @@ if assessments:
                           index=ids.index(current) if current in ids else 0)
     if st.button(t("assessments.open_button"), type="primary"):
         open_assessment(choice)
+        ask_scroll_to_top()
         st.switch_page("qaf/ui/workshop.py")
     chosen = next(a for a in assessments if a.id == choice)
     if chosen.is_facilitator:

@@ -256,7 +256,7 @@ def render() -> None:
     for store in (DRAFTS, KEPT, RESTORED, ERRORS):
         st.session_state.setdefault(store, {})
     scroll_to_top_if_asked()
-    title, switch = st.columns([4, 1], vertical_alignment="center")
+    title, switch = st.columns([3, 1], vertical_alignment="center")
     with switch:
         presenting = presentation_toggle()
     collapse_sidebar(presenting)
