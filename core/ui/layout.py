@@ -50,8 +50,11 @@ def ask_scroll_to_top() -> None:
 
 
 def scroll_to_top_if_asked() -> None:
+    """Called at the same place in every run: the slot is always there, so the elements after it keep their
+    places (Streamlit would otherwise redraw them all, and show the old ones beside the new for a moment)."""
+    slot = st.empty()
     if st.session_state.pop(_SCROLL_TOP, False):
-        st.html("<script>for (const el of [document.querySelector('[data-testid=\"stMain\"]'), "
+        slot.html("<script>for (const el of [document.querySelector('[data-testid=\"stMain\"]'), "
                 "document.scrollingElement]) { if (el) el.scrollTo(0, 0); }</script>",
                 unsafe_allow_javascript=True)
 

@@ -65,14 +65,14 @@ def test_first_run_example_sign_in_and_workshop(page):
     expect(checkbox).to_have_count(1)
     was = checkbox.is_checked()
     tab.get_by_text("Develop inter-agency response strategy.", exact=True).click()  # the label, as a person does
-    expect(checkbox).to_be_checked(checked=not was)
     settle(tab)
+    expect(checkbox).to_be_checked(checked=not was)
     expect(tab.get_by_text("Unsaved changes — press Save to record them.")).to_be_visible()
     _click(tab, "Save 1")
     expect(tab.get_by_text("Unsaved changes — press Save to record them.")).to_have_count(0)
     tab.get_by_text("Develop inter-agency response strategy.", exact=True).click()  # back again, not saved
-    expect(checkbox).to_be_checked(checked=was)
     settle(tab)
+    expect(checkbox).to_be_checked(checked=was)
     expect(tab.get_by_text("Unsaved changes — press Save to record them.")).to_be_visible()
 
     # A reload (a new Streamlit session) keeps the person signed in, on the same page, with the draft restored.
