@@ -21,8 +21,7 @@ def run_page() -> None:
     set_database_preparation(prepare_database)
     engine()
     if is_rtl():
-        st.markdown("<style>.stMain, .stSidebar {direction: rtl; text-align: right;}</style>",
-                    unsafe_allow_html=True)
+        st.html("<style>.stMain, .stSidebar {direction: rtl; text-align: right;}</style>")  # constant CSS
     actor = gate()
     try:
         navigation = st.navigation(menu(actor))

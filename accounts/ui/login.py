@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import streamlit as st
+from sqlalchemy.orm import Session
 
 from accounts import services as accounts
 from accounts import sessions
@@ -32,7 +33,7 @@ HANDOFF = "auth_cookie_handoff"  # the one-time code the browser swaps for its c
 FORGET_COOKIE = "auth_forget_cookie"
 
 
-def _check(session, session_id):  # type: ignore[no-untyped-def]
+def _check(session: Session, session_id: int | None) -> tuple[Actor | None, str]:
     standing = sessions.check(session, session_id)
     return standing.actor, standing.reason
 

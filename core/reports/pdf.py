@@ -182,7 +182,7 @@ class _End(Flowable):
     def __init__(self) -> None:
         super().__init__()
         self.page = 0
-        self.y = 0.0
+        self.left = 0.0
 
     def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
         self.left = available_height
