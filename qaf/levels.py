@@ -1,41 +1,12 @@
-"""The four QAF levels and how a component's level follows from the Change Grid actions in place."""
+"""The QAF levels (``core.levels``) and how a component's level follows from the Change Grid actions in place."""
 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from enum import IntEnum
 
-from core.i18n import t
+from core.levels import LEVEL_COLOURS, LEVEL_TEXT_COLOURS, Level, level_label
 
-
-class Level(IntEnum):
-    CRITICAL = 0
-    REQUIRES_IMPROVEMENT = 1
-    MEETS_MINIMUM = 2
-    GOOD_PRACTICE = 3
-
-    @property
-    def key(self) -> str:
-        return self.name.lower()
-
-    @classmethod
-    def from_key(cls, key: str) -> Level:
-        return cls[key.upper()]
-
-
-# Colours used on screen and in print: red, amber, light green, green.
-LEVEL_COLOURS = {
-    Level.CRITICAL: "#C62828",
-    Level.REQUIRES_IMPROVEMENT: "#EF8F00",
-    Level.MEETS_MINIMUM: "#7CB342",
-    Level.GOOD_PRACTICE: "#2E7D32",
-}
-LEVEL_TEXT_COLOURS = {
-    Level.CRITICAL: "#FFFFFF",
-    Level.REQUIRES_IMPROVEMENT: "#000000",
-    Level.MEETS_MINIMUM: "#000000",
-    Level.GOOD_PRACTICE: "#FFFFFF",
-}
+__all__ = ["COLUMN_TARGETS", "LEVEL_COLOURS", "LEVEL_TEXT_COLOURS", "Level", "derive_level", "level_label"]
 
 # The Change Grid's columns, in order: column n holds the actions that move a component up to level n.
 COLUMN_TARGETS = (Level.REQUIRES_IMPROVEMENT, Level.MEETS_MINIMUM, Level.GOOD_PRACTICE)
@@ -54,8 +25,3 @@ def derive_level(column_action_ids: Sequence[Collection[str]], in_place: Collect
             break
         level = target
     return level
-
-
-def level_label(level: Level | None) -> str:
-    """The level's name as people read it, or "Not scored yet"."""
-    return t(f"level.{level.key}") if level is not None else t("level.not_scored")
