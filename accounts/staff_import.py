@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -18,14 +15,12 @@ from accounts.staff import GENDERS, IMPORT_COLUMNS, PROGRAMME_ROLES, StaffDraft,
 from accounts.staff_services import create_staff, create_team
 from core.actor import Actor, Role, require_role
 from core.audit import binds_actor, record_event
-from core.errors import ValidationFailed
 from core.i18n import t
+from core.imports import problem, read_rows, report_problems
 from core.reports.spreadsheet import csv_bytes, workbook_bytes, write_sheet
 
 MAX_IMPORT_ROWS = 5000
-MAX_COLUMNS = 40  # the template has 8; a sheet claiming thousands of columns is not read past these
 MAX_CELL = 1000  # characters in one cell: more than any name, e-mail or team
-MAX_FILE_BYTES = 5_000_000
 MAX_TEAM_NAME = 200
 
 
@@ -55,80 +50,6 @@ def staff_template_csv() -> bytes:
     return csv_bytes(list(IMPORT_COLUMNS), [])
 
 
-def _xlsx_rows(content: bytes) -> Iterator[Sequence[Any]]:
-    try:
-        sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).worksheets[0]
-    except Exception as exc:  # openpyxl raises many unrelated types for a damaged file
-        raise ValidationFailed({"file": t("staff.import.error.unreadable")}) from exc
-    rows = sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS)
-    number = 0
-    while True:
-        number += 1
-        try:
-            row = next(rows)
-        except StopIteration:
-            return
-        except Exception as exc:  # a damaged part of the sheet, or a date Excel cannot have (29 Feb 1900)
-            raise ValidationFailed({"file": t("staff.import.error.line", line=number,
-                                              message=t("staff.import.error.unreadable_row"))}) from exc
-        yield row
-
-
-def _csv_rows(content: bytes) -> Iterator[Sequence[Any]]:
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ValidationFailed({"file": t("staff.import.error.encoding")}) from exc
-    # newline="" lets the reader take CR, LF and CRLF line endings alike, and line breaks inside quoted cells.
-    reader = csv.reader(io.StringIO(text, newline=""))
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            raise ValidationFailed({"file": t("staff.import.error.line", line=reader.line_num,
-                                              message=t("staff.import.error.unreadable_row"))}) from exc
-        yield row
-
-
-def _read_rows(filename: str, content: bytes) -> list[tuple[int, dict[str, Any]]]:
-    """(row number as the spreadsheet shows it, row) for each non-empty row. Read as a stream: a file with more
-    rows, columns or longer cells than any staff list has stops with a message, never by filling the memory."""
-    name = filename.lower()
-    if len(content) > MAX_FILE_BYTES:
-        raise ValidationFailed({"file": t("staff.import.error.too_big", megabytes=MAX_FILE_BYTES // 1_000_000)})
-    if name.endswith(".xlsx"):
-        stream = _xlsx_rows(content)
-    elif name.endswith(".csv"):
-        stream = _csv_rows(content)
-    else:
-        raise ValidationFailed({"file": t("staff.import.error.type")})
-    first = next(stream, None)
-    if first is None:
-        raise ValidationFailed({"file": t("staff.import.error.empty")})
-    header = [str(h or "").strip().lower()[:40] for h in first[:MAX_COLUMNS]]
-    missing = [c for c in IMPORT_COLUMNS[:3] if c not in header]
-    if missing:
-        raise ValidationFailed({"file": t("staff.import.error.columns", columns=", ".join(missing))})
-    rows = []
-    for number, raw in enumerate(stream, start=2):
-        row = {header[i]: raw[i] for i in range(min(len(header), len(raw))) if header[i] in IMPORT_COLUMNS}
-        for column, value in row.items():
-            text = "" if value is None else str(value)
-            if len(text) > MAX_CELL:
-                raise ValidationFailed({"file": t("staff.import.error.line", line=number, message=t(
-                    "staff.import.error.cell_too_long", column=column, limit=MAX_CELL))})
-            if "\x00" in text:
-                raise ValidationFailed({"file": t("staff.import.error.line", line=number, message=t(
-                    "staff.import.error.control_character", column=column))})
-        if any(str(v).strip() for v in row.values() if v is not None):
-            rows.append((number, row))
-            if len(rows) > MAX_IMPORT_ROWS:
-                raise ValidationFailed({"file": t("staff.import.error.too_many", limit=MAX_IMPORT_ROWS)})
-    return rows
-
-
 @dataclass(frozen=True)
 class ImportReport:
     created: int
@@ -140,7 +61,8 @@ def import_staff(session: Session, *, actor: Actor, filename: str, content: byte
     """Import staff from a CSV or XLSX file. Every row is checked first; if any row is wrong, the errors are
     reported by line and nothing from the file is saved."""
     require_role(actor, Role.ADMINISTRATOR)
-    rows = _read_rows(filename, content)
+    rows = read_rows(filename, content, columns=IMPORT_COLUMNS, required=IMPORT_COLUMNS[:3],
+                     max_rows=MAX_IMPORT_ROWS, max_cell=MAX_CELL)
     agencies = {name.lower(): agency_id for agency_id, name in session.execute(select(Agency.id, Agency.name))}
     existing = {(n.lower(), a) for n, a in session.execute(select(StaffMember.full_name, StaffMember.agency_id))}
     teams = {(a, n.lower()): team_id for team_id, a, n in session.execute(select(Team.id, Team.agency_id, Team.name))}
@@ -159,7 +81,7 @@ def import_staff(session: Session, *, actor: Actor, filename: str, content: byte
                                gender=(cell("gender") or "undisclosed").lower(), email=cell("email"),
                                active=parse_bool(row.get("active")))
         except ValueError as exc:
-            problems.append(t("staff.import.error.line", line=line, message=str(exc)))
+            problems.append(problem(line, str(exc)))
             continue
         errors = validate_staff(draft)
         if agency_id is None:
@@ -171,11 +93,9 @@ def import_staff(session: Session, *, actor: Actor, filename: str, content: byte
         if len(cell("team")) > MAX_TEAM_NAME:
             errors["team"] = t("staff.import.error.team_too_long", limit=MAX_TEAM_NAME)
         for message in errors.values():
-            problems.append(t("staff.import.error.line", line=line, message=message))
+            problems.append(problem(line, message))
         parsed.append((draft, cell("team")))
-    if problems:
-        raise ValidationFailed({"file": "\n".join(problems[:50]) + (
-            "\n" + t("staff.import.error.more", count=len(problems) - 50) if len(problems) > 50 else "")})
+    report_problems(problems)
     created_teams: list[str] = []
     for draft, team_name in parsed:
         team_id = None
