@@ -65,6 +65,18 @@ def _current(today: date | None = None) -> Any:
         (TeamMembership.to_date.is_(None)) | (TeamMembership.to_date > moment))
 
 
+def current_members(team_ids: frozenset[int] | set[int], on: date | None = None) -> Select:
+    """The staff ids of the people in these teams on a day (today by default), supervisors excluded."""
+    return select(TeamMembership.staff_member_id).where(
+        TeamMembership.team_id.in_(team_ids), TeamMembership.role_in_team == "member", _current(on))
+
+
+def current_team_of(session: Session, staff_member_id: int, on: date | None = None) -> int | None:
+    """The team the person is in on a day, if any."""
+    return session.scalar(select(TeamMembership.team_id).where(
+        TeamMembership.staff_member_id == staff_member_id, _current(on)).limit(1))
+
+
 def teams_supervised_by(session: Session, staff_member_id: int) -> frozenset[int]:
     rows = session.scalars(select(TeamMembership.team_id).where(
         TeamMembership.staff_member_id == staff_member_id, TeamMembership.role_in_team == "supervisor",

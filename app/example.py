@@ -1,8 +1,9 @@
 """Example data for a fictional response, so a newcomer sees a full workshop and action plan in one minute and
 can try each role. No real people, agencies or places: every name here is invented.
 
-Loading creates two agencies, teams and staff, one account per role (random passwords, shown once) and an
-inter-agency assessment with every component scored and an action plan.
+Loading creates two agencies, teams and staff, one account per role (random passwords, shown once), an
+inter-agency assessment with every component scored and an action plan, and a few months of case files and
+monthly case file reviews (``app.example_reviews``).
 Run ``python -m app example`` from the command line, or use the button on the Administration page.
 """
 
@@ -19,6 +20,7 @@ from accounts.models import Account, StaffMember, Team
 from accounts.services import AccountDraft, agency_id_for, create_account, create_agency
 from accounts.staff import StaffDraft
 from accounts.staff_services import assign_to_team, create_staff, create_team
+from app.example_reviews import load_example_reviews
 from core.actor import SYSTEM, Actor, Role
 from core.errors import ValidationFailed
 from core.i18n import t
@@ -186,6 +188,8 @@ def load_example(session: Session, *, today: date | None = None, accounts: bool 
         due_on=assessed_on + timedelta(days=90), resources="Two posts in the 2027 budget", priority="high",
         status="in_progress", progress_notes="Job descriptions drafted; advert to go out next month.",
     ))
+    load_example_reviews(session, agency_id=lead, staff_ids=staff_ids, teams=teams, account_ids=account_ids,
+                         caseworker_account=account_ids.get("demo-caseworker"), today=assessed_on)
     return ExampleResult(assessment_id=assessment_id, credentials=credentials)
 
 

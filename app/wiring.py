@@ -6,16 +6,18 @@ from sqlalchemy import Engine
 
 import app.registry  # noqa: F401  (every table known before the first query)
 from accounts.services import FIRST_ADMINISTRATOR_HOOKS
+from checklists.services.templates import ensure_bundled_checklist
 from core.db import migrate_to_head, session_scope
 from qaf.services import adopt_unowned_assessments, ensure_bundled_framework
 
 
 def prepare_database(engine: Engine) -> None:
-    """Bring the schema to the newest migration and store the framework shipped with the tool. Safe to call on
-    every start."""
+    """Bring the schema to the newest migration and store the framework and checklist shipped with the tool.
+    Safe to call on every start."""
     migrate_to_head(engine)
     with session_scope(engine) as session:
         ensure_bundled_framework(session)
+        ensure_bundled_checklist(session)
 
 
 def register_hooks() -> None:

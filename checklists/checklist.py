@@ -22,7 +22,7 @@ from checklists.timeliness import Step
 
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
 BUNDLED_CHECKLIST = CONTENT_DIR / "case_file_checklist.en.yaml"
-SCHEMA_PATH = CONTENT_DIR / "checklist.schema.json"
+SCHEMA_PATH = CONTENT_DIR / "case_file_checklist.schema.json"
 
 
 class ChecklistError(ValueError):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from streamlit.navigation.page import StreamlitPage
 
 import accounts.ui
+import checklists.ui
 import qaf.ui
 from core.actor import Actor
 from core.ui.navigation import PageEntry, assemble
@@ -18,7 +19,7 @@ def pages(actor: Actor) -> list[PageEntry]:
 
 def menu(actor: Actor) -> dict[str, list[StreamlitPage]]:
     """Every feature's pages for this person, in menu order."""
-    return assemble([*qaf.ui.pages(actor), *accounts.ui.pages(actor), *pages(actor)])
+    return assemble([*checklists.ui.pages(actor), *qaf.ui.pages(actor), *accounts.ui.pages(actor), *pages(actor)])
 
 
 def sidebar(actor: Actor) -> None:

@@ -1,0 +1,211 @@
+"""One case file review: the checklist answered item by item (items the dates decide come pre-answered and
+marked "computed"), strengths, feedback and agreed follow-up actions; saved as a draft, then completed (read-only).
+The caseworker reads it here and acknowledges it."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pandas as pd
+import streamlit as st
+
+from checklists import reports
+from checklists.review import ANSWERS, AnswerDraft
+from checklists.services import reviews as services
+from checklists.ui.common import timeliness_table
+from core.actor import Role
+from core.errors import Forbidden, NotFound
+from core.i18n import format_date, format_datetime, t
+from core.levels import level_label
+from core.safe_text import for_markdown
+from core.ui import NOT_SAVED, current_actor, deferred_download, field_error, page_for, submit, unit_of_work
+from core.ui.layout import read_only_banner
+from improvement_actions.rules import PRIORITIES, ImprovementActionDraft
+
+ERRORS = "review_errors"
+CURRENT_REVIEW = "review_current"
+
+actor = page_for(Role.SUPERVISOR, Role.MANAGER, Role.CASEWORKER)
+st.session_state.setdefault(ERRORS, {})
+errors: dict[str, str] = st.session_state[ERRORS]
+
+requested = st.query_params.get("review", "")
+review_id = int(requested) if requested.isdigit() else st.session_state.get(CURRENT_REVIEW)
+view = None
+if review_id is not None:
+    try:
+        with unit_of_work() as session:
+            view = services.get_review(session, actor=actor, review_id=int(review_id))
+            found_actions = services.follow_up_actions(session, actor=actor, review_id=int(review_id))
+    except (NotFound, Forbidden) as exc:
+        st.error(for_markdown(str(exc)))
+        st.session_state.pop(CURRENT_REVIEW, None)
+if view is None:
+    st.title(t("review.title"))
+    st.info(t("review.none_open"))
+    st.page_link("checklists/ui/reviews.py", label=t("nav.reviews"), icon=":material/fact_check:")
+    st.stop()
+st.session_state[CURRENT_REVIEW] = view.id
+st.query_params["review"] = str(view.id)
+checklist = view.checklist
+assert checklist is not None
+
+st.title(t("review.heading", code=view.case_code))
+st.caption(t("review.subtitle", caseworker=view.caseworker_name, reviewer=view.reviewer_name,
+             date=format_date(view.reviewed_on), checklist=view.template_label))
+result = view.result
+one, two, three = st.columns(3)
+one.metric(t("review.field.score"), reports.score_text(result.percent if result else None))
+two.metric(t("review.field.level"), level_label(result.level if result else None))
+three.metric(t("review.field.status"), t(f"review.status.{view.status}"))
+st.caption(t("review.counts", yes=result.yes if result else 0, no=result.no if result else 0,
+             na=result.na if result else 0, unanswered=result.unanswered if result else 0) + " " + view.thresholds_text)
+
+if view.is_completed:
+    if view.acknowledged_on:
+        st.success(t("review.acknowledged_line", name=view.acknowledged_by, date=format_date(view.acknowledged_on)),
+                   icon=":material/done_all:")
+    elif view.may_acknowledge:
+        st.info(t("review.acknowledge_help"), icon=":material/mark_email_unread:")
+        if st.button(t("review.acknowledge"), type="primary"):
+            submit(lambda s: services.acknowledge_review(s, actor=current_actor(), review_id=view.id),
+                   errors_key=ERRORS, general_field="general", success=t("review.acknowledged"))
+            st.rerun()
+    else:
+        st.caption(t("review.not_acknowledged"))
+field_error(errors, "general")
+
+with st.expander(t("review.timeliness_heading", date=format_date(view.reviewed_on)), expanded=not view.is_completed):
+    timeliness_table(view.timeliness)
+
+
+def answer_text(answer: str) -> str:
+    return reports.answer_label(answer)
+
+
+if view.may_edit:
+    st.info(t("review.how_to"), icon=":material/info:")
+    with st.form(f"review_{view.id}_{view.version_id}"):
+        drafts: dict[str, AnswerDraft] = {}
+        for section in checklist.sections:
+            st.subheader(section.label)
+            for item in section.items:
+                stored = view.answers.get(item.id) or AnswerDraft(item.id)
+                st.markdown(f"**{for_markdown(item.id)}** {for_markdown(item.text)}")
+                if item.guidance:
+                    st.caption(item.guidance)
+                if stored.computed_answer is not None:
+                    st.caption(t("review.computed_says", answer=answer_text(stored.computed_answer)))
+                options = ["", *ANSWERS]
+                choice = st.radio(t("review.answer_label", item=item.id), options, horizontal=True,
+                                  index=options.index(stored.answer) if stored.answer in options else 0,
+                                  format_func=answer_text, key=f"answer_{view.id}_{item.id}",
+                                  label_visibility="collapsed")
+                left, right = st.columns(2)
+                comment = left.text_input(t("review.comment"), value=stored.comment, max_chars=2000,
+                                          key=f"comment_{view.id}_{item.id}")
+                recommendation = right.text_input(t("review.recommendation"), value=stored.recommendation,
+                                                  max_chars=2000, key=f"recommendation_{view.id}_{item.id}")
+                reason = ""
+                if stored.computed_answer is not None:
+                    reason = st.text_input(t("review.override_reason"), value=stored.override_reason,
+                                           max_chars=2000, help=t("review.override_help"),
+                                           key=f"override_{view.id}_{item.id}")
+                field_error(errors, f"item:{item.id}")
+                drafts[item.id] = AnswerDraft(item.id, choice or "", comment, recommendation, stored.computed_answer,
+                                              reason)
+        st.subheader(t("review.summary_heading"))
+        st.caption(t("review.no_names"))
+        strengths = st.text_area(t("review.field.strengths"), value=view.strengths, max_chars=4000)
+        field_error(errors, "strengths")
+        feedback = st.text_area(t("review.field.feedback"), value=view.feedback, max_chars=4000,
+                                help=t("review.feedback_help"))
+        field_error(errors, "feedback")
+        field_error(errors, "answers")
+        save_col, complete_col = st.columns(2)
+        save = save_col.form_submit_button(t("review.save_draft"), icon=":material/save:")
+        complete = complete_col.form_submit_button(t("review.complete"), type="primary",
+                                                   icon=":material/task_alt:")
+    if save or complete:
+        submit(lambda s: services.save_review(s, actor=current_actor(), review_id=view.id, answers=drafts,
+                                              strengths=strengths, feedback=feedback,
+                                              expected_version=view.version_id, complete=complete),
+               errors_key=ERRORS, general_field="general",
+               success=t("review.completed") if complete else t("review.saved"))
+        st.rerun()
+else:
+    if not view.is_completed:
+        read_only_banner(t("review.read_only_draft"))
+    rows = []
+    for section in checklist.sections:
+        for item in section.items:
+            answer = view.answers.get(item.id) or AnswerDraft(item.id)
+            mark = ""
+            if answer.computed_answer is not None:
+                mark = t("review.overridden") if answer.overridden else t("review.computed")
+            rows.append({t("review.report.col.item"): item.id, t("review.report.col.text"): item.text,
+                         t("review.report.col.answer"): answer_text(answer.answer) + (f" ({mark})" if mark else ""),
+                         t("review.report.col.comment"): " ".join(x for x in (answer.comment, answer.override_reason)
+                                                                  if x),
+                         t("review.report.col.recommendation"): answer.recommendation})
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    st.subheader(t("review.field.strengths"))
+    st.text(view.strengths or "—")
+    st.subheader(t("review.field.feedback"))
+    st.text(view.feedback or "—")
+    if view.completed_at:
+        st.caption(t("review.completed_at", when=format_datetime(view.completed_at)))
+
+st.subheader(t("review.actions_heading"))
+st.caption(t("review.actions_help"))
+if found_actions:
+    st.dataframe(pd.DataFrame([{
+        t("review.report.col.item"): a.source.item or "—", t("review.report.col.action"): a.text,
+        t("review.report.col.owner"): a.owner, t("review.report.col.due_on"): format_date(a.due_on),
+        t("review.report.col.status"): t(f"improvement_action.status.{a.status}"),
+    } for a in found_actions]), hide_index=True, width="stretch")
+else:
+    st.caption(t("review.no_actions"))
+if view.may_add_actions:
+    with st.form(f"add_action_{view.id}", clear_on_submit=True):
+        items = ["", *[i.id for i in checklist.items()]]
+        texts = {i.id: f"{i.id} {i.text}"[:90] for i in checklist.items()}
+        item_id = st.selectbox(t("review.action_item"), items,
+                               format_func=lambda i: texts.get(i, t("review.action_whole")))
+        text = st.text_area(t("review.action_text"), max_chars=2000)
+        field_error(errors, "text")
+        left, mid, right = st.columns(3)
+        owner = left.text_input(t("review.action_owner"), value=view.caseworker_name, max_chars=200)
+        with left:
+            field_error(errors, "owner")
+        due = mid.date_input(t("review.action_due"), value=view.reviewed_on + timedelta(days=30),
+                             format="YYYY-MM-DD")
+        with mid:
+            field_error(errors, "due_on")
+        priority = right.selectbox(t("review.action_priority"), PRIORITIES, index=1,
+                                   format_func=lambda p: t(f"improvement_action.priority.{p}"))
+        field_error(errors, "item")
+        if st.form_submit_button(t("review.action_add"), icon=":material/add_task:"):
+            outcome = submit(lambda s: services.add_follow_up_action(
+                s, actor=current_actor(), review_id=view.id, item_id=item_id,
+                draft=ImprovementActionDraft(text=text, owner_person=owner,
+                                             due_on=due if isinstance(due, date) else None, priority=priority)),
+                errors_key=ERRORS, general_field="general", success=t("review.action_added"))
+            if outcome is not NOT_SAVED:
+                st.rerun()
+
+st.divider()
+left, right = st.columns(2)
+deferred_download(left, t("review.download_pdf"), file_name=reports.review_filename(view), mime="application/pdf",
+                  icon=":material/picture_as_pdf:",
+                  build=lambda session, who: reports.export_review_pdf(session, actor=who, review_id=view.id))
+if view.may_edit and not view.is_completed:
+    with right.popover(t("review.delete_draft"), icon=":material/delete:"):
+        st.caption(t("review.delete_help"))
+        if st.button(t("review.delete_confirm"), type="primary"):
+            outcome = submit(lambda s: services.delete_draft_review(s, actor=current_actor(), review_id=view.id),
+                             errors_key=ERRORS, general_field="general", success=t("review.deleted"))
+            if outcome is not NOT_SAVED:
+                st.session_state.pop(CURRENT_REVIEW, None)
+                st.switch_page("checklists/ui/reviews.py")
+            st.rerun()
