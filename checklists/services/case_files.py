@@ -173,10 +173,10 @@ def apply_draft(row: CaseFile, draft: CaseFileDraft) -> None:
 
 def _check(session: Session, actor: Actor, draft: CaseFileDraft, case_file_id: int | None) -> int:
     """Validate a draft for saving; returns the agency it belongs to."""
-    errors = validate_case_file(draft, today=date.today())
     agency_id = _caseworker_agency(session, actor, draft.caseworker_id)
     if draft.caseworker_id is not None and agency_id is None:
-        errors["caseworker"] = t("case_file.error.caseworker_not_yours")
+        raise Forbidden(t("case_file.error.caseworker_not_yours"))  # the form offers only the person's own staff
+    errors = validate_case_file(draft, today=date.today())
     if agency_id is not None and "case_code" not in errors:
         taken = session.scalar(select(CaseFile.id).where(CaseFile.agency_id == agency_id,
                                                          CaseFile.case_code == draft.case_code))

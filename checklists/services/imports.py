@@ -158,7 +158,7 @@ def import_case_files(session: Session, *, actor: Actor, agency_id: int, filenam
     return CaseImportReport(created, updated, warnings)
 
 
-def import_agencies(session: Session, *, actor: Actor) -> list[tuple[int, str]]:
+def agencies_to_import_into(session: Session, *, actor: Actor) -> list[tuple[int, str]]:
     """The agencies the actor may import case files into."""
     if not actor.has(*EDITORS):
         raise Forbidden(t("common.error.forbidden"))

@@ -194,7 +194,7 @@ with tab_import:
     right.download_button(t("case_file.import.template_csv"), data=imports.case_file_template_csv,
                           file_name="case-file-import-template.csv", mime="text/csv", icon=":material/csv:")
     with unit_of_work() as session:
-        agencies = dict(imports.import_agencies(session, actor=actor))
+        agencies = dict(imports.agencies_to_import_into(session, actor=actor))
     agency_id = st.selectbox(t("case_file.import.agency"), list(agencies), format_func=agencies.get)
     upload = st.file_uploader(t("case_file.import.file"), type=["csv", "xlsx"])
     field_error(errors, "file")

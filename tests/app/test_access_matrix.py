@@ -21,15 +21,18 @@ from tests.conftest import actor_for, make_account
 
 QAF_PAGES = ["qaf/ui/assessments.py", "qaf/ui/workshop.py", "qaf/ui/summary.py", "qaf/ui/action_plan.py",
              "qaf/ui/frameworks.py"]
-ALL_PAGES = [*QAF_PAGES, "accounts/ui/staff.py", "accounts/ui/teams.py", "accounts/ui/accounts_admin.py",
+REVIEW_PAGES = ["checklists/ui/reviews.py", "checklists/ui/review.py", "checklists/ui/case_files.py"]
+ALL_PAGES = [*QAF_PAGES, *REVIEW_PAGES, "checklists/ui/trends.py", "checklists/ui/settings.py", "accounts/ui/staff.py", "accounts/ui/teams.py", "accounts/ui/accounts_admin.py",
              "accounts/ui/audit_trail.py", "accounts/ui/my_account.py", "app/ui/example_data.py"]
 REACHES = {
     "admin": {"accounts/ui/staff.py", "accounts/ui/teams.py", "accounts/ui/accounts_admin.py",
               "accounts/ui/audit_trail.py", "accounts/ui/my_account.py", "app/ui/example_data.py"},
-    "manager": {*QAF_PAGES, "accounts/ui/staff.py", "accounts/ui/teams.py", "accounts/ui/audit_trail.py",
+    "manager": {*QAF_PAGES, *REVIEW_PAGES, "checklists/ui/trends.py", "checklists/ui/settings.py",
+                "accounts/ui/staff.py", "accounts/ui/teams.py", "accounts/ui/audit_trail.py",
                 "accounts/ui/my_account.py"},
-    "supervisor": {*QAF_PAGES, "accounts/ui/staff.py", "accounts/ui/teams.py", "accounts/ui/my_account.py"},
-    "caseworker": {*QAF_PAGES, "accounts/ui/staff.py", "accounts/ui/my_account.py"},
+    "supervisor": {*QAF_PAGES, *REVIEW_PAGES, "checklists/ui/trends.py", "accounts/ui/staff.py",
+                   "accounts/ui/teams.py", "accounts/ui/my_account.py"},
+    "caseworker": {*QAF_PAGES, *REVIEW_PAGES, "accounts/ui/staff.py", "accounts/ui/my_account.py"},
     "facilitator": {*QAF_PAGES, "accounts/ui/staff.py", "accounts/ui/my_account.py"},
 }
 
@@ -248,7 +251,9 @@ def test_the_people_directory_shows_only_what_the_role_needs(world):
 SERVICE_MODULES = ["accounts.services", "accounts.staff_services", "accounts.staff_import", "accounts.sign_in",
                    "improvement_actions.services", "qaf.services.frameworks", "qaf.services.assessments",
                    "qaf.services.action_plans", "qaf.services.drafts", "qaf.reports", "core.audit",
-                   "accounts.sessions"]
+                   "accounts.sessions", "checklists.services.case_files", "checklists.services.imports",
+                   "checklists.services.reviews", "checklists.services.sampling", "checklists.services.templates",
+                   "checklists.services.trends", "checklists.reports"]
 # Functions that take no acting person, and why that is safe.
 UNSCOPED = {
     "accounts.services.agency_id_for": "an agency's id from its name, for imports and the example",
@@ -276,6 +281,11 @@ UNSCOPED = {
     "core.audit.actor_of": "reads the unit of work's person", "core.audit.agency_of": "audit scoping",
     "core.audit.mark_action": "names the next audit record", "core.audit.record_event": "appends to the trail",
     "core.audit.verify_chain": "a yes/no about the trail's integrity, for administrators and the command line",
+    "accounts.staff_services.current_team_of": "a team id, for a review the caller may already make",
+    "checklists.services.templates.ensure_bundled_checklist": "start-up seeding",
+    "checklists.services.templates.template_for_new_reviews": "the checklist new reviews of an agency use",
+    "checklists.services.templates.current_settings": "an agency's timeframes, for a case file the caller reads",
+    "checklists.services.templates.settings_by_id": "the settings a review the caller reads was scored with",
 }
 EVERYONE = {"admin", "manager", "supervisor", "caseworker", "facilitator", "other_facilitator", "other_manager"}
 MEMBERS = {"caseworker", "facilitator"}
@@ -407,6 +417,93 @@ def _matrix(w):  # type: ignore[no-untyped-def]
             s, actor=x, filters=AuditFilter())),
         "core.audit.list_audit": ({"admin", "manager", "other_manager"}, lambda s, x: audit.list_audit(
             s, actor=x, filters=AuditFilter())),
+        **_review_matrix(w),
+    }
+
+
+REVIEWERS = {"manager", "supervisor"}  # enter and edit the team's (or agency's) case files
+
+
+def _review_matrix(w):  # type: ignore[no-untyped-def]
+    """The case file review services: a case file and a completed review of Mariam's (East team, supervisor
+    Sam, agency Brightpath)."""
+    from checklists import reports as review_reports
+    from checklists.case_file import CaseFileDraft
+    from checklists.review import AnswerDraft
+    from checklists.services import case_files, imports, reviews, sampling, templates, trends
+    from improvement_actions.rules import ImprovementActionDraft
+
+    cf, review, team_east = w.get("case_file", 0), w.get("review", 0), w.get("east", 0)
+    mariam = w.get("mariam", 0)
+    today = date.today()
+    new_file = CaseFileDraft(case_code="CP-NEW-1", caseworker_id=mariam, risk_level="low")
+    same_file = CaseFileDraft(case_code="CP-0001", caseworker_id=mariam, risk_level="medium")
+    readers_of_file = {"manager", "supervisor", "caseworker"}
+    csv = b"case_code,caseworker,risk_level\nCP-IMP-1,Mariam,low\n"
+    settings_data = w.get("settings_data", {})
+    return {
+        "checklists.services.case_files.list_case_files": (EVERYONE, lambda s, x: case_files.list_case_files(
+            s, actor=x)),
+        "checklists.services.case_files.get_case_file": (readers_of_file, lambda s, x: case_files.get_case_file(
+            s, actor=x, case_file_id=cf)),
+        "checklists.services.case_files.case_file_timeliness": (readers_of_file, lambda s, x:
+            case_files.case_file_timeliness(s, actor=x, case_file_id=cf)),
+        "checklists.services.case_files.caseworkers_to_choose": (EVERYONE, lambda s, x:
+            case_files.caseworkers_to_choose(s, actor=x)),
+        "checklists.services.case_files.create_case_file": (REVIEWERS, lambda s, x: case_files.create_case_file(
+            s, actor=x, draft=new_file)),
+        "checklists.services.case_files.update_case_file": (REVIEWERS, lambda s, x: case_files.update_case_file(
+            s, actor=x, case_file_id=cf, draft=same_file)),
+        "checklists.services.imports.import_case_files": (REVIEWERS | {"other_manager"}, lambda s, x:
+            imports.import_case_files(s, actor=x, agency_id=w["agency"], filename="c.csv", content=csv)),
+        "checklists.services.imports.agencies_to_import_into": (REVIEWERS | {"other_manager"}, lambda s, x:
+            imports.agencies_to_import_into(s, actor=x)),
+        "checklists.services.reviews.list_reviews": (EVERYONE, lambda s, x: reviews.list_reviews(s, actor=x)),
+        "checklists.services.reviews.get_review": (readers_of_file, lambda s, x: reviews.get_review(
+            s, actor=x, review_id=review)),
+        "checklists.services.reviews.start_review": ({"supervisor"}, lambda s, x: reviews.start_review(
+            s, actor=x, case_file_id=cf)),
+        "checklists.services.reviews.save_review": ({"supervisor"}, lambda s, x: reviews.save_review(
+            s, actor=x, review_id=w.get("draft_review", 0), answers={"1.1": AnswerDraft("1.1", "yes")},
+            strengths="", feedback="")),
+        "checklists.services.reviews.delete_draft_review": ({"supervisor"}, lambda s, x:
+            reviews.delete_draft_review(s, actor=x, review_id=w.get("draft_review", 0))),
+        "checklists.services.reviews.acknowledge_review": ({"caseworker"}, lambda s, x: reviews.acknowledge_review(
+            s, actor=x, review_id=review)),
+        "checklists.services.reviews.follow_up_actions": (readers_of_file, lambda s, x: reviews.follow_up_actions(
+            s, actor=x, review_id=review)),
+        "checklists.services.reviews.add_follow_up_action": ({"supervisor"}, lambda s, x:
+            reviews.add_follow_up_action(s, actor=x, review_id=review, item_id="1.1", draft=ImprovementActionDraft(
+                text="Act", owner_person="Mariam", due_on=today))),
+        "checklists.services.reviews.reviewable_case_files": (EVERYONE, lambda s, x: reviews.reviewable_case_files(
+            s, actor=x)),
+        "checklists.services.sampling.sample_teams": (EVERYONE, lambda s, x: sampling.sample_teams(s, actor=x)),
+        "checklists.services.sampling.monthly_sample": (REVIEWERS, lambda s, x: sampling.monthly_sample(
+            s, actor=x, team_id=team_east, month=today)),
+        "checklists.services.templates.list_templates": (EVERYONE, lambda s, x: templates.list_templates(
+            s, actor=x)),
+        "checklists.services.templates.get_checklist": (EVERYONE, lambda s, x: templates.get_checklist(
+            s, actor=x, template_id=w.get("template", 0))),
+        "checklists.services.templates.create_contextual_copy": ({"manager", "other_manager"}, lambda s, x:
+            templates.create_contextual_copy(s, actor=x, base_template_id=w.get("template", 0), version="ctx-1",
+                                             context_note="")),
+        "checklists.services.templates.save_template_content": ({"manager"}, lambda s, x:
+            templates.save_template_content(s, actor=x, template_id=w.get("copy_checklist", 0),
+                                            content=w.get("copy_content", {}))),
+        "checklists.services.templates.review_settings": (EVERYONE, lambda s, x: templates.review_settings(
+            s, actor=x)),
+        "checklists.services.templates.save_review_settings": ({"manager", "other_manager"}, lambda s, x:
+            templates.save_review_settings(s, actor=x, content=settings_data)),
+        "checklists.services.trends.review_trends": (EVERYONE, lambda s, x: trends.review_trends(
+            s, actor=x, start=today, end=today)),
+        "checklists.services.trends.review_records": (EVERYONE, lambda s, x: trends.review_records(
+            s, actor=x, start=today, end=today)),
+        "checklists.reports.export_review_pdf": (readers_of_file, lambda s, x: review_reports.export_review_pdf(
+            s, actor=x, review_id=review)),
+        "checklists.reports.team_month": (REVIEWERS, lambda s, x: review_reports.team_month(
+            s, actor=x, team_id=team_east, month=today)),
+        "checklists.reports.export_team_month": (REVIEWERS, lambda s, x: review_reports.export_team_month(
+            s, actor=x, team_id=team_east, month=today, fmt="xlsx")),
     }
 
 
@@ -441,7 +538,42 @@ def full_world(world):
                                               title="Brightpath's grid")
     columns = [[{"id": x.id, "text": x.text} for x in column] for column in component.columns]
     return {**world, "version": version, "staff": staff, "team": team, "key": key, "copy": copy,
-            "columns": columns, "agency": facilitator.agency_id}
+            "columns": columns, "agency": facilitator.agency_id, **_review_world(world, staff)}
+
+
+def _review_world(world, mariam):  # type: ignore[no-untyped-def]
+    """Mariam's case file with a completed review and a draft one, and a manager's checklist copy."""
+    from sqlalchemy import select
+
+    from accounts.models import Team
+    from checklists.case_file import CaseFileDraft
+    from checklists.review import AnswerDraft
+    from checklists.services import case_files, reviews, templates
+    from checklists.settings import default_settings_data
+
+    engine, actors = world["engine"], world["actors"]
+    sam, manager = actors["supervisor"], actors["manager"]
+    with session_scope(engine, actor=sam) as session:
+        template = templates.ensure_bundled_checklist(session)
+        east = session.scalar(select(Team.id).where(Team.name == "East"))
+        case_file = case_files.create_case_file(session, actor=sam, draft=CaseFileDraft(
+            case_code="CP-0001", caseworker_id=mariam, risk_level="medium", registered_on=date(2026, 1, 5),
+            assessed_on=date(2026, 1, 9)))
+        other = case_files.create_case_file(session, actor=sam, draft=CaseFileDraft(
+            case_code="CP-0002", caseworker_id=mariam, risk_level="low"))
+        review = reviews.start_review(session, actor=sam, case_file_id=case_file)
+        checklist = templates.get_checklist(session, actor=sam, template_id=template)
+        reviews.save_review(session, actor=sam, review_id=review, feedback="Good", strengths="", complete=True,
+                            answers={i.id: AnswerDraft(i.id, "yes" if i.computed is None else "na",
+                                                       override_reason="n/a") for i in checklist.items()})
+        draft_review = reviews.start_review(session, actor=sam, case_file_id=other)
+    with session_scope(engine, actor=manager) as session:
+        copy = templates.create_contextual_copy(session, actor=manager, base_template_id=template, version="bp-cl",
+                                                context_note="")
+        copy_content = templates.get_checklist(session, actor=manager, template_id=copy).to_dict()
+    return {"case_file": case_file, "review": review, "draft_review": draft_review, "east": east,
+            "mariam": mariam, "template": template, "copy_checklist": copy, "copy_content": copy_content,
+            "settings_data": default_settings_data()}
 
 
 def test_every_service_is_in_the_access_matrix():

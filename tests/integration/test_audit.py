@@ -27,13 +27,21 @@ from qaf import services as qaf_services
 from qaf.action_plan import KeyActionDraft
 from qaf.assessment import AssessmentDetails
 from qaf.services import action_plans, assessments, frameworks
+from checklists import reports as review_reports
+from checklists.case_file import CaseFileDraft
+from checklists.review import AnswerDraft
+from checklists.services import case_files as review_case_files
+from checklists.services import imports as review_imports
+from checklists.services import reviews as review_services
+from checklists.services import templates as review_templates
+from checklists.settings import default_settings_data
 from tests.conftest import actor_for, make_account
 
 WRITE_PREFIXES = ("archive_", "create_",
                   "update_", "save_", "delete_", "finalise_", "add_", "import_", "start_", "reset_",
                   "change_", "deactivate_", "assign_", "export_")
 MODULES = [account_services, supervision_services, staff_import, frameworks, assessments, action_plans, actions,
-           reports]
+           reports, review_case_files, review_imports, review_services, review_templates, review_reports]
 DETAILS = AssessmentDetails(name="Audit QAF", country="X", scope="agency", assessed_on=date(2026, 11, 1),
                             facilitator="Zoé")
 
@@ -69,7 +77,30 @@ def world(engine, framework_version_id):
         copy = qaf_services.create_contextualised_copy(session, actor=fac, base_version_id=framework_version_id,
                                                        version="ctx-1", title="Context")
     return dict(admin=admin, fac=fac, agency=agency, assessment=assessment, key_action=key_action, team=team,
-                staff=staff, copy=copy, framework=framework_version_id)
+                staff=staff, copy=copy, framework=framework_version_id, **_review_world(engine, agency, team, staff))
+
+
+def _review_world(engine, agency, team, grace):  # type: ignore[no-untyped-def]
+    """Team East with supervisor Sam and caseworker Grace; a case file of Grace's with a draft review."""
+    with session_scope(engine) as session:
+        sam = supervision_services.create_staff(session, actor=SYSTEM, draft=StaffDraft(
+            full_name="Sam", programme_role="supervisor", agency_id=agency))
+        supervision_services.assign_to_team(session, actor=SYSTEM, staff_member_id=sam, team_id=team,
+                                            from_date=date(2025, 1, 1), as_supervisor=True)
+        supervision_services.assign_to_team(session, actor=SYSTEM, staff_member_id=grace, team_id=team,
+                                            from_date=date(2025, 1, 1))
+    supervisor = actor_for(engine, make_account(engine, username="sam", roles=["supervisor"], staff_member_id=sam))
+    manager = actor_for(engine, make_account(engine, username="lucia", roles=["manager"]))
+    with session_scope(engine, actor=supervisor) as session:
+        template = review_templates.ensure_bundled_checklist(session)
+        case_file = review_case_files.create_case_file(session, actor=supervisor, draft=CaseFileDraft(
+            case_code="CP-1", caseworker_id=grace, risk_level="low"))
+        review = review_services.start_review(session, actor=supervisor, case_file_id=case_file)
+    with session_scope(engine, actor=manager) as session:
+        checklist_copy = review_templates.create_contextual_copy(session, actor=manager, base_template_id=template,
+                                                                 version="ctx-cl", context_note="")
+    return dict(supervisor=supervisor, manager=manager, case_file=case_file, review=review, template=template,
+                checklist_copy=checklist_copy, grace=grace)
 
 
 def scenarios(w):  # type: ignore[no-untyped-def]
@@ -144,7 +175,52 @@ def scenarios(w):  # type: ignore[no-untyped-def]
         "accounts.staff_import.import_staff": ("import", lambda s: staff_import.import_staff(
             s, actor=admin, filename="staff.csv",
             content=b"full_name,programme_role,agency\nYusuf,caseworker,Brightpath\n")),
+        **_review_scenarios(w),
     }
+
+
+def _review_scenarios(w):  # type: ignore[no-untyped-def]
+    sup, manager = w.get("supervisor"), w.get("manager")
+    return {
+        "checklists.services.case_files.create_case_file": ("create", lambda s: review_case_files.create_case_file(
+            s, actor=sup, draft=CaseFileDraft(case_code="CP-2", caseworker_id=w["grace"], risk_level="high"))),
+        "checklists.services.case_files.update_case_file": ("update", lambda s: review_case_files.update_case_file(
+            s, actor=sup, case_file_id=w["case_file"], draft=CaseFileDraft(case_code="CP-1", caseworker_id=w["grace"],
+                                                                          risk_level="medium"))),
+        "checklists.services.imports.import_case_files": ("import", lambda s: review_imports.import_case_files(
+            s, actor=manager, agency_id=w["agency"], filename="cases.csv",
+            content=b"case_code,caseworker,risk_level\nCP-9,Grace,low\n")),
+        "checklists.services.reviews.start_review": ("create", lambda s: review_services.start_review(
+            s, actor=sup, case_file_id=review_case_files.create_case_file(s, actor=sup, draft=CaseFileDraft(
+                case_code="CP-3", caseworker_id=w["grace"], risk_level="low")))),
+        "checklists.services.reviews.save_review": ("complete", lambda s: review_services.save_review(
+            s, actor=sup, review_id=w["review"], strengths="", feedback="Keep the follow-up log.", complete=True,
+            answers={i.id: AnswerDraft(i.id, "yes", override_reason="checked") for i in review_templates.get_checklist(
+                s, actor=sup, template_id=w["template"]).items()})),
+        "checklists.services.reviews.delete_draft_review": ("delete", lambda s: review_services.delete_draft_review(
+            s, actor=sup, review_id=w["review"])),
+        "checklists.services.reviews.add_follow_up_action": ("create", lambda s: review_services.add_follow_up_action(
+            s, actor=sup, review_id=w["review"], item_id="1.2", draft=ImprovementActionDraft(
+                text="Complete the forms", owner_person="Grace", due_on=date.today()))),
+        "checklists.services.templates.create_contextual_copy": ("create", lambda s:
+            review_templates.create_contextual_copy(s, actor=manager, base_template_id=w["template"],
+                                                    version="ctx-cl-2", context_note="")),
+        "checklists.services.templates.save_template_content": ("update", lambda s:
+            review_templates.save_template_content(s, actor=manager, template_id=w["checklist_copy"],
+                                                   content=_one_item_less(s, w))),
+        "checklists.services.templates.save_review_settings": ("create", lambda s:
+            review_templates.save_review_settings(s, actor=manager, content=default_settings_data())),
+        "checklists.reports.export_review_pdf": ("export", lambda s: review_reports.export_review_pdf(
+            s, actor=sup, review_id=w["review"])),
+        "checklists.reports.export_team_month": ("export", lambda s: review_reports.export_team_month(
+            s, actor=sup, team_id=w["team"], month=date.today(), fmt="pdf")),
+    }
+
+
+def _one_item_less(session, w):  # type: ignore[no-untyped-def]
+    content = review_templates.get_checklist(session, actor=w["manager"], template_id=w["checklist_copy"]).to_dict()
+    content["sections"][0]["items"].pop()
+    return content
 
 
 def _finalise(session, w):  # type: ignore[no-untyped-def]
@@ -155,7 +231,7 @@ def _finalise(session, w):  # type: ignore[no-untyped-def]
 
 
 def test_every_write_service_is_covered_here():
-    assert set(scenarios({k: None for k in ("fac", "admin")}).keys()) == write_services()
+    assert set(scenarios({k: None for k in ("fac", "admin", "grace")}).keys()) == write_services()
 
 
 @pytest.mark.parametrize("service", sorted(write_services()))
