@@ -1,7 +1,8 @@
 """Benchmark: ``python -m bench.run [--repeat N]``.
 
 Builds a large database (50 assessments with every component scored and 2,000 key actions, plus one assessment
-whose plan holds all 135 Change Grid actions), then times each page script run (Streamlit AppTest, the same
+whose plan holds all 135 Change Grid actions; and 70 caseworkers with 25 open case files each and 3 years of
+monthly reviews, 2 per caseworker per month), then times each page script run (Streamlit AppTest, the same
 harness as the tests), the full action plan PDF and the Excel export. Prints median and worst times and writes
 them to ``bench/results/latest.json``. Set ``CPCM_BENCH_DATABASE_URL`` to measure on PostgreSQL."""
 
@@ -21,7 +22,7 @@ from core.db import make_engine, migrate_to_head, session_scope
 from qaf import reports, services
 
 ROOT = Path(__file__).resolve().parent.parent
-TARGETS = {"page": 0.300, "pdf": 0.500}
+TARGETS = {"page": 0.300, "pdf": 0.500, "team_pdf": 1.0, "import": 10.0}
 
 
 def _time(action: Callable[[], object], repeat: int) -> list[float]:
@@ -34,7 +35,8 @@ def _time(action: Callable[[], object], repeat: int) -> list[float]:
     return runs
 
 
-def _page_runner(url: str, page: str, assessment_id: int, account_id: int) -> Callable[[], object]:
+def _page_runner(url: str, page: str, assessment_id: int, account_id: int,
+                 state: dict[str, object] | None = None) -> Callable[[], object]:
     import logging
 
     import streamlit as st
@@ -51,6 +53,8 @@ def _page_runner(url: str, page: str, assessment_id: int, account_id: int) -> Ca
     st.cache_resource.clear()
     at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120)
     at.session_state[CURRENT] = assessment_id
+    for key, value in (state or {}).items():
+        at.session_state[key] = value
     at.session_state["auth_account_id"] = account_id
     with session_scope(make_engine(url)) as session:  # signed in as the login page leaves it
         at.session_state["auth_session_id"] = sessions.open_session(session, account_id).id
@@ -121,6 +125,8 @@ def main() -> None:
         measures[label] = ("page", _time(_page_runner(url, page, assessment_id, data.facilitator_account_id),
                                          args.repeat))
 
+    measures.update(_review_measures(engine, url, args.repeat))
+
     print(f"\n{'measure':<42} {'best':>9} {'median':>9} {'worst':>9}  target")
     rows = {}
     for label, (kind, runs) in measures.items():
@@ -141,6 +147,72 @@ def main() -> None:
     engine.dispose()
     if scratch is not None:
         scratch.cleanup()
+
+
+def _review_measures(engine, url: str, repeat: int) -> dict[str, tuple[str, list[float]]]:  # type: ignore[no-untyped-def]
+    """Case file reviews at a country's scale: pages, the team's monthly PDF, and a 5,000-row import."""
+    import io
+    from datetime import date, timedelta
+
+    from openpyxl import Workbook
+
+    from accounts.services import build_actor
+    from bench.generate_reviews import build_reviews
+    from checklists import reports as review_reports
+    from checklists.services.imports import import_case_files
+
+    print("Building 70 caseworkers, 1,750 case files and 3 years of monthly reviews…", flush=True)
+    start = time.perf_counter()
+    data = build_reviews(engine)
+    print(f"  built {data.reviews} reviews in {time.perf_counter() - start:.1f} s", flush=True)
+    with session_scope(engine) as session:
+        supervisor = build_actor(session, data.supervisor_account_id)
+        manager = build_actor(session, data.manager_account_id)
+    measures: dict[str, tuple[str, list[float]]] = {}
+
+    def team_pdf() -> bytes:
+        with session_scope(engine, actor=supervisor) as session:
+            return review_reports.export_team_month(session, actor=supervisor, team_id=data.team_id,
+                                                    month=date.today(), fmt="pdf")
+
+    measures["Team month PDF (5 caseworkers, audited)"] = ("team_pdf", _time(team_pdf, repeat))
+    pages = [
+        ("Monthly reviews page (supervisor)", "checklists/ui/reviews.py", data.supervisor_account_id, {}),
+        ("Review page (31 items, completed)", "checklists/ui/review.py", data.supervisor_account_id,
+         {"review_current": data.review_id}),
+        ("Case files page (manager, 1,750 files)", "checklists/ui/case_files.py", data.manager_account_id, {}),
+        ("Trends page (manager, 70 caseworkers, 12 months)", "checklists/ui/trends.py", data.manager_account_id, {}),
+        ("Review settings page (manager)", "checklists/ui/settings.py", data.manager_account_id, {}),
+    ]
+    for label, page, account_id, state in pages:
+        measures[label] = ("page", _time(_page_runner(url, page, 0, account_id, state), repeat))
+    today = date.today()
+
+    def workbook_for(run: int) -> bytes:
+        """5,000 new case files (the codes carry the run's number), as an M&E officer's XLSX would hold them."""
+        workbook = Workbook()
+        sheet = workbook.active
+        sheet.append(["case_code", "caseworker", "risk_level", "registered_on", "assessed_on", "case_plan_on",
+                      "follow_ups"])
+        for n in range(5000):
+            sheet.append([f"IMPORT-{run}-{n:05d}", f"Caseworker {n % 14 + 1:02d}-{n % 5 + 1}",
+                          ["high", "medium", "low"][n % 3], today - timedelta(days=60 + n % 200),
+                          today - timedelta(days=50 + n % 200), today - timedelta(days=40 + n % 200),
+                          (today - timedelta(days=20)).isoformat()])
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        return buffer.getvalue()
+
+    import_repeat = max(1, repeat // 3)
+    files = [workbook_for(run) for run in range(import_repeat + 1)]  # built before the clock starts
+
+    def import_5000() -> object:
+        with session_scope(engine, actor=manager) as session:
+            return import_case_files(session, actor=manager, agency_id=manager.agency_id or 0,
+                                     filename="cases.xlsx", content=files.pop())
+
+    measures["Import 5,000 case files (XLSX, audited)"] = ("import", _time(import_5000, import_repeat))
+    return measures
 
 
 if __name__ == "__main__":

@@ -28,13 +28,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 
 from dateutil.relativedelta import relativedelta
 
 
 class RiskLevel(StrEnum):
+    __hash__ = str.__hash__  # hashed as its text, in C: these key every timeframe lookup
+
     HIGH = "high"
     MEDIUM = "medium"
     LOW = "low"
@@ -54,6 +56,8 @@ CASE_STATUSES = tuple(CaseStatus)
 
 
 class Step(StrEnum):
+    __hash__ = str.__hash__  # hashed as its text, in C: these key every timeframe lookup
+
     REGISTRATION = "registration"
     ASSESSMENT = "assessment"
     CASE_PLAN = "case_plan"
@@ -67,6 +71,8 @@ STEPS = tuple(Step)
 
 
 class Status(StrEnum):
+    __hash__ = str.__hash__  # hashed as its text, in C: these key every timeframe lookup
+
     MET = "met"
     MISSED = "missed"
     OVERDUE = "overdue"
@@ -97,6 +103,8 @@ class Limit:
     months: int = 0
 
     def after(self, start: date) -> date:
+        if not self.months:
+            return start + timedelta(days=self.days)  # the common case, many times per case file: keep it cheap
         return start + relativedelta(days=self.days, months=self.months)
 
 
@@ -157,9 +165,9 @@ class CaseDates:
     post_closure_follow_up_on: date | None = None
 
     def level_on(self, day: date) -> RiskLevel:
-        changes = sorted(self.risk_changes)
-        if not changes:
+        if not self.risk_changes:
             return self.risk_level
+        changes = sorted(self.risk_changes)
         level = changes[0][1]
         for changed_on, new_level in changes:
             if changed_on <= day:
@@ -207,7 +215,7 @@ class StepResult:
     intervals: tuple[Interval, ...] = field(default=(), compare=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Interval:
     """One interval of a recurring step: from ``start`` to ``end`` (a contact, the closure, or the as-of day when
     still running), with its deadline."""
@@ -229,7 +237,9 @@ def _deadline(case: CaseDates, step: Step, timeframes: Timeframes, start: date,
     level = case.level_on(start)
     limit = timeframes.limit(step, level)
     due = limit.after(start) if limit else None
-    for changed_on, new_level in sorted(case.risk_changes):
+    if not case.risk_changes:
+        return due, level
+    for changed_on, new_level in case.risk_changes:  # sorted (see CaseDates)
         if not start < changed_on < until or new_level == level:
             continue
         if due is not None and due < changed_on:
@@ -266,14 +276,21 @@ def _single(case: CaseDates, step: Step, timeframes: Timeframes, as_of: date) ->
 
 
 def _recurring(case: CaseDates, step: Step, contacts: Sequence[date], timeframes: Timeframes,
-               as_of: date) -> StepResult:
-    """Follow-ups and case plan reviews: intervals from the case plan to each contact and on to the end."""
+               as_of: date, window_start: date | None = None) -> StepResult:
+    """Follow-ups and case plan reviews: intervals from the case plan to each contact and on to the end. With
+    ``window_start``, only the intervals ending on or after it are worked out (each interval depends only on
+    where it starts, so the earlier ones change nothing about the later ones)."""
     start = case.case_plan_on
     if start is None:
         return StepResult(step, Status.NOT_APPLICABLE, reason=Reason.NO_START)
     ended = case.ended_on
     end = ended or as_of
     points = sorted({d for d in contacts if start < d <= end})
+    if window_start is not None:
+        earlier = [p for p in points if p < window_start]
+        if earlier:
+            start = earlier[-1]
+            points = points[len(earlier):]
     intervals: list[Interval] = []
     levels: list[RiskLevel] = []
 
@@ -346,13 +363,16 @@ def _post_closure(case: CaseDates, timeframes: Timeframes, as_of: date) -> StepR
     return StepResult(step, Status.NOT_YET_DUE, level, due)
 
 
-def timeliness(case: CaseDates, timeframes: Timeframes, as_of: date) -> dict[Step, StepResult]:
-    """Every step's result for the case file as it stood on ``as_of``."""
+def timeliness(case: CaseDates, timeframes: Timeframes, as_of: date,
+               window_start: date | None = None) -> dict[Step, StepResult]:
+    """Every step's result for the case file as it stood on ``as_of``. ``window_start`` limits the recurring
+    steps' intervals to those ending on or after it (for monthly figures; their counts then cover the window)."""
     snapshot = case.as_of(as_of)
     results: dict[Step, StepResult] = {step: _single(snapshot, step, timeframes, as_of) for step in SINGLE_STEPS}
-    results[Step.FOLLOW_UP] = _recurring(snapshot, Step.FOLLOW_UP, snapshot.follow_ups, timeframes, as_of)
+    results[Step.FOLLOW_UP] = _recurring(snapshot, Step.FOLLOW_UP, snapshot.follow_ups, timeframes, as_of,
+                                         window_start)
     results[Step.CASE_PLAN_REVIEW] = _recurring(snapshot, Step.CASE_PLAN_REVIEW, snapshot.case_plan_reviews,
-                                                timeframes, as_of)
+                                                timeframes, as_of, window_start)
     results[Step.POST_CLOSURE_FOLLOW_UP] = _post_closure(snapshot, timeframes, as_of)
     return results
 

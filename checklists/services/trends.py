@@ -101,6 +101,19 @@ def _review_filter(actor: Actor, team_id: int | None, caseworker_id: int | None,
     return conditions
 
 
+def data_token(session: Session, *, actor: Actor) -> tuple[object, ...]:
+    """Changes whenever anything trends are computed from changes (case files, reviews, settings), so a page may
+    keep a result while it stands. Counts and last changes only: nothing the actor may not see."""
+    from checklists.models import ReviewSettingsVersion
+
+    files = session.execute(select(func.count(), func.max(CaseFile.updated_at)).where(
+        readable_case_files(actor))).one()
+    done = session.execute(select(func.count(), func.max(CaseFileReview.updated_at)).where(
+        readable_reviews(actor))).one()
+    settings = session.scalar(select(func.max(ReviewSettingsVersion.id)))
+    return (*files, *done, settings, actor.roles, actor.supervised_team_ids)
+
+
 def review_records(session: Session, *, actor: Actor, start: date, end: date, team_id: int | None = None,
                    caseworker_id: int | None = None, item_id: str | None = None,
                    answer: str | None = None) -> list[tuple[int, str, str, date, float | None]]:
@@ -178,15 +191,16 @@ def review_trends(session: Session, *, actor: Actor, start: date, end: date, tea
         if row.agency_id not in settings_by_agency:
             settings_by_agency[row.agency_id] = current_settings(session, row.agency_id).settings.timeframes
         files += 1
-        results = timeliness(dates_of(row), settings_by_agency[row.agency_id], day)  # type: ignore[arg-type]
+        results = timeliness(dates_of(row), settings_by_agency[row.agency_id], day,  # type: ignore[arg-type]
+                             window_start=first_day)
         for step, result in results.items():
             if step in (Step.FOLLOW_UP, Step.CASE_PLAN_REVIEW):
-                for position, (interval, status) in enumerate(_interval_records(result, first_day, last_day, day)):
+                for interval, status in _interval_records(result, first_day, last_day, day):
                     record = CaseRecord(row.id, row.case_code, name, status, interval.due_on,
                                         interval.end if interval.closed_by_contact else None)
                     level = result.risk_level.value if result.risk_level else row.risk_level
                     rates[(month_of(interval.due_on), step, level)].add(record)  # type: ignore[arg-type]
-                    if step == Step.CASE_PLAN_REVIEW and interval is result.intervals[0] and position == 0:
+                    if step == Step.CASE_PLAN_REVIEW and interval.start == row.case_plan_on:  # the first review
                         indicators[(month_of(interval.due_on), INDICATOR_PLAN_REVIEW)].add(record)  # type: ignore[arg-type]
                 continue
             if result.status not in DECIDED or result.due_on is None or not first_day <= result.due_on <= last_day:

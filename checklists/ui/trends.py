@@ -29,17 +29,28 @@ team_id = left.selectbox(t("trends.team"), [None, *teams], format_func=lambda i:
 span = mid.selectbox(t("trends.span"), [3, 6, 12, 24, 36], index=2, format_func=lambda n: t("trends.months", n=n))
 end = date.today().replace(day=1)
 start = end - relativedelta(months=span - 1)
+
+
+@st.cache_data(ttl=120, max_entries=64, show_spinner=False)
+def _trends(account_id: int | None, team_id: int | None, caseworker_id: int | None, start: date, end: date,
+            token: tuple[object, ...]) -> trends.Trends:
+    """Trends for one person and selection, kept while the data they come from stands (``token``): a click on
+    this page reruns it, and working out 1,750 case files' timeliness again each time is wasted."""
+    with unit_of_work() as session:
+        return trends.review_trends(session, actor=actor, start=start, end=end, team_id=team_id,
+                                    caseworker_id=caseworker_id)
+
+
 with unit_of_work() as session:
-    data = trends.review_trends(session, actor=actor, start=start, end=end + relativedelta(months=1, days=-1),
-                                team_id=team_id)
+    token = trends.data_token(session, actor=actor)
+period_end = end + relativedelta(months=1, days=-1)
+data = _trends(actor.account_id, team_id, None, start, period_end, token)
 people = sorted({(p.caseworker_id, p.caseworker_name) for p in data.scores if p.caseworker_id is not None},
                 key=lambda p: p[1])
 caseworker_id = right.selectbox(t("trends.caseworker"), [None, *[p[0] for p in people]],
                                 format_func=lambda i: t("trends.everyone") if i is None else dict(people)[i])
 if caseworker_id is not None:
-    with unit_of_work() as session:
-        data = trends.review_trends(session, actor=actor, start=start, end=end + relativedelta(months=1, days=-1),
-                                    team_id=team_id, caseworker_id=caseworker_id)
+    data = _trends(actor.account_id, team_id, caseworker_id, start, period_end, token)
 st.caption(t("trends.counted", reviews=data.reviews_counted, files=data.case_files_counted,
              start=format_month(start), end=format_month(end)))
 
@@ -73,8 +84,10 @@ st.caption(t("trends.scores_help"))
 lines = [p for p in data.scores if (p.caseworker_id is None) == (caseworker_id is None)
          or p.caseworker_id == caseworker_id]
 if lines:
+    # One line for the selection, and one for the chosen caseworker: seventy lines would be unreadable.
     chart = pd.DataFrame([{"month": p.month, "who": p.caseworker_name or t("trends.whole_selection"),
-                           "score": p.mean_score} for p in data.scores if p.mean_score is not None])
+                           "score": p.mean_score} for p in data.scores if p.mean_score is not None
+                          and (p.caseworker_id is None or p.caseworker_id == caseworker_id)])
     if not chart.empty:
         st.line_chart(chart, x="month", y="score", color="who", x_label=t("trends.month"),
                       y_label=t("trends.mean_score"))

@@ -496,6 +496,7 @@ def _review_matrix(w):  # type: ignore[no-untyped-def]
             templates.save_review_settings(s, actor=x, content=settings_data)),
         "checklists.services.trends.review_trends": (EVERYONE, lambda s, x: trends.review_trends(
             s, actor=x, start=today, end=today)),
+        "checklists.services.trends.data_token": (EVERYONE, lambda s, x: trends.data_token(s, actor=x)),
         "checklists.services.trends.review_records": (EVERYONE, lambda s, x: trends.review_records(
             s, actor=x, start=today, end=today)),
         "checklists.reports.export_review_pdf": (readers_of_file, lambda s, x: review_reports.export_review_pdf(

@@ -105,18 +105,18 @@ def test_a_caseworker_cannot_open_another_caseworkers_review(open_page, example)
 def test_a_supervisor_adds_a_case_file_and_is_told_what_is_wrong(open_page, example):
     at = open_page("checklists/ui/case_files.py", example["demo-supervisor"])
     assert "Case code only. Never a child's name" in texts(at)
-    form_code = [w for w in at.text_input if w.label == "Case code"][0]
+    form_code = next(w for w in at.text_input if w.label == "Case code")
     form_code.input("Amina Yusuf")
     dates = {}
     for widget in at.date_input:  # the first form on the page is the new case file's
         dates.setdefault(widget.label, widget)
     dates["Assessed on"].set_value(date.today() - timedelta(days=5))
     dates["Case plan on"].set_value(date.today() - timedelta(days=9))
-    submit = [b for b in at.button if b.label == "Save"][0]
+    submit = next(b for b in at.button if b.label == "Save")
     submit.click().run()
     assert any("is before Assessed on" in e for e in errors(at)), errors(at)
-    [w for w in at.date_input if w.label == "Case plan on"][0].set_value(date.today() - timedelta(days=2))
-    [b for b in at.button if b.label == "Save"][0].click().run()
+    next(w for w in at.date_input if w.label == "Case plan on").set_value(date.today() - timedelta(days=2))
+    next(b for b in at.button if b.label == "Save").click().run()
     assert not errors(at), errors(at)
     assert "looks like a personal name" in texts(at)
     assert "Amina Yusuf" in at.dataframe[0].value.iloc[:, 0].tolist()

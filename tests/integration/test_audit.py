@@ -16,6 +16,14 @@ from accounts import services as account_services
 from accounts import staff_import
 from accounts import staff_services as supervision_services
 from accounts.staff import StaffDraft
+from checklists import reports as review_reports
+from checklists.case_file import CaseFileDraft
+from checklists.review import AnswerDraft
+from checklists.services import case_files as review_case_files
+from checklists.services import imports as review_imports
+from checklists.services import reviews as review_services
+from checklists.services import templates as review_templates
+from checklists.settings import default_settings_data
 from core.actor import SYSTEM
 from core.audit import AuditFilter, AuditRecord, audit_csv, list_audit, record_event, verify_chain
 from core.db import session_scope
@@ -27,14 +35,6 @@ from qaf import services as qaf_services
 from qaf.action_plan import KeyActionDraft
 from qaf.assessment import AssessmentDetails
 from qaf.services import action_plans, assessments, frameworks
-from checklists import reports as review_reports
-from checklists.case_file import CaseFileDraft
-from checklists.review import AnswerDraft
-from checklists.services import case_files as review_case_files
-from checklists.services import imports as review_imports
-from checklists.services import reviews as review_services
-from checklists.services import templates as review_templates
-from checklists.settings import default_settings_data
 from tests.conftest import actor_for, make_account
 
 WRITE_PREFIXES = ("archive_", "create_",
