@@ -21,7 +21,7 @@ from checklists.timeliness import RISK_LEVELS, STEPS, Step
 from core.actor import Actor
 from core.audit import record_event
 from core.errors import Forbidden
-from core.i18n import format_date, format_month, format_number, t
+from core.i18n import format_date, format_month, format_number, t, tn
 from core.levels import level_label
 from core.reports.pdf import PageFurniture, build_pdf, cell, grid_table, para, usable_width
 from core.reports.spreadsheet import workbook_bytes, write_sheet
@@ -38,7 +38,8 @@ def step_label(step: Step | str) -> str:
 
 def status_text(status: str, days_late: int | None) -> str:
     if status in ("missed", "overdue"):
-        return t(f"timeliness.status_days.{status}", days=days_late or 0)
+        late = "timeliness.status_days.missed" if status == "missed" else "timeliness.status_days.overdue"
+        return tn(late, days_late or 0)
     return t(f"timeliness.status.{status}")
 
 

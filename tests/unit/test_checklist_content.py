@@ -103,3 +103,10 @@ def test_the_sample_puts_high_risk_first_then_longest_unreviewed_and_is_reproduc
     picked = propose(files, month=date(2026, 11, 1), caseworker_id=7, count=3)
     assert picked[0].case_code == "B" and {p.case_code for p in picked[1:]} == {"C", "D"}
     assert propose(list(reversed(files)), month=date(2026, 11, 1), caseworker_id=7, count=3) == picked
+
+
+def test_days_late_read_as_a_person_would_say_them():
+    from checklists.reports import status_text
+
+    assert status_text("missed", 1) == "Late by 1 day"
+    assert status_text("overdue", 12) == "Overdue by 12 days"
