@@ -9,11 +9,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from checklists.timeliness import CASE_STATUSES, RISK_LEVELS, CaseDates, CaseStatus, RiskLevel
 from core.i18n import format_date, t
+from core.imports import CellError, parse_day
 
 IMPORT_COLUMNS = ("case_code", "caseworker", "risk_level", "status", "identified_on", "registered_on", "assessed_on",
                   "case_plan_on", "first_action_on", "follow_ups", "case_plan_reviews", "reassessments",
@@ -167,33 +168,6 @@ def risk_label(level: str) -> str:
 
 
 # Reading a spreadsheet row ------------------------------------------------------------------------------------
-
-
-class CellError(ValueError):
-    """A cell that cannot be read; ``column`` names it."""
-
-    def __init__(self, column: str, message: str) -> None:
-        super().__init__(message)
-        self.column = column
-
-
-def parse_day(value: Any, column: str) -> date | None:
-    """A date cell: a real spreadsheet date, or text written YYYY-MM-DD."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    text = str(value).strip()
-    try:
-        if len(text) > 10 and text[10] in "T ":
-            return datetime.fromisoformat(text).date()
-        if len(text) == 10:
-            return date.fromisoformat(text)
-    except ValueError:
-        pass
-    raise CellError(column, t("case_file.error.date_format", value=text[:40]))
 
 
 def parse_days(value: Any, column: str) -> list[date]:

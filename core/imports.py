@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator, Mapping, Sequence
+from datetime import date, datetime
 from typing import Any
 
 from openpyxl import load_workbook
@@ -108,3 +109,30 @@ def read_rows(filename: str, content: bytes, *, columns: Sequence[str], required
             if len(rows) > max_rows:
                 raise ValidationFailed({"file": t("import.error.too_many", limit=max_rows)})
     return rows
+
+
+class CellError(ValueError):
+    """A cell that cannot be read; ``column`` names it."""
+
+    def __init__(self, column: str, message: str) -> None:
+        super().__init__(message)
+        self.column = column
+
+
+def parse_day(value: Any, column: str) -> date | None:
+    """A date cell: a real spreadsheet date, or text written YYYY-MM-DD."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = str(value).strip()
+    try:
+        if len(text) > 10 and text[10] in "T ":
+            return datetime.fromisoformat(text).date()
+        if len(text) == 10:
+            return date.fromisoformat(text)
+    except ValueError:
+        pass
+    raise CellError(column, t("import.error.date_format", value=text[:40]))
