@@ -3,7 +3,8 @@ can try each role. No real people, agencies or places: every name here is invent
 
 Loading creates two agencies, teams and staff, one account per role (random passwords, shown once), an
 inter-agency assessment with every component scored and an action plan, and a few months of case files and
-monthly case file reviews (``app.example_reviews``).
+monthly case file reviews (``app.example_reviews``), and supervision plans with a generated calendar, some
+sessions held, missed and moved (``app.example_supervision``).
 Run ``python -m app example`` from the command line, or use the button on the Administration page.
 """
 
@@ -20,7 +21,8 @@ from accounts.models import Account, StaffMember, Team
 from accounts.services import AccountDraft, agency_id_for, create_account, create_agency
 from accounts.staff import StaffDraft
 from accounts.staff_services import assign_to_team, create_staff, create_team
-from app.example_reviews import load_example_reviews
+from app.example_reviews import SUPERVISORS, load_example_reviews
+from app.example_supervision import load_example_supervision
 from core.actor import SYSTEM, Actor, Role
 from core.errors import ValidationFailed
 from core.i18n import t
@@ -190,6 +192,9 @@ def load_example(session: Session, *, today: date | None = None, accounts: bool 
     ))
     load_example_reviews(session, agency_id=lead, staff_ids=staff_ids, teams=teams, account_ids=account_ids,
                          caseworker_account=account_ids.get("demo-caseworker"), today=assessed_on)
+    load_example_supervision(session, agency_id=lead, staff_ids=staff_ids, teams=teams, today=assessed_on,
+                             supervisors={team: (name, account_ids.get(login) if login else None)
+                                          for team, (name, login) in SUPERVISORS.items()})
     return ExampleResult(assessment_id=assessment_id, credentials=credentials)
 
 

@@ -6,3 +6,4 @@ import core.audit
 import core.settings_store  # noqa: F401
 import improvement_actions.models  # noqa: F401
 import qaf.models  # noqa: F401
+import supervision.models  # noqa: F401

@@ -6,9 +6,11 @@ from sqlalchemy import Engine
 
 import app.registry  # noqa: F401  (every table known before the first query)
 from accounts.services import FIRST_ADMINISTRATOR_HOOKS
+from checklists.services.evidence import completed_reviews_by_month, open_caseloads
 from checklists.services.templates import ensure_bundled_checklist
 from core.db import migrate_to_head, session_scope
 from qaf.services import adopt_unowned_assessments, ensure_bundled_framework
+from supervision.services.compliance import register_caseload_counter, register_review_counter
 
 
 def prepare_database(engine: Engine) -> None:
@@ -24,6 +26,9 @@ def register_hooks() -> None:
     """Let features take part in account events without accounts knowing them. Idempotent."""
     if adopt_unowned_assessments not in FIRST_ADMINISTRATOR_HOOKS:
         FIRST_ADMINISTRATOR_HOOKS.append(adopt_unowned_assessments)
+    # Supervision's monthly-review standard and caseload ratios count case files and reviews.
+    register_review_counter(completed_reviews_by_month)
+    register_caseload_counter(open_caseloads)
 
 
 register_hooks()

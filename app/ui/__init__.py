@@ -7,6 +7,7 @@ from streamlit.navigation.page import StreamlitPage
 import accounts.ui
 import checklists.ui
 import qaf.ui
+import supervision.ui
 from core.actor import Actor
 from core.ui.navigation import PageEntry, assemble
 
@@ -19,7 +20,8 @@ def pages(actor: Actor) -> list[PageEntry]:
 
 def menu(actor: Actor) -> dict[str, list[StreamlitPage]]:
     """Every feature's pages for this person, in menu order."""
-    return assemble([*checklists.ui.pages(actor), *qaf.ui.pages(actor), *accounts.ui.pages(actor), *pages(actor)])
+    return assemble([*checklists.ui.pages(actor), *supervision.ui.pages(actor), *qaf.ui.pages(actor),
+                      *accounts.ui.pages(actor), *pages(actor)])
 
 
 def sidebar(actor: Actor) -> None:

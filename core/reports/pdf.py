@@ -14,7 +14,7 @@ import arabic_reshaper
 from bidi import get_display
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
-from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.pagesizes import A4, LETTER, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
@@ -32,6 +32,7 @@ MUTED = colors.HexColor("#52606D")
 RULE = colors.HexColor("#9AA5B1")
 HEADER_FILL = colors.HexColor("#E4E7EB")
 PAGE_SIZE = landscape(A4)
+PAGE_SIZES = {"a4": landscape(A4), "letter": landscape(LETTER)}  # landscape, for wide tables and month grids
 MARGIN = 15 * mm
 
 _ARABIC = re.compile(r"[\u0600-\u06FF\u0750-\u077F\uFB50-\uFDFF\uFE70-\uFEFF]")
@@ -90,7 +91,8 @@ def cell(text: str | None, style: str = "cell", *, wrap_over: int = 18) -> Parag
 
 
 def grid_table(rows: Sequence[Sequence[Flowable | str]], col_widths: Sequence[float],
-               extra: Sequence[tuple] = (), *, heading: str | None = None) -> Table:
+               extra: Sequence[tuple] = (), *, heading: str | None = None,
+               min_row_heights: Sequence[float] | None = None) -> Table:
     """A table with a repeated header row that splits cleanly across pages. A ``heading`` is the table's own
     first row (repeated with the header on every page it runs over), so it can never sit alone at the foot of a
     page."""
@@ -101,7 +103,9 @@ def grid_table(rows: Sequence[Sequence[Flowable | str]], col_widths: Sequence[fl
     if heading is not None:
         body = [[para(heading, "h2"), *([""] * (len(col_widths) - 1))], *body]
         shift = 1
-    table = Table(body, colWidths=list(col_widths), repeatRows=1 + shift, splitByRow=True, splitInRow=1)
+    heights = [0.0] * shift + list(min_row_heights) if min_row_heights else None
+    table = Table(body, colWidths=list(col_widths), repeatRows=1 + shift, splitByRow=True, splitInRow=1,
+                  minRowHeights=heights)
     heading_style = [("SPAN", (0, 0), (-1, 0)), ("LEFTPADDING", (0, 0), (-1, 0), 0),
                      ("TOPPADDING", (0, 0), (-1, 0), 3 * mm)] if heading is not None else []
     extra = [_shifted(rule, shift) for rule in extra]
@@ -196,23 +200,25 @@ NEARLY_EMPTY = 0.2  # a last page filled less than this is worth a small condens
 
 
 def build_pdf(story: Callable[[], list[Flowable]], *, title: str, author: str, furniture: PageFurniture,
-              page_label: Callable[[int, int], str]) -> bytes:
+              page_label: Callable[[int, int], str], page_size: tuple[float, float] = PAGE_SIZE) -> bytes:
     """Build the document. When its last page would hold only a row or two, build it once more with slightly
     smaller page margins and keep that if it saves the page."""
     register_fonts()
-    first, pages, left = _build(story(), title, author, furniture, page_label, squeeze=0.0)
-    frame = PAGE_SIZE[1] - 2 * MARGIN - 2 * mm
+    first, pages, left = _build(story(), title, author, furniture, page_label, squeeze=0.0, page_size=page_size)
+    frame = page_size[1] - 2 * MARGIN - 2 * mm
     if pages > 1 and left > frame * (1 - NEARLY_EMPTY):
-        second, fewer, _ = _build(story(), title, author, furniture, page_label, squeeze=5 * mm)
+        second, fewer, _ = _build(story(), title, author, furniture, page_label, squeeze=5 * mm,
+                                  page_size=page_size)
         if fewer < pages:
             return second
     return first
 
 
 def _build(story: list[Flowable], title: str, author: str, furniture: PageFurniture,
-           page_label: Callable[[int, int], str], *, squeeze: float) -> tuple[bytes, int, float]:
+           page_label: Callable[[int, int], str], *, squeeze: float,
+           page_size: tuple[float, float] = PAGE_SIZE) -> tuple[bytes, int, float]:
     buffer = io.BytesIO()
-    doc = SimpleDocTemplate(buffer, pagesize=PAGE_SIZE, leftMargin=MARGIN, rightMargin=MARGIN,
+    doc = SimpleDocTemplate(buffer, pagesize=page_size, leftMargin=MARGIN, rightMargin=MARGIN,
                             topMargin=MARGIN + 2 * mm - squeeze / 2, bottomMargin=MARGIN - squeeze / 2,
                             title=title, author=author)
     canvas_class = type("PlanCanvas", (_NumberedCanvas,), {"furniture": furniture,
@@ -222,5 +228,9 @@ def _build(story: list[Flowable], title: str, author: str, furniture: PageFurnit
     return buffer.getvalue(), end.page, end.left
 
 
-def usable_width() -> float:
-    return PAGE_SIZE[0] - 2 * MARGIN
+def usable_width(page_size: tuple[float, float] = PAGE_SIZE) -> float:
+    return page_size[0] - 2 * MARGIN
+
+
+def usable_height(page_size: tuple[float, float] = PAGE_SIZE) -> float:
+    return page_size[1] - 2 * MARGIN - 2 * mm

@@ -1,0 +1,1 @@
+"""Supervision use cases: plans, working calendars, generation, sessions, compliance and ratios."""
