@@ -249,8 +249,8 @@ def generate(plan: SupervisionPlan, calendar: WorkingCalendar, team: TeamInput, 
         day, start = chosen
         diary.book(people, day, start, start + occurrence.minutes, occurrence.minutes, calendar.week_of(day),
                    attending)
-        if occurrence.series_weeks:
-            series_slot[(occurrence.activity, occurrence.caseworker_id)] = (day.weekday(), start)
+        if occurrence.series_weeks and occurrence.window.start >= first:  # a week cut by the period's start
+            series_slot[(occurrence.activity, occurrence.caseworker_id)] = (day.weekday(), start)  # sets nothing
         placed.append(Placed(occurrence.key, occurrence.activity, occurrence.caseworker_id,
                              datetime.combine(day, time(start // 60, start % 60)), occurrence.minutes,
                              occurrence.window.due, occurrence.series_weeks))

@@ -28,7 +28,8 @@ from supervision.ui.common import activity_text, month_choice, team_choice
 
 ERRORS = "calendar_errors"
 SELECTED = "calendar_session"
-STATUS_ICONS = {"planned": "🗓️", "held": "✅", "missed": "❌", "cancelled": "🚫"}
+STATUS_ICONS = {"planned": ":material/event:", "held": ":material/task_alt:", "missed": ":material/event_busy:",
+                "cancelled": ":material/block:"}
 
 actor = page_for(Role.SUPERVISOR, Role.MANAGER, Role.CASEWORKER)
 st.session_state.setdefault(ERRORS, {})
@@ -85,8 +86,7 @@ def select(session_id: int) -> None:
 
 
 def label(view: services.SessionView) -> str:
-    return f"{STATUS_ICONS[view.status]} {view.starts_at:%H:%M} {t(f'activity_short.{view.activity}')} · " \
-           f"{view.with_whom}"
+    return f"{view.starts_at:%H:%M} {t(f'activity_short.{view.activity}')} · {view.with_whom}"
 
 
 week_start = agency_calendar.week_starts_on
@@ -102,19 +102,20 @@ if view_kind == "month" and found:
     for week in month_calendar.Calendar(firstweekday=week_start).monthdatescalendar(month.year, month.month):
         columns = st.columns(7)
         for column, day in zip(columns, week, strict=True):
-            with column.container(border=True, height=150 if any(by_day.get(d) for d in week) else 60):
+            with column.container(border=True):
                 if day.month != month.month:
                     continue
                 mark = " ·" + t("calendar.closed") if day in closures else ""
                 st.caption(f"**{day.day}**{mark}")
                 for v in by_day.get(day, []):
-                    st.button(label(v), key=f"open_{v.id}", on_click=select, args=(v.id,), type="tertiary")
+                    st.button(label(v), key=f"open_{v.id}", on_click=select, args=(v.id,), type="tertiary",
+                              icon=STATUS_ICONS[v.status], help=t(f"session.status.{v.status}"))
 elif found:
     frame = pd.DataFrame([{
         t("calendar.col.date"): format_date(v.starts_at), t("calendar.col.time"):
             f"{v.starts_at:%H:%M}–{v.ends_at:%H:%M}",
         t("calendar.col.activity"): activity_text(v.activity), t("calendar.col.with"): v.with_whom,
-        t("calendar.col.status"): f"{STATUS_ICONS[v.status]} {t(f'session.status.{v.status}')}",
+        t("calendar.col.status"): t(f"session.status.{v.status}"),
         t("calendar.col.changed"): t("calendar.by_hand") if v.touched else "",
     } for v in found])
     picked = st.dataframe(frame, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
