@@ -231,26 +231,27 @@ def generate(plan: SupervisionPlan, calendar: WorkingCalendar, team: TeamInput, 
                                  sum(diary.supervisor_day[calendar.week_of(d) + timedelta(days=n)]
                                      for n in range(7)),
                                  d))
-        capped = 0
-        chosen: tuple[date, int] | None = None
-        for day in days:
-            if diary.supervisor_day[day] + occurrence.minutes > calendar.max_supervision_minutes:
-                capped += 1
-                continue
-            for start in _times(occurrence, day_start, day_end, slot[1] if slot else None):
-                if diary.free(people, day, start, start + occurrence.minutes):
-                    chosen = (day, start)
-                    break
-            if chosen:
-                break
+        open_days = [d for d in days
+                     if diary.supervisor_day[d] + occurrence.minutes <= calendar.max_supervision_minutes]
+        capped = len(days) - len(open_days)
+        # A weekly series starting now looks for a time that stays free in the coming weeks too (team meetings
+        # are already placed), so that it can keep the same weekday and time all along.
+        settle = occurrence.series_weeks and slot is None and occurrence.window.start >= first
+        chosen = None
+        if settle:
+            chosen = _first_free(open_days, occurrence, day_start, day_end, None, diary, people,
+                                 ahead=tuple(timedelta(weeks=occurrence.series_weeks * k) for k in range(1, 9)))
+        if chosen is None:
+            chosen = _first_free(open_days, occurrence, day_start, day_end, slot[1] if slot else None, diary,
+                                 people)
         if chosen is None:
             unplaced.append(_unplaced(occurrence, Reason.DAILY_CAP if capped == len(days) else Reason.NO_FREE_TIME))
             continue
         day, start = chosen
         diary.book(people, day, start, start + occurrence.minutes, occurrence.minutes, calendar.week_of(day),
                    attending)
-        if occurrence.series_weeks and occurrence.window.start >= first:  # a week cut by the period's start
-            series_slot[(occurrence.activity, occurrence.caseworker_id)] = (day.weekday(), start)  # sets nothing
+        if settle:  # the series' usual slot, set once (a week cut by the period's start sets nothing)
+            series_slot[(occurrence.activity, occurrence.caseworker_id)] = (day.weekday(), start)
         placed.append(Placed(occurrence.key, occurrence.activity, occurrence.caseworker_id,
                              datetime.combine(day, time(start // 60, start % 60)), occurrence.minutes,
                              occurrence.window.due, occurrence.series_weeks))
@@ -259,6 +260,18 @@ def generate(plan: SupervisionPlan, calendar: WorkingCalendar, team: TeamInput, 
     placed.sort(key=lambda p: (p.starts_at, p.key))
     available = len(calendar.working_days_between(first, last)) * calendar.max_supervision_minutes
     return Generated(tuple(placed), tuple(unplaced), sum(o.minutes for o in todo), available)
+
+
+def _first_free(days: list[date], occurrence: Occurrence, day_start: int, day_end: int, usual: int | None,
+                diary: _Diary, people: tuple[int, ...], ahead: tuple[timedelta, ...] = ()) -> tuple[date, int] | None:
+    """The first day and start time (in the order given) free for everyone, also ``ahead`` of it."""
+    for day in days:
+        for start in _times(occurrence, day_start, day_end, usual):
+            end = start + occurrence.minutes
+            if diary.free(people, day, start, end) and all(diary.free(people, day + later, start, end)
+                                                           for later in ahead):
+                return day, start
+    return None
 
 
 def _attending(occurrence: Occurrence, caseworkers: Sequence[Person], members: tuple[int, ...]) -> tuple[int, ...]:

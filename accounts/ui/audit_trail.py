@@ -11,7 +11,8 @@ from core.audit import AuditFilter, export_audit, list_audit, readable_changes, 
 from core.i18n import format_datetime, format_number, t, tn
 from core.ui import current_actor, deferred_download, unit_of_work
 
-ACTIONS = ["create", "update", "delete", "finalise", "archive", "complete", "acknowledge", "import", "export", "login",
+ACTIONS = ["create", "update", "delete", "finalise", "archive", "complete", "acknowledge", "import", "export",
+           "generate_calendar", "move_session", "cancel_session", "hold_session", "miss_session", "login",
            "login_sso",
            "login_failed", "login_refused_locked", "login_throttled", "account_locked", "unlock", "access_refused"]
 actor = current_actor()

@@ -194,7 +194,7 @@ def add_closure_day(session: Session, *, actor: Actor, day: date | None, name: s
 
 
 @binds_actor
-def set_holiday_worked(session: Session, *, actor: Actor, day: date, worked: bool) -> None:
+def update_public_holiday(session: Session, *, actor: Actor, day: date, worked: bool) -> None:
     """Work on a public holiday after all (or stop doing so); removing an own closure day opens it again."""
     require_role(actor, Role.MANAGER)
     agency = _agency(actor, None)

@@ -255,7 +255,7 @@ def _manual_caseloads(session: Session, ids: list[int]) -> dict[int, tuple[int, 
 
 
 @binds_actor
-def record_caseload(session: Session, *, actor: Actor, team_id: int, staff_member_id: int,
+def add_manual_caseload(session: Session, *, actor: Actor, team_id: int, staff_member_id: int,
                     open_cases: int | None, high_risk_cases: int | None, counted_on: date | None) -> None:
     """A caseload counted by hand, for a team whose case files are kept elsewhere."""
     team_row(session, actor, team_id)

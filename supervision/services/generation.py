@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from accounts.models import StaffMember, TeamMembership
 from core.actor import Actor
-from core.audit import binds_actor, mark_action
+from core.audit import binds_actor, record_event
 from core.errors import ValidationFailed
 from core.i18n import t
 from supervision.generator import (
@@ -186,7 +186,6 @@ def generate_calendar(session: Session, *, actor: Actor, team_id: int, first: da
     by_key = {r.occurrence_key: r for r in rows}
     wanted = {p.key for p in result.placed}
     created = moved = unchanged = cancelled = 0
-    mark_action(session, "generate_calendar")
     for placed in result.placed:
         row = by_key.get(placed.key)
         if row is None:
@@ -215,6 +214,10 @@ def generate_calendar(session: Session, *, actor: Actor, team_id: int, first: da
             row.sequence += 1
             cancelled += 1
     session.flush()
+    record_event(session, action="generate_calendar", entity_type="Team", entity_id=team_id, summary=team.name,
+                 details={"from": start.isoformat(), "to": last.isoformat(), "created": created, "moved": moved,
+                          "cancelled": cancelled, "unplaced": len(result.unplaced)},
+                 scope_agency_id=team.agency_id)
     proposal = propose(plan, calendar, team_input, start, last, result) if with_proposal else None
     names = {p.id: p.name for p in team_input.caseworkers}
     return GenerationOutcome(team.name, start, last, created, moved, unchanged, cancelled,

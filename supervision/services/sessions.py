@@ -202,7 +202,7 @@ def move_session(session: Session, *, actor: Actor, session_id: int, starts_at: 
     errors = _check_slot(session, row, starts_at, minutes)
     if errors:
         raise ValidationFailed(errors)
-    mark_action(session, "move_session", "starts_at")
+    mark_action(session, "move_session", "sequence")
     row.starts_at, row.minutes = starts_at, minutes
     _changed(row)
     session.flush()
@@ -214,7 +214,7 @@ def cancel_session(session: Session, *, actor: Actor, session_id: int, expected_
     check_version(row, expected_version)
     if row.status != "planned":
         raise ReadOnly(t("session.error.not_planned"))
-    mark_action(session, "cancel_session")
+    mark_action(session, "cancel_session", "sequence")
     row.status, row.cancel_reason = "cancelled", "by_hand"
     _changed(row)
     session.flush()
@@ -244,7 +244,7 @@ def mark_held(session: Session, *, actor: Actor, session_id: int, held_on: date 
     text = _text(notes, "notes", errors)
     if errors:
         raise ValidationFailed(errors)
-    mark_action(session, "hold_session")
+    mark_action(session, "hold_session", "sequence")
     row.status, row.held_on, row.held_minutes, row.notes = "held", held_on, int(minutes), text  # type: ignore[arg-type]
     row.missed_reason, row.missed_note, row.cancel_reason = "", "", ""
     _changed(row)
@@ -264,7 +264,7 @@ def mark_missed(session: Session, *, actor: Actor, session_id: int, reason: str,
         errors["missed_note"] = t("session.error.other_needs_note")
     if errors:
         raise ValidationFailed(errors)
-    mark_action(session, "miss_session")
+    mark_action(session, "miss_session", "sequence")
     row.status, row.missed_reason, row.missed_note = "missed", reason, text
     row.held_on, row.held_minutes = None, None
     _changed(row)

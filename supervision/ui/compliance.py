@@ -90,7 +90,7 @@ if caseworkers:
         counted_on = d.date_input(t("compliance.counted_on"), value=today, max_value=today, format="YYYY-MM-DD")
         field_error(errors, "counted_on")
         if st.form_submit_button(t("compliance.record"), icon=":material/save:") and submit(
-                lambda s: compliance.record_caseload(s, actor=actor, team_id=team_id, staff_member_id=who,
+                lambda s: compliance.add_manual_caseload(s, actor=actor, team_id=team_id, staff_member_id=who,
                                                      open_cases=int(open_cases), high_risk_cases=int(high),
                                                      counted_on=counted_on),
                 errors_key=ERRORS, general_field="general", success=t("compliance.recorded")) is not NOT_SAVED:

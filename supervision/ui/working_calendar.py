@@ -83,7 +83,7 @@ if info.closures:
     if changed and st.button(t("working_calendar.apply"), icon=":material/check:"):
         def apply(session):  # type: ignore[no-untyped-def]
             for day, closed in changed:
-                services.set_holiday_worked(session, actor=actor, day=day, worked=not closed)
+                services.update_public_holiday(session, actor=actor, day=day, worked=not closed)
 
         if submit(apply, errors_key=ERRORS, general_field="closures",
                   success=t("working_calendar.saved")) is not NOT_SAVED:

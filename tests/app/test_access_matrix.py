@@ -3,7 +3,7 @@ another agency it can see and change. Checked through the pages (AppTest) and th
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 import pytest
 
@@ -22,17 +22,22 @@ from tests.conftest import actor_for, make_account
 QAF_PAGES = ["qaf/ui/assessments.py", "qaf/ui/workshop.py", "qaf/ui/summary.py", "qaf/ui/action_plan.py",
              "qaf/ui/frameworks.py"]
 REVIEW_PAGES = ["checklists/ui/reviews.py", "checklists/ui/review.py", "checklists/ui/case_files.py"]
-ALL_PAGES = [*QAF_PAGES, *REVIEW_PAGES, "checklists/ui/trends.py", "checklists/ui/settings.py", "accounts/ui/staff.py", "accounts/ui/teams.py", "accounts/ui/accounts_admin.py",
+RUN_CALENDAR = ["supervision/ui/calendar.py", "supervision/ui/plan.py", "supervision/ui/compliance.py"]
+ALL_PAGES = [*QAF_PAGES, *REVIEW_PAGES, *RUN_CALENDAR, "supervision/ui/working_calendar.py",
+             "checklists/ui/trends.py", "checklists/ui/settings.py", "accounts/ui/staff.py", "accounts/ui/teams.py",
+             "accounts/ui/accounts_admin.py",
              "accounts/ui/audit_trail.py", "accounts/ui/my_account.py", "app/ui/example_data.py"]
 REACHES = {
     "admin": {"accounts/ui/staff.py", "accounts/ui/teams.py", "accounts/ui/accounts_admin.py",
               "accounts/ui/audit_trail.py", "accounts/ui/my_account.py", "app/ui/example_data.py"},
-    "manager": {*QAF_PAGES, *REVIEW_PAGES, "checklists/ui/trends.py", "checklists/ui/settings.py",
+    "manager": {*QAF_PAGES, *REVIEW_PAGES, *RUN_CALENDAR, "supervision/ui/working_calendar.py",
+                "checklists/ui/trends.py", "checklists/ui/settings.py",
                 "accounts/ui/staff.py", "accounts/ui/teams.py", "accounts/ui/audit_trail.py",
                 "accounts/ui/my_account.py"},
-    "supervisor": {*QAF_PAGES, *REVIEW_PAGES, "checklists/ui/trends.py", "accounts/ui/staff.py",
+    "supervisor": {*QAF_PAGES, *REVIEW_PAGES, *RUN_CALENDAR, "checklists/ui/trends.py", "accounts/ui/staff.py",
                    "accounts/ui/teams.py", "accounts/ui/my_account.py"},
-    "caseworker": {*QAF_PAGES, *REVIEW_PAGES, "accounts/ui/staff.py", "accounts/ui/my_account.py"},
+    "caseworker": {*QAF_PAGES, *REVIEW_PAGES, "supervision/ui/calendar.py", "accounts/ui/staff.py",
+                   "accounts/ui/my_account.py"},
     "facilitator": {*QAF_PAGES, "accounts/ui/staff.py", "accounts/ui/my_account.py"},
 }
 
@@ -253,7 +258,9 @@ SERVICE_MODULES = ["accounts.services", "accounts.staff_services", "accounts.sta
                    "qaf.services.action_plans", "qaf.services.drafts", "qaf.reports", "core.audit",
                    "accounts.sessions", "checklists.services.case_files", "checklists.services.imports",
                    "checklists.services.reviews", "checklists.services.sampling", "checklists.services.templates",
-                   "checklists.services.trends", "checklists.reports"]
+                   "checklists.services.trends", "checklists.reports", "checklists.services.evidence",
+                   "supervision.services.plans", "supervision.services.calendars", "supervision.services.generation",
+                   "supervision.services.sessions", "supervision.services.compliance", "supervision.reports"]
 # Functions that take no acting person, and why that is safe.
 UNSCOPED = {
     "accounts.services.agency_id_for": "an agency's id from its name, for imports and the example",
@@ -286,6 +293,12 @@ UNSCOPED = {
     "checklists.services.templates.template_for_new_reviews": "the checklist new reviews of an agency use",
     "checklists.services.templates.current_settings": "an agency's timeframes, for a case file the caller reads",
     "checklists.services.templates.settings_by_id": "the settings a review the caller reads was scored with",
+    "checklists.services.evidence.completed_reviews_by_month": "counts for caseworkers whose team the caller runs",
+    "checklists.services.evidence.open_caseloads": "counts for caseworkers whose team the caller runs",
+    "supervision.services.plans.plan_of": "the plan of a team whose calendar the caller was checked to run",
+    "supervision.services.calendars.closures_of": "an agency's closed days, for a calendar already checked",
+    "supervision.services.calendars.working_calendar_of": "an agency's working days, for a calendar already checked",
+    "supervision.services.generation.team_people": "a team's people, for a calendar already checked",
 }
 EVERYONE = {"admin", "manager", "supervisor", "caseworker", "facilitator", "other_facilitator", "other_manager"}
 MEMBERS = {"caseworker", "facilitator"}
@@ -418,6 +431,75 @@ def _matrix(w):  # type: ignore[no-untyped-def]
         "core.audit.list_audit": ({"admin", "manager", "other_manager"}, lambda s, x: audit.list_audit(
             s, actor=x, filters=AuditFilter())),
         **_review_matrix(w),
+        **_calendar_matrix(w),
+    }
+
+
+def _calendar_matrix(w):  # type: ignore[no-untyped-def]
+    """The supervision services: team East's calendar (supervisor Sam, caseworker Mariam) in Brightpath."""
+    from improvement_actions.rules import ImprovementActionDraft
+    from supervision import reports as calendar_reports
+    from supervision.plan import default_plan_data
+    from supervision.services import calendars, compliance, generation, plans, sessions
+
+    east, mariam, upcoming, past = w.get("east", 0), w.get("mariam", 0), w.get("upcoming", 0), w.get("past", 0)
+    today = date.today()
+    runners = {"manager", "supervisor"}
+    readers = {"manager", "supervisor", "caseworker"}
+    agency_people = {"manager", "supervisor", "caseworker", "other_manager"}
+    keepers = {"manager", "other_manager"}
+    scope = calendar_reports.Scope(east, "team")
+    return {
+        "supervision.services.plans.team_plan": (runners, lambda s, x: plans.team_plan(s, actor=x, team_id=east)),
+        "supervision.services.plans.save_team_plan": (runners, lambda s, x: plans.save_team_plan(
+            s, actor=x, team_id=east, content=default_plan_data())),
+        "supervision.services.calendars.working_calendar": (agency_people, lambda s, x: calendars.working_calendar(
+            s, actor=x, year=today.year)),
+        "supervision.services.calendars.calendar_for_team": (readers, lambda s, x: calendars.calendar_for_team(
+            s, actor=x, team_id=east, years=[today.year])),
+        "supervision.services.calendars.save_working_calendar": (keepers, lambda s, x:
+            calendars.save_working_calendar(s, actor=x, settings=calendars.DEFAULT)),
+        "supervision.services.calendars.add_closure_day": (keepers, lambda s, x: calendars.add_closure_day(
+            s, actor=x, day=date(2027, 3, 3), name="Office move")),
+        "supervision.services.calendars.update_public_holiday": (keepers, lambda s, x:
+            calendars.update_public_holiday(s, actor=x, day=date(2027, 1, 1), worked=True)),
+        "supervision.services.calendars.import_closure_days": (keepers, lambda s, x: calendars.import_closure_days(
+            s, actor=x, filename="c.csv", content=b"date,name\n2027-04-04,Retreat\n")),
+        "supervision.services.generation.preview_calendar": (runners, lambda s, x: generation.preview_calendar(
+            s, actor=x, team_id=east, first=today, last=today + timedelta(days=14))),
+        "supervision.services.generation.generate_calendar": (runners, lambda s, x: generation.generate_calendar(
+            s, actor=x, team_id=east, first=today, last=today + timedelta(days=14), with_proposal=False)),
+        "supervision.services.sessions.list_sessions": (EVERYONE, lambda s, x: sessions.list_sessions(s, actor=x)),
+        "supervision.services.sessions.get_session": (readers, lambda s, x: sessions.get_session(
+            s, actor=x, session_id=upcoming)),
+        "supervision.services.sessions.move_session": (runners, lambda s, x: sessions.move_session(
+            s, actor=x, session_id=upcoming, starts_at=None, minutes=60)),
+        "supervision.services.sessions.cancel_session": (runners, lambda s, x: sessions.cancel_session(
+            s, actor=x, session_id=upcoming)),
+        "supervision.services.sessions.mark_held": (runners, lambda s, x: sessions.mark_held(
+            s, actor=x, session_id=past, held_on=None, minutes=60)),
+        "supervision.services.sessions.mark_missed": (runners, lambda s, x: sessions.mark_missed(
+            s, actor=x, session_id=past, reason="emergency")),
+        "supervision.services.sessions.add_session": (runners, lambda s, x: sessions.add_session(
+            s, actor=x, team_id=east, activity="case_discussion", caseworker_id=mariam, starts_at=None,
+            minutes=60)),
+        "supervision.services.sessions.session_actions": (readers, lambda s, x: sessions.session_actions(
+            s, actor=x, session_id=past)),
+        "supervision.services.sessions.add_session_action": (runners, lambda s, x: sessions.add_session_action(
+            s, actor=x, session_id=past, draft=ImprovementActionDraft(text="Act", owner_person="Mariam",
+                                                                      due_on=today + timedelta(days=7)))),
+        "supervision.services.compliance.held_vs_planned": (runners, lambda s, x: compliance.held_vs_planned(
+            s, actor=x, team_id=east, first=today - timedelta(days=30), last=today)),
+        "supervision.services.compliance.standards": (runners, lambda s, x: compliance.standards(
+            s, actor=x, team_id=east)),
+        "supervision.services.compliance.ratios": (runners, lambda s, x: compliance.ratios(s, actor=x, team_id=east)),
+        "supervision.services.compliance.add_manual_caseload": (runners, lambda s, x:
+            compliance.add_manual_caseload(s, actor=x, team_id=east, staff_member_id=mariam, open_cases=10,
+                                           high_risk_cases=2, counted_on=today)),
+        "supervision.reports.export_calendar_ics": (runners, lambda s, x: calendar_reports.export_calendar_ics(
+            s, actor=x, scope=scope)),
+        "supervision.reports.export_calendar_pdf": (runners, lambda s, x: calendar_reports.export_calendar_pdf(
+            s, actor=x, scope=scope, first=today, last=today + timedelta(days=14))),
     }
 
 
@@ -574,7 +656,25 @@ def _review_world(world, mariam):  # type: ignore[no-untyped-def]
         copy_content = templates.get_checklist(session, actor=manager, template_id=copy).to_dict()
     return {"case_file": case_file, "review": review, "draft_review": draft_review, "east": east,
             "mariam": mariam, "template": template, "copy_checklist": copy, "copy_content": copy_content,
-            "settings_data": default_settings_data()}
+            "settings_data": default_settings_data(), **_calendar_world(engine, sam, east, mariam)}
+
+
+def _calendar_world(engine, sam, east, mariam):  # type: ignore[no-untyped-def]
+    """East's calendar for the coming weeks, and a case discussion with Mariam held yesterday."""
+    from supervision.services import generation, sessions
+
+    today = date.today()
+    with session_scope(engine, actor=sam) as session:
+        generation.generate_calendar(session, actor=sam, team_id=east, first=today, last=today + timedelta(days=30),
+                                     with_proposal=False)
+        upcoming = next(v.id for v in sessions.list_sessions(session, actor=sam, team_id=east)
+                        if v.caseworker_id == mariam)
+        day = today - timedelta(days=1)
+        while day.weekday() > 4:
+            day -= timedelta(days=1)
+        past = sessions.add_session(session, actor=sam, team_id=east, activity="case_discussion",
+                                    caseworker_id=mariam, starts_at=datetime.combine(day, time(10)), minutes=60)
+    return {"upcoming": upcoming, "past": past}
 
 
 def test_every_service_is_in_the_access_matrix():

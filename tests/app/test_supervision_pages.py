@@ -5,11 +5,9 @@ working calendar."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-
 import pytest
 
-from tests.app.helpers import button, by_label, errors, texts
+from tests.app.helpers import errors
 
 PAGES = ("supervision/ui/calendar.py", "supervision/ui/plan.py", "supervision/ui/compliance.py",
          "supervision/ui/working_calendar.py")
@@ -18,8 +16,8 @@ PAGES = ("supervision/ui/calendar.py", "supervision/ui/plan.py", "supervision/ui
 @pytest.mark.parametrize("who", ["demo-supervisor", "demo-manager", "demo-caseworker"])
 def test_every_supervision_page_opens_for_each_role(open_page, example, who):
     for page in PAGES:
-        if who == "demo-caseworker" and not page.endswith("calendar.py") or \
-                page.endswith("working_calendar.py") and who != "demo-manager":
+        if (who == "demo-caseworker" and not page.endswith("calendar.py")) or \
+                (page.endswith("working_calendar.py") and who != "demo-manager"):
             continue
         at = open_page(page, example[who])
         assert not at.exception, (page, [e.value for e in at.exception])

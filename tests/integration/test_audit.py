@@ -6,7 +6,7 @@ import csv
 import inspect
 import io
 import subprocess
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import func, select, text, update
@@ -35,13 +35,22 @@ from qaf import services as qaf_services
 from qaf.action_plan import KeyActionDraft
 from qaf.assessment import AssessmentDetails
 from qaf.services import action_plans, assessments, frameworks
+from supervision import reports as calendar_reports
+from supervision.plan import default_plan_data
+from supervision.services import calendars as calendar_settings
+from supervision.services import compliance as calendar_compliance
+from supervision.services import generation as calendar_generation
+from supervision.services import plans as calendar_plans
+from supervision.services import sessions as calendar_sessions
 from tests.conftest import actor_for, make_account
 
 WRITE_PREFIXES = ("archive_", "create_",
                   "update_", "save_", "delete_", "finalise_", "add_", "import_", "start_", "reset_",
-                  "change_", "deactivate_", "assign_", "export_")
+                  "change_", "deactivate_", "assign_", "export_", "generate_calendar", "move_", "cancel_", "mark_")
 MODULES = [account_services, supervision_services, staff_import, frameworks, assessments, action_plans, actions,
-           reports, review_case_files, review_imports, review_services, review_templates, review_reports]
+           reports, review_case_files, review_imports, review_services, review_templates, review_reports,
+           calendar_plans, calendar_settings, calendar_generation, calendar_sessions, calendar_compliance,
+           calendar_reports]
 DETAILS = AssessmentDetails(name="Audit QAF", country="X", scope="agency", assessed_on=date(2026, 11, 1),
                             facilitator="Zoé")
 
@@ -176,7 +185,73 @@ def scenarios(w):  # type: ignore[no-untyped-def]
             s, actor=admin, filename="staff.csv",
             content=b"full_name,programme_role,agency\nYusuf,caseworker,Brightpath\n")),
         **_review_scenarios(w),
+        **_calendar_scenarios(w),
     }
+
+
+def _calendar_scenarios(w):  # type: ignore[no-untyped-def]
+    """Team East's calendar, run by its supervisor Sam; the working calendar kept by the manager."""
+    sup, manager = w.get("supervisor"), w.get("manager")
+    today = date.today()
+
+    def a_session(s):  # type: ignore[no-untyped-def]
+        calendar_generation.generate_calendar(s, actor=sup, team_id=w["team"], first=today,
+                                              last=today + timedelta(days=30), with_proposal=False)
+        found = calendar_sessions.list_sessions(s, actor=sup, team_id=w["team"], include_cancelled=False)
+        return next(v for v in found if v.caseworker_id == w["grace"])
+
+    def past_session(s):  # type: ignore[no-untyped-def]
+        return calendar_sessions.add_session(s, actor=sup, team_id=w["team"], activity="case_discussion",
+                                             caseworker_id=w["grace"], starts_at=_last_working_morning(),
+                                             minutes=60)
+
+    scope = calendar_reports.Scope(w.get("team", 0), "team")
+    return {
+        "supervision.services.plans.save_team_plan": ("create", lambda s: calendar_plans.save_team_plan(
+            s, actor=sup, team_id=w["team"], content=default_plan_data())),
+        "supervision.services.calendars.save_working_calendar": ("create", lambda s:
+            calendar_settings.save_working_calendar(s, actor=manager, settings=calendar_settings.DEFAULT)),
+        "supervision.services.calendars.add_closure_day": ("create", lambda s: calendar_settings.add_closure_day(
+            s, actor=manager, day=date(2027, 3, 3), name="Office move")),
+        "supervision.services.calendars.update_public_holiday": ("create", lambda s:
+            calendar_settings.update_public_holiday(s, actor=manager, day=date(2027, 1, 1), worked=True)),
+        "supervision.services.calendars.import_closure_days": ("create", lambda s:
+            calendar_settings.import_closure_days(s, actor=manager, filename="closures.csv",
+                                                  content=b"date,name\n2027-04-04,Retreat\n")),
+        "supervision.services.generation.generate_calendar": ("generate_calendar", lambda s:
+            calendar_generation.generate_calendar(s, actor=sup, team_id=w["team"], first=today,
+                                                  last=today + timedelta(days=30), with_proposal=False)),
+        "supervision.services.sessions.move_session": ("move_session", lambda s: calendar_sessions.move_session(
+            s, actor=sup, session_id=(v := a_session(s)).id, starts_at=v.starts_at, minutes=v.minutes - 15)),
+        "supervision.services.sessions.cancel_session": ("cancel_session", lambda s:
+            calendar_sessions.cancel_session(s, actor=sup, session_id=a_session(s).id)),
+        "supervision.services.sessions.mark_held": ("hold_session", lambda s: calendar_sessions.mark_held(
+            s, actor=sup, session_id=past_session(s), held_on=_last_working_morning().date(), minutes=50,
+            notes="Went through the follow-up plan.")),
+        "supervision.services.sessions.mark_missed": ("miss_session", lambda s: calendar_sessions.mark_missed(
+            s, actor=sup, session_id=past_session(s), reason="emergency")),
+        "supervision.services.sessions.add_session": ("create", past_session),
+        "supervision.services.sessions.add_session_action": ("create", lambda s:
+            calendar_sessions.add_session_action(s, actor=sup, session_id=past_session(s),
+                                                 draft=ImprovementActionDraft(text="Update the log",
+                                                                              owner_person="Grace",
+                                                                              due_on=date.today() + timedelta(days=7)))),
+        "supervision.services.compliance.add_manual_caseload": ("create", lambda s:
+            calendar_compliance.add_manual_caseload(s, actor=sup, team_id=w["team"], staff_member_id=w["grace"],
+                                                    open_cases=12, high_risk_cases=3, counted_on=today)),
+        "supervision.reports.export_calendar_ics": ("export", lambda s: calendar_reports.export_calendar_ics(
+            s, actor=sup, scope=scope)),
+        "supervision.reports.export_calendar_pdf": ("export", lambda s: calendar_reports.export_calendar_pdf(
+            s, actor=sup, scope=scope, first=today, last=today + timedelta(days=30))),
+    }
+
+
+def _last_working_morning():  # type: ignore[no-untyped-def]
+    """10:00 on the last Monday-to-Friday day before today (the default working calendar)."""
+    day = date.today() - timedelta(days=1)
+    while day.weekday() > 4:
+        day -= timedelta(days=1)
+    return datetime.combine(day, time(10))
 
 
 def _review_scenarios(w):  # type: ignore[no-untyped-def]
