@@ -16,7 +16,7 @@ from core.actor import Role
 from core.errors import Forbidden, NotFound
 from core.i18n import format_date, t
 from core.safe_text import for_markdown
-from core.ui import NOT_SAVED, deferred_download, field_error, page_for, submit, unit_of_work
+from core.ui import NOT_SAVED, deferred_download, field_error, page_for, unit_of_work
 from improvement_actions.rules import PRIORITIES, ImprovementActionDraft
 from supervision import reports
 from supervision.plan import Activity
@@ -24,7 +24,8 @@ from supervision.services import sessions as services
 from supervision.services.access import may_run_team
 from supervision.services.calendars import calendar_for_team
 from supervision.services.generation import team_people
-from supervision.ui.common import activity_text, month_choice, team_choice
+from supervision.ui.common import activity_text, form_key, month_choice, team_choice
+from supervision.ui.common import save as save_then_show
 
 ERRORS = "calendar_errors"
 SELECTED = "calendar_session"
@@ -74,10 +75,9 @@ if not found:
         st.page_link("supervision/ui/plan.py", label=t("nav.supervision_plan"), icon=":material/event_repeat:")
 
 
-def save(action, success: str) -> None:  # type: ignore[no-untyped-def]
-    """One write; the page shows the new state when it is saved, the message where it belongs when not."""
-    if submit(action, errors_key=ERRORS, general_field="general", success=success) is not NOT_SAVED:
-        st.rerun()
+def save(action, success: str, fresh: str | None = None) -> None:  # type: ignore[no-untyped-def]
+    save_then_show(action, errors_key=ERRORS, success=success, fresh=fresh)
+    st.rerun()
 
 
 def select(session_id: int) -> None:
@@ -220,7 +220,7 @@ if view is not None:
     else:
         st.caption(t("calendar.no_actions"))
     if may_edit:
-        with st.form(f"action_{view.id}", clear_on_submit=True):
+        with st.form(form_key(f"action_{view.id}")):
             text = st.text_area(t("calendar.action_text"), max_chars=2000)
             field_error(errors, "text")
             a, b, c = st.columns(3)
@@ -235,11 +235,12 @@ if view is not None:
                 save(lambda s: services.add_session_action(s, actor=actor, session_id=view.id,
                                                            draft=ImprovementActionDraft(
                                                                text=text, owner_person=owner, due_on=due,
-                                                               priority=priority)), t("calendar.action_added"))
+                                                               priority=priority)), t("calendar.action_added"),
+                     fresh=f"action_{view.id}")
 
 # Adding a session by hand ---------------------------------------------------------------------------------------
 if runs:
-    with st.expander(t("calendar.add_heading"), icon=":material/add:"), st.form("add_session"):
+    with st.expander(t("calendar.add_heading"), icon=":material/add:"), st.form(form_key("add_session")):
         st.caption(t("calendar.add_help"))
         a, b = st.columns(2)
         activity = a.selectbox(t("calendar.col.activity"), [x.value for x in Activity],
@@ -257,13 +258,14 @@ if runs:
         field_error(errors, "starts_at")
         field_error(errors, "minutes")
         if st.form_submit_button(t("calendar.add"), icon=":material/add:"):
-            added = submit(lambda s: services.add_session(
+            added = save_then_show(lambda s: services.add_session(
                 s, actor=actor, team_id=team_id, activity=activity, caseworker_id=who,
                 starts_at=datetime.combine(day, start or time(10)), minutes=int(minutes)),
-                errors_key=ERRORS, general_field="general", success=t("calendar.added"))
+                errors_key=ERRORS, success=t("calendar.added"), fresh="add_session")
             if added is not NOT_SAVED:
                 select(int(added))  # type: ignore[call-overload]
-                st.rerun()
+                st.session_state[ERRORS] = {}
+            st.rerun()
         field_error(errors, "general")
 
 # Exports ----------------------------------------------------------------------------------------------------------

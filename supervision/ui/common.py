@@ -8,10 +8,27 @@ import streamlit as st
 from dateutil.relativedelta import relativedelta
 
 from core.i18n import format_month, t
-from core.ui import unit_of_work
+from core.ui import NOT_SAVED, submit, unit_of_work
 from supervision.services.access import visible_teams
 
 LIGHTS = {"green": "🟢", "amber": "🟠", "red": "🔴", "none": "⚪"}
+FORMS = "supervision_form_rounds"  # how many times each form was emptied after a save; owned by no widget
+
+
+def form_key(name: str) -> str:
+    """The key of a form that starts empty again after each successful save (and keeps its values otherwise)."""
+    return f"{name}_{st.session_state.setdefault(FORMS, {}).get(name, 0)}"
+
+
+def save(action, *, errors_key: str, general_field: str = "general", success: str = "",  # type: ignore[no-untyped-def]
+         fresh: str | None = None) -> object:
+    """One write, then the page is drawn again: the new state when saved, the messages beside their fields when
+    not, with what the person typed still there. ``fresh`` names a form to empty after a successful save."""
+    outcome = submit(action, errors_key=errors_key, general_field=general_field, success=success)
+    if outcome is not NOT_SAVED and fresh:
+        rounds = st.session_state.setdefault(FORMS, {})
+        rounds[fresh] = rounds.get(fresh, 0) + 1
+    return outcome
 
 
 def team_choice(actor, key: str) -> int | None:  # type: ignore[no-untyped-def]

@@ -12,11 +12,11 @@ from dateutil.relativedelta import relativedelta
 
 from core.actor import Role
 from core.i18n import format_number, t
-from core.ui import NOT_SAVED, field_error, page_for, submit, unit_of_work
+from core.ui import field_error, page_for, unit_of_work
 from supervision.services import compliance
 from supervision.services.access import may_run_team
 from supervision.services.generation import team_people
-from supervision.ui.common import activity_text, light_text, team_choice
+from supervision.ui.common import activity_text, light_text, save, team_choice
 
 ERRORS = "compliance_errors"
 
@@ -89,10 +89,10 @@ if caseworkers:
         field_error(errors, "high_risk_cases")
         counted_on = d.date_input(t("compliance.counted_on"), value=today, max_value=today, format="YYYY-MM-DD")
         field_error(errors, "counted_on")
-        if st.form_submit_button(t("compliance.record"), icon=":material/save:") and submit(
-                lambda s: compliance.add_manual_caseload(s, actor=actor, team_id=team_id, staff_member_id=who,
-                                                     open_cases=int(open_cases), high_risk_cases=int(high),
-                                                     counted_on=counted_on),
-                errors_key=ERRORS, general_field="general", success=t("compliance.recorded")) is not NOT_SAVED:
+        if st.form_submit_button(t("compliance.record"), icon=":material/save:"):
+            save(lambda s: compliance.add_manual_caseload(s, actor=actor, team_id=team_id, staff_member_id=who,
+                                                          open_cases=int(open_cases), high_risk_cases=int(high),
+                                                          counted_on=counted_on),
+                 errors_key=ERRORS, success=t("compliance.recorded"))
             st.rerun()
         field_error(errors, "general")

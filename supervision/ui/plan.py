@@ -17,7 +17,7 @@ from supervision.frequency import KNOWN, FrequencyError, parse_frequency
 from supervision.plan import PlanEntry, TimeOfDay
 from supervision.services import generation, plans
 from supervision.services.access import may_run_team
-from supervision.ui.common import activity_text, team_choice
+from supervision.ui.common import activity_text, save, team_choice
 
 ERRORS = "plan_errors"
 OUTCOME = "plan_generation"
@@ -91,10 +91,10 @@ if saved:
         "caseload_limit": int(caseload), "high_risk_weight": float(weight),
         "caseworkers_per_supervisor": int(per_supervisor), "cases_per_data_entry": int(per_entry),
         "supervisor_experience_years": float(years)}}
-    if submit(lambda s: plans.save_team_plan(s, actor=actor, team_id=team_id, content=content,
-                                             expected_version=info.version_id if info.stored else -1),
-              errors_key=ERRORS, general_field="plan", success=t("plan.saved")) is not NOT_SAVED:
-        st.rerun()
+    save(lambda s: plans.save_team_plan(s, actor=actor, team_id=team_id, content=content,
+                                        expected_version=info.version_id if info.stored else -1),
+         errors_key=ERRORS, general_field="plan", success=t("plan.saved"))
+    st.rerun()
 
 # Generate -------------------------------------------------------------------------------------------------------
 st.divider()

@@ -14,6 +14,7 @@ from core.i18n import format_date, t
 from core.reports.spreadsheet import csv_bytes
 from core.ui import NOT_SAVED, field_error, page_for, submit, unit_of_work
 from supervision.services import calendars as services
+from supervision.ui.common import form_key, save
 from supervision.working_time import country_name, supported_countries, time_zones
 
 ERRORS = "working_calendar_errors"
@@ -58,10 +59,10 @@ with st.form("working_calendar"):
         settings = services.CalendarSettings(tuple(sorted(days)), (starts or time(8, 30)).strftime("%H:%M"),
                                              (ends or time(16, 30)).strftime("%H:%M"), round(cap * 60), zone,
                                              country)
-        if submit(lambda s: services.save_working_calendar(s, actor=actor, settings=settings,
-                                                           expected_version=info.version_id),
-                  errors_key=ERRORS, general_field="general", success=t("working_calendar.saved")) is not NOT_SAVED:
-            st.rerun()
+        save(lambda s: services.save_working_calendar(s, actor=actor, settings=settings,
+                                                      expected_version=info.version_id),
+             errors_key=ERRORS, success=t("working_calendar.saved"))
+        st.rerun()
 field_error(errors, "general")
 
 st.subheader(t("working_calendar.closures_heading", year=year))
@@ -85,23 +86,22 @@ if info.closures:
             for day, closed in changed:
                 services.update_public_holiday(session, actor=actor, day=day, worked=not closed)
 
-        if submit(apply, errors_key=ERRORS, general_field="closures",
-                  success=t("working_calendar.saved")) is not NOT_SAVED:
-            st.rerun()
+        save(apply, errors_key=ERRORS, general_field="closures", success=t("working_calendar.saved"))
+        st.rerun()
 else:
     st.caption(t("working_calendar.no_closures"))
 field_error(errors, "closures")
 
-with st.form("closure_day", clear_on_submit=True):
+with st.form(form_key("closure_day")):
     st.markdown(f"**{t('working_calendar.add_heading')}**")
     a, b = st.columns([1, 3])
     day = a.date_input(t("working_calendar.col.date"), value=None, format="YYYY-MM-DD")
     field_error(errors, "day")
     name = b.text_input(t("working_calendar.col.name"), max_chars=services.MAX_NAME)
     field_error(errors, "name")
-    if st.form_submit_button(t("working_calendar.add"), icon=":material/add:") and submit(
-            lambda s: services.add_closure_day(s, actor=actor, day=day, name=name), errors_key=ERRORS,
-            general_field="name", success=t("working_calendar.saved")) is not NOT_SAVED:
+    if st.form_submit_button(t("working_calendar.add"), icon=":material/add:"):
+        save(lambda s: services.add_closure_day(s, actor=actor, day=day, name=name), errors_key=ERRORS,
+             general_field="name", success=t("working_calendar.saved"), fresh="closure_day")
         st.rerun()
 
 with st.expander(t("working_calendar.import_heading"), icon=":material/upload:"):
