@@ -2,7 +2,8 @@
 
 Builds a large database (50 assessments with every component scored and 2,000 key actions, plus one assessment
 whose plan holds all 135 Change Grid actions; and 70 caseworkers with 25 open case files each and 3 years of
-monthly reviews, 2 per caseworker per month), then times each page script run (Streamlit AppTest, the same
+monthly reviews, 2 per caseworker per month; and 12 supervision teams with 70 caseworkers whose year of supervision
+is generated), then times each page script run (Streamlit AppTest, the same
 harness as the tests), the full action plan PDF and the Excel export. Prints median and worst times and writes
 them to ``bench/results/latest.json``. Set ``CPCM_BENCH_DATABASE_URL`` to measure on PostgreSQL."""
 
@@ -22,7 +23,7 @@ from core.db import make_engine, migrate_to_head, session_scope
 from qaf import reports, services
 
 ROOT = Path(__file__).resolve().parent.parent
-TARGETS = {"page": 0.300, "pdf": 0.500, "team_pdf": 1.0, "import": 10.0}
+TARGETS = {"page": 0.300, "pdf": 0.500, "team_pdf": 1.0, "import": 10.0, "generate": 2.0, "export": 1.0}
 
 
 def _time(action: Callable[[], object], repeat: int) -> list[float]:
@@ -126,6 +127,7 @@ def main() -> None:
                                          args.repeat))
 
     measures.update(_review_measures(engine, url, args.repeat))
+    measures.update(_supervision_measures(engine, url, args.repeat))
 
     print(f"\n{'measure':<42} {'best':>9} {'median':>9} {'worst':>9}  target")
     rows = {}
@@ -212,6 +214,57 @@ def _review_measures(engine, url: str, repeat: int) -> dict[str, tuple[str, list
                                      filename="cases.xlsx", content=files.pop())
 
     measures["Import 5,000 case files (XLSX, audited)"] = ("import", _time(import_5000, import_repeat))
+    return measures
+
+
+def _supervision_measures(engine, url: str, repeat: int) -> dict[str, tuple[str, list[float]]]:  # type: ignore[no-untyped-def]
+    """Supervision calendars at a country's scale: a year for 12 supervisors and 70 caseworkers, its exports, and
+    the supervision pages."""
+    from datetime import date, timedelta
+
+    import app.wiring  # noqa: F401  (the review counters the standards page uses)
+    from accounts.services import build_actor
+    from bench.generate_supervision import build_supervision
+    from supervision import reports as calendar_reports
+    from supervision.services.generation import generate_calendar
+
+    print("Building 12 supervision teams (12 supervisors, 70 caseworkers)…", flush=True)
+    data = build_supervision(engine)
+    with session_scope(engine) as session:
+        manager = build_actor(session, data.manager_account_id)
+    today = date.today()
+    last = today + timedelta(days=364)
+
+    def generate_year() -> int:
+        with session_scope(engine, actor=manager) as session:
+            return sum(generate_calendar(session, actor=manager, team_id=team, first=today, last=last,
+                                         with_proposal=False).created for team in data.team_ids)
+
+    measures: dict[str, tuple[str, list[float]]] = {}
+    start = time.perf_counter()
+    created = generate_year()
+    measures[f"Generate a year, 12 teams ({created} sessions)"] = ("generate", [time.perf_counter() - start])
+    measures["Regenerate that year (nothing changed)"] = ("generate", _time(generate_year, repeat))
+    scope = calendar_reports.Scope(data.team_ids[0], "team")
+
+    def ics() -> bytes:
+        with session_scope(engine, actor=manager) as session:
+            return calendar_reports.export_calendar_ics(session, actor=manager, scope=scope)
+
+    def pdf() -> bytes:
+        with session_scope(engine, actor=manager) as session:
+            return calendar_reports.export_calendar_pdf(session, actor=manager, scope=scope, first=today, last=last)
+
+    measures["Calendar .ics, a team's year (audited)"] = ("export", _time(ics, repeat))
+    measures["Calendar PDF, a team's year (audited)"] = ("export", _time(pdf, repeat))
+    pages = [
+        ("Supervision calendar page (month grid)", "supervision/ui/calendar.py", data.supervisor_account_id),
+        ("Supervision plan page", "supervision/ui/plan.py", data.supervisor_account_id),
+        ("Standards and ratios page", "supervision/ui/compliance.py", data.supervisor_account_id),
+        ("Working calendar page (manager)", "supervision/ui/working_calendar.py", data.manager_account_id),
+    ]
+    for label, page, account_id in pages:
+        measures[label] = ("page", _time(_page_runner(url, page, 0, account_id), repeat))
     return measures
 
 

@@ -178,6 +178,7 @@ class _Diary:
     def __init__(self) -> None:
         self.busy: dict[tuple[int, date], list[tuple[int, int]]] = defaultdict(list)
         self.supervisor_day: dict[date, int] = defaultdict(int)
+        self.supervisor_week: dict[date, int] = defaultdict(int)
         self.person_week: dict[tuple[int, date], int] = defaultdict(int)
 
     def free(self, people: Iterable[int], day: date, start: int, end: int) -> bool:
@@ -188,6 +189,7 @@ class _Diary:
         for p in people:
             self.busy[(p, day)].append((start, end))
         self.supervisor_day[day] += supervisor_minutes
+        self.supervisor_week[week] += supervisor_minutes
         for p in counted:
             self.person_week[(p, week)] += 1
 
@@ -208,6 +210,13 @@ def generate(plan: SupervisionPlan, calendar: WorkingCalendar, team: TeamInput, 
     series_slot: dict[tuple[Activity, int | None], tuple[int, int]] = {}  # -> (weekday, start minute)
     day_start, day_end = _minutes(calendar.day_starts), _minutes(calendar.day_ends)
     members = tuple(p.id for p in team.caseworkers)
+    weeks: dict[date, date] = {}
+
+    def week_of(day: date) -> date:
+        if day not in weeks:
+            weeks[day] = calendar.week_of(day)
+        return weeks[day]
+
     for done, occurrence in enumerate(todo):
         if progress is not None and done % 250 == 0:
             progress(done, len(todo))
@@ -226,11 +235,8 @@ def generate(plan: SupervisionPlan, calendar: WorkingCalendar, team: TeamInput, 
         people = (team.supervisor.id, *attending)
         slot = series_slot.get((occurrence.activity, occurrence.caseworker_id)) if occurrence.series_weeks else None
         days.sort(key=lambda d: (slot is None or d.weekday() != slot[0],
-                                 sum(diary.person_week[(p, calendar.week_of(d))] for p in attending),
-                                 diary.supervisor_day[d],
-                                 sum(diary.supervisor_day[calendar.week_of(d) + timedelta(days=n)]
-                                     for n in range(7)),
-                                 d))
+                                 sum(diary.person_week[(p, week_of(d))] for p in attending),
+                                 diary.supervisor_day[d], diary.supervisor_week[week_of(d)], d))
         open_days = [d for d in days
                      if diary.supervisor_day[d] + occurrence.minutes <= calendar.max_supervision_minutes]
         capped = len(days) - len(open_days)

@@ -3,20 +3,25 @@
 Regenerating keeps every session already held, missed, moved, edited, added or cancelled by hand, and every
 session in the past; it places the rest around them. A future session the plan still wants keeps its identity
 (and is moved only if the plan now puts it elsewhere); one the plan no longer wants (a caseworker left, a
-holiday was added) is cancelled, not deleted, so calendars that imported it learn it is off."""
+holiday was added) is cancelled, not deleted, so calendars that imported it learn it is off.
+
+A generation is one audited event (with how many sessions it created, moved and cancelled); the new sessions are
+written in one statement, each carrying who generated it, and every later change to a session is audited as
+usual."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import insert, or_, select
 from sqlalchemy.orm import Session
 
 from accounts.models import StaffMember, TeamMembership
 from core.actor import Actor
-from core.audit import binds_actor, record_event
+from core.audit import actor_of, binds_actor, record_event
 from core.errors import ValidationFailed
 from core.i18n import t
 from supervision.generator import (
@@ -185,16 +190,19 @@ def generate_calendar(session: Session, *, actor: Actor, team_id: int, first: da
     result = generate(plan, calendar, team_input, start, last, progress=progress)
     by_key = {r.occurrence_key: r for r in rows}
     wanted = {p.key for p in result.placed}
-    created = moved = unchanged = cancelled = 0
+    moved = unchanged = cancelled = 0
+    who = actor_of(session)
+    new_rows = []
     for placed in result.placed:
         row = by_key.get(placed.key)
         if row is None:
-            session.add(SupervisionSession(
-                team_id=team_id, agency_id=team.agency_id, supervisor_id=team_input.supervisor.id,  # type: ignore[union-attr]
-                caseworker_id=placed.caseworker_id, activity=placed.activity.value, occurrence_key=placed.key,
-                due_on=placed.due_on, series_weeks=placed.series_weeks, starts_at=placed.starts_at,
-                minutes=placed.minutes, planned_starts_at=placed.starts_at, sequence=0))
-            created += 1
+            new_rows.append({
+                "uuid": uuid.uuid4(), "team_id": team_id, "agency_id": team.agency_id,
+                "supervisor_id": team_input.supervisor.id,  # type: ignore[union-attr]
+                "caseworker_id": placed.caseworker_id, "activity": placed.activity.value,
+                "occurrence_key": placed.key, "due_on": placed.due_on, "series_weeks": placed.series_weeks,
+                "starts_at": placed.starts_at, "minutes": placed.minutes, "planned_starts_at": placed.starts_at,
+                "sequence": 0, "updated_by_id": who.account_id, "updated_by_name": who.name})
             continue
         if row.starts_at == placed.starts_at and row.minutes == placed.minutes and row.status == "planned":
             unchanged += 1
@@ -214,6 +222,9 @@ def generate_calendar(session: Session, *, actor: Actor, team_id: int, first: da
             row.sequence += 1
             cancelled += 1
     session.flush()
+    if new_rows:  # one statement for a year of sessions; the generation itself is the audited event
+        session.execute(insert(SupervisionSession), new_rows)
+    created = len(new_rows)
     record_event(session, action="generate_calendar", entity_type="Team", entity_id=team_id, summary=team.name,
                  details={"from": start.isoformat(), "to": last.isoformat(), "created": created, "moved": moved,
                           "cancelled": cancelled, "unplaced": len(result.unplaced)},
