@@ -52,10 +52,10 @@ def build_supervision(engine: Engine, *, today: date | None = None) -> Supervisi
                                from_date=today - timedelta(days=400))
         supervisor_account, _ = create_account(session, actor=SYSTEM, draft=AccountDraft(
             username="bench-calendar-supervisor", display_name="Supervisor 01", roles=[Role.SUPERVISOR.value],
-            agency_id=agency, staff_member_id=first_supervisor))
+            agency_id=agency, staff_member_id=first_supervisor), must_change_password=False)
         manager_account, _ = create_account(session, actor=SYSTEM, draft=AccountDraft(
             username="bench-calendar-manager", display_name="Bench manager", roles=[Role.MANAGER.value],
-            agency_id=agency))
+            agency_id=agency), must_change_password=False)
     manager = Actor(account_id=manager_account, name="Bench manager", roles=frozenset({Role.MANAGER}),
                     agency_id=agency)
     with session_scope(engine, actor=manager) as session:

@@ -258,13 +258,20 @@ def _supervision_measures(engine, url: str, repeat: int) -> dict[str, tuple[str,
     measures["Calendar .ics, a team's year (audited)"] = ("export", _time(ics, repeat))
     measures["Calendar PDF, a team's year (audited)"] = ("export", _time(pdf, repeat))
     pages = [
-        ("Supervision calendar page (month grid)", "supervision/ui/calendar.py", data.supervisor_account_id),
-        ("Supervision plan page", "supervision/ui/plan.py", data.supervisor_account_id),
-        ("Standards and ratios page", "supervision/ui/compliance.py", data.supervisor_account_id),
-        ("Working calendar page (manager)", "supervision/ui/working_calendar.py", data.manager_account_id),
+        ("Supervision calendar page (month grid)", "supervision/ui/calendar.py", data.supervisor_account_id,
+         "Supervision calendar"),
+        ("Supervision plan page", "supervision/ui/plan.py", data.supervisor_account_id, "Supervision plan"),
+        ("Standards and ratios page", "supervision/ui/compliance.py", data.supervisor_account_id,
+         "Standards and ratios"),
+        ("Working calendar page (manager)", "supervision/ui/working_calendar.py", data.manager_account_id,
+         "Working calendar"),
     ]
-    for label, page, account_id in pages:
-        measures[label] = ("page", _time(_page_runner(url, page, 0, account_id), repeat))
+    for label, page, account_id, title in pages:
+        run = _page_runner(url, page, 0, account_id)
+        shown = [t.value for t in run().title]  # type: ignore[attr-defined]
+        if shown != [title]:  # a page that stopped early (signed out, refused) would time nothing
+            raise RuntimeError(f"{page} showed {shown}, not {title!r}")
+        measures[label] = ("page", _time(run, repeat))
     return measures
 
 
