@@ -26,7 +26,6 @@ from core.errors import ValidationFailed
 from core.i18n import t
 from supervision.generator import (
     Booking,
-    Generated,
     Person,
     Proposal,
     TeamInput,
@@ -35,7 +34,6 @@ from supervision.generator import (
     propose,
 )
 from supervision.models import SupervisionSession
-from supervision.plan import SupervisionPlan
 from supervision.services.access import team_row
 from supervision.services.calendars import working_calendar_of
 from supervision.services.plans import plan_of
@@ -158,18 +156,6 @@ def check_period(first: date | None, last: date | None) -> tuple[date, date]:
 
 def _calendar(session: Session, agency_id: int, first: date, last: date) -> WorkingCalendar:
     return working_calendar_of(session, agency_id, list(range(first.year, last.year + 1)))
-
-
-def preview_calendar(session: Session, *, actor: Actor, team_id: int, first: date, last: date,
-                     plan: SupervisionPlan | None = None) -> Generated:
-    """What generating would place, without storing anything (for a plan being edited)."""
-    team = team_row(session, actor, team_id)
-    first, last = check_period(first, last)
-    today = date.today()
-    start = max(first, today)
-    team_input, _rows = _team_input(session, team_id, start, last, today)
-    return generate(plan or plan_of(session, team_id), _calendar(session, team.agency_id, start, last), team_input,
-                    start, last)
 
 
 @binds_actor

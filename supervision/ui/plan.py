@@ -58,7 +58,8 @@ edited = st.data_editor(rows, hide_index=True, width="stretch", key=f"plan_edito
                             "minutes": st.column_config.NumberColumn(t("plan.col.minutes"), min_value=15,
                                                                      max_value=480, step=15, required=True),
                             "time_of_day": st.column_config.SelectboxColumn(
-                                t("plan.col.time_of_day"), options=[x.value for x in TimeOfDay], required=True)})
+                                t("plan.col.time_of_day"), options=[x.value for x in TimeOfDay], required=True,
+                                format_func=lambda v: t(f"time_of_day.{v}"))})
 st.caption(t("plan.frequency_help"))
 field_error(errors, "plan")
 

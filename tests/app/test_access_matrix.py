@@ -465,8 +465,6 @@ def _calendar_matrix(w):  # type: ignore[no-untyped-def]
             calendars.update_public_holiday(s, actor=x, day=date(2027, 1, 1), worked=True)),
         "supervision.services.calendars.import_closure_days": (keepers, lambda s, x: calendars.import_closure_days(
             s, actor=x, filename="c.csv", content=b"date,name\n2027-04-04,Retreat\n")),
-        "supervision.services.generation.preview_calendar": (runners, lambda s, x: generation.preview_calendar(
-            s, actor=x, team_id=east, first=today, last=today + timedelta(days=14))),
         "supervision.services.generation.generate_calendar": (runners, lambda s, x: generation.generate_calendar(
             s, actor=x, team_id=east, first=today, last=today + timedelta(days=14), with_proposal=False)),
         "supervision.services.sessions.list_sessions": (EVERYONE, lambda s, x: sessions.list_sessions(s, actor=x)),
