@@ -24,7 +24,7 @@ def run_page() -> None:
         st.html("<style>.stMain, .stSidebar {direction: rtl; text-align: right;}</style>")  # constant CSS
     actor = gate()
     try:
-        navigation = st.navigation(menu(actor))
+        navigation = st.navigation(menu(actor), expanded=True)  # every page in sight, never "View more"
         with st.sidebar:
             st.caption(t("app.title"))
             st.text(actor.name)

@@ -65,7 +65,11 @@ def _current_revision(connection: Connection) -> str:
     return connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
 
 
-def _encode(value: Any) -> Any:
+def _encode(value: Any, wall_clock: bool = False) -> Any:
+    """A value as JSON. Moments are written in UTC; a wall-clock time (a column without a time zone, such as a
+    session's local start) is written as it is, so no server's time zone can shift it."""
+    if isinstance(value, datetime) and wall_clock:
+        return value.replace(tzinfo=None).isoformat()
     if isinstance(value, datetime):
         moment = value if value.tzinfo else value.replace(tzinfo=UTC)  # naive values are stored UTC (SQLite)
         return moment.astimezone(UTC).isoformat()
@@ -85,7 +89,8 @@ def _read_tables(connection: Connection) -> dict[str, Any]:
     for table in Base.metadata.sorted_tables:
         order = [c for c in table.primary_key.columns] or list(table.columns)
         rows = connection.execute(select(table).order_by(*order)).mappings().all()
-        tables[table.name] = [{k: _encode(v) for k, v in row.items()} for row in rows]
+        clocks = {c.name for c in table.columns if isinstance(c.type, DateTime) and not c.type.timezone}
+        tables[table.name] = [{k: _encode(v, k in clocks) for k, v in row.items()} for row in rows]
     return {"format": FORMAT, "revision": _current_revision(connection), "tables": tables}
 
 
@@ -114,7 +119,9 @@ def _decode(table_name: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]
         item = {}
         for key, value in row.items():
             column = table.columns[key]
-            if value is not None and isinstance(column.type, DateTime):
+            if value is not None and isinstance(column.type, DateTime) and not column.type.timezone:
+                value = datetime.fromisoformat(value).replace(tzinfo=None)  # a wall-clock time, kept as written
+            elif value is not None and isinstance(column.type, DateTime):
                 value = datetime.fromisoformat(value)
                 value = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
             elif value is not None and isinstance(column.type, Date):
