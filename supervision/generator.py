@@ -9,14 +9,16 @@ twice, nothing falls outside working days, hours or closures, and the supervisor
 
 The same inputs give the same calendar and the same identities (``key``), which name the activity, the person
 and the window; regenerating keeps sessions already held or edited (passed in as ``kept``) and places the rest
-around them. An occurrence that cannot be placed is reported with the reason, never dropped; ``propose`` then
-looks for the nearest plan that fits (shorter sessions, then less frequent ones, within the guidelines' minimums).
+around them. A session nobody touched stays where it is (``current``) as long as that time is still allowed and
+free: a refresh moves only what a change displaced. An occurrence that cannot be placed is reported with the
+reason, never dropped; ``propose`` then looks for the nearest plan that fits (shorter sessions, then less frequent
+ones, within the guidelines' minimums).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
@@ -115,6 +117,7 @@ class TeamInput:
     caseworkers: tuple[Person, ...]
     kept: tuple[Booking, ...] = ()
     satisfied: frozenset[str] = frozenset()  # keys of occurrences a kept session already stands for
+    current: Mapping[str, datetime] = field(default_factory=dict)  # where untouched sessions are now, by key
 
 
 def occurrence_key(activity: Activity, person_key: str, frequency: Frequency, due: date) -> str:
@@ -208,7 +211,6 @@ def generate(plan: SupervisionPlan, calendar: WorkingCalendar, team: TeamInput, 
     placed: list[Placed] = []
     unplaced: list[Unplaced] = []
     series_slot: dict[tuple[Activity, int | None], tuple[int, int]] = {}  # -> (weekday, start minute)
-    day_start, day_end = _minutes(calendar.day_starts), _minutes(calendar.day_ends)
     members = tuple(p.id for p in team.caseworkers)
     weeks: dict[date, date] = {}
 
@@ -217,7 +219,23 @@ def generate(plan: SupervisionPlan, calendar: WorkingCalendar, team: TeamInput, 
             weeks[day] = calendar.week_of(day)
         return weeks[day]
 
-    for done, occurrence in enumerate(todo):
+    day_start, day_end = _minutes(calendar.day_starts), _minutes(calendar.day_ends)
+    rest: list[Occurrence] = []
+    for occurrence in todo:  # first, every untouched session whose time still holds stays there
+        start_at = team.current.get(occurrence.key)
+        if team.supervisor is None or start_at is None or not _still_fits(
+                start_at, occurrence, calendar, team, diary, first, last, day_start, day_end, members):
+            rest.append(occurrence)
+            continue
+        day, start = start_at.date(), start_at.hour * 60 + start_at.minute
+        attending = _attending(occurrence, team.caseworkers, members)
+        diary.book((team.supervisor.id, *attending), day, start, start + occurrence.minutes, occurrence.minutes,
+                   week_of(day), attending)
+        if occurrence.series_weeks and occurrence.window.start >= first:
+            series_slot.setdefault((occurrence.activity, occurrence.caseworker_id), (day.weekday(), start))
+        placed.append(Placed(occurrence.key, occurrence.activity, occurrence.caseworker_id, start_at,
+                             occurrence.minutes, occurrence.window.due, occurrence.series_weeks))
+    for done, occurrence in enumerate(rest, start=len(todo) - len(rest)):
         if progress is not None and done % 250 == 0:
             progress(done, len(todo))
         if team.supervisor is None:
@@ -266,6 +284,25 @@ def generate(plan: SupervisionPlan, calendar: WorkingCalendar, team: TeamInput, 
     placed.sort(key=lambda p: (p.starts_at, p.key))
     available = len(calendar.working_days_between(first, last)) * calendar.max_supervision_minutes
     return Generated(tuple(placed), tuple(unplaced), sum(o.minutes for o in todo), available)
+
+
+def _still_fits(start_at: datetime, occurrence: Occurrence, calendar: WorkingCalendar, team: TeamInput,
+                diary: _Diary, first: date, last: date, day_start: int, day_end: int,
+                members: tuple[int, ...]) -> bool:
+    """Whether an untouched session may stay where it is: in its window and the period, on a working day, within
+    hours, everyone in the team that day and free, the supervisor's cap not passed."""
+    day = start_at.date()
+    start = start_at.hour * 60 + start_at.minute
+    end = start + occurrence.minutes
+    if not (max(occurrence.window.start, first) <= day <= min(occurrence.window.end, last)) \
+            or not calendar.is_working_day(day) or start < day_start or end > day_end:
+        return False
+    attending = _attending(occurrence, team.caseworkers, members)
+    if not all(_person(team, p).active_on(day) for p in attending):
+        return False
+    if diary.supervisor_day[day] + occurrence.minutes > calendar.max_supervision_minutes:
+        return False
+    return diary.free((team.supervisor.id, *attending), day, start, end)  # type: ignore[union-attr]
 
 
 def _first_free(days: list[date], occurrence: Occurrence, day_start: int, day_end: int, usual: int | None,

@@ -21,10 +21,11 @@ from supervision.models import SupervisionSession
 
 
 def _my_teams(actor: Actor, on: date | None = None) -> ColumnElement[bool]:
+    """The teams the person is in on a day (a stay ends the day the next one starts: ``to_date`` is excluded)."""
     day = on or date.today()
     return SupervisionSession.team_id.in_(select(TeamMembership.team_id).where(
         TeamMembership.staff_member_id == actor.staff_member_id, TeamMembership.from_date <= day,
-        or_(TeamMembership.to_date.is_(None), TeamMembership.to_date >= day)))
+        or_(TeamMembership.to_date.is_(None), TeamMembership.to_date > day)))
 
 
 def readable_sessions(actor: Actor) -> ColumnElement[bool]:
@@ -79,7 +80,7 @@ def visible_teams(session: Session, actor: Actor) -> list[tuple[int, str]]:
         today = date.today()
         conditions.append(Team.id.in_(select(TeamMembership.team_id).where(
             TeamMembership.staff_member_id == actor.staff_member_id, TeamMembership.from_date <= today,
-            or_(TeamMembership.to_date.is_(None), TeamMembership.to_date >= today))))
+            or_(TeamMembership.to_date.is_(None), TeamMembership.to_date > today))))
     if not conditions:
         return []
     return [(i, n) for i, n in session.execute(select(Team.id, Team.name).where(

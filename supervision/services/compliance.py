@@ -241,7 +241,7 @@ def _data_entry_staff(session: Session, team_id: int, day: date) -> int:
         StaffMember, StaffMember.id == TeamMembership.staff_member_id).where(
         TeamMembership.team_id == team_id, StaffMember.programme_role == "data_entry",
         StaffMember.active.is_(True), TeamMembership.from_date <= day,
-        (TeamMembership.to_date.is_(None)) | (TeamMembership.to_date >= day))) or 0
+        (TeamMembership.to_date.is_(None)) | (TeamMembership.to_date > day))) or 0
 
 
 def _manual_caseloads(session: Session, ids: list[int]) -> dict[int, tuple[int, int, date]]:

@@ -73,11 +73,13 @@ class GenerationOutcome:
 
 
 def team_people(session: Session, team_id: int, first: date, last: date) -> tuple[Person | None, tuple[Person, ...]]:
-    """The team's supervisor and caseworkers over the period, each with the days they are in the team."""
+    """The team's supervisor and caseworkers over the period, each with the days they are in the team. A stay
+    ends the day the next one starts (``to_date`` is the first day no longer in the team, as ``accounts`` keeps
+    it), so the last day in the team is the day before."""
     rows = session.execute(select(TeamMembership, StaffMember).join(
         StaffMember, StaffMember.id == TeamMembership.staff_member_id).where(
         TeamMembership.team_id == team_id, TeamMembership.from_date <= last,
-        or_(TeamMembership.to_date.is_(None), TeamMembership.to_date >= first))
+        or_(TeamMembership.to_date.is_(None), TeamMembership.to_date > first))
         .order_by(TeamMembership.from_date, TeamMembership.id)).all()
     supervisor: Person | None = None
     stays: dict[int, Person] = {}
@@ -90,8 +92,9 @@ def team_people(session: Session, team_id: int, first: date, last: date) -> tupl
         earlier = stays.get(staff.id)
         begin = min(membership.from_date, earlier.active_from) if earlier and earlier.active_from else \
             membership.from_date
-        end = None if membership.to_date is None or (earlier and earlier.active_to is None) else \
-            max(membership.to_date, earlier.active_to) if earlier and earlier.active_to else membership.to_date
+        last_day = membership.to_date - timedelta(days=1) if membership.to_date is not None else None
+        end = None if last_day is None or (earlier and earlier.active_to is None) else \
+            max(last_day, earlier.active_to) if earlier and earlier.active_to else last_day
         stays[staff.id] = Person(staff.id, str(staff.uuid), staff.full_name, staff.start_date, begin, end)
     return supervisor, tuple(sorted(stays.values(), key=lambda p: p.id))
 
@@ -136,7 +139,8 @@ def _team_input(session: Session, team_id: int, first: date, last: date,
             kept.append(Booking(row.starts_at, row.minutes, involved,
                                 row.minutes if supervisor and row.supervisor_id == supervisor.id else 0))
     kept.sort(key=lambda b: (b.starts_at, sorted(b.people)))
-    return TeamInput(supervisor, caseworkers, tuple(kept), frozenset(satisfied)), list(rows)
+    current = {r.occurrence_key: r.starts_at for r in rows if r.status == "planned" and not _is_kept(r, today)}
+    return TeamInput(supervisor, caseworkers, tuple(kept), frozenset(satisfied), current), list(rows)
 
 
 def check_period(first: date | None, last: date | None) -> tuple[date, date]:

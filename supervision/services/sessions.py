@@ -174,7 +174,7 @@ def _check_slot(session: Session, row: SupervisionSession, starts_at: datetime, 
 def _teams_of(session: Session, people: set[int], day: date) -> list[int]:
     return list(session.scalars(select(TeamMembership.team_id).where(
         TeamMembership.staff_member_id.in_(people), TeamMembership.from_date <= day,
-        or_(TeamMembership.to_date.is_(None), TeamMembership.to_date >= day))).all())
+        or_(TeamMembership.to_date.is_(None), TeamMembership.to_date > day))).all())
 
 
 def _check_minutes(minutes: int | None) -> int:

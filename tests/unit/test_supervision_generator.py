@@ -245,3 +245,23 @@ def test_whatever_the_team_nothing_overlaps_and_nothing_is_lost(size, cap, days,
         assert placed.starts_at.weekday() in days and start <= placed.starts_at.date() <= last
         per_day[placed.starts_at.date()] += placed.minutes
     assert not per_day or max(per_day.values()) <= cap * 60
+
+
+def test_a_refresh_keeps_every_untouched_session_where_it_is():
+    members = team(5)
+    first = generate(default_plan(), JO, members, *YEAR)
+    later = date(2026, 2, 17)  # refreshed weeks later, nothing changed: what is past stays as it was
+    past = [p for p in first.placed if p.starts_at.date() < later]
+    where = {p.key: p.starts_at for p in first.placed if p.starts_at.date() >= later}
+    refresh = TeamInput(members.supervisor, members.caseworkers, satisfied=frozenset(p.key for p in past),
+                        current=where)
+    refreshed = generate(default_plan(), JO, refresh, later, YEAR[1])
+    moved = [p for p in refreshed.placed if where.get(p.key) != p.starts_at]
+    assert refreshed.placed and moved == []
+    # A closure day added on a busy day moves that day's sessions, and only them.
+    busy = Counter(p.starts_at.date() for p in refreshed.placed if p.starts_at.month == 4).most_common(1)[0][0]
+    closed = WorkingCalendar(JO.working_days, JO.day_starts, JO.day_ends, JO.max_supervision_minutes, JO.timezone,
+                             JO.country, {**JO.closures, busy: "Office closed"})
+    again = generate(default_plan(), closed, refresh, later, YEAR[1])
+    moved = {p.key for p in again.placed if where.get(p.key) != p.starts_at}
+    assert moved and moved == {k for k, start in where.items() if start.date() == busy} & {p.key for p in again.placed}
