@@ -257,9 +257,8 @@ def calendar_pdf(views: list[SessionView], *, label: str, first: date, last: dat
         return [para(title, "h1"), para(t("calendar_pdf.count", count=len(mine)), "small"), table, PageBreak()]
 
     def story() -> list[Any]:
-        out: list[Any] = [para(label, "title"),
-                          para(t("calendar_pdf.period", first=format_date(first), last=format_date(last)),
-                               "subtitle"), PageBreak()]
+        period = t("calendar_pdf.period", first=format_date(first), last=format_date(last))
+        out: list[Any] = [para(f"{label} · {period}", "small")]
         for supervisor in supervisors:
             for month in months:
                 out += grid(supervisor, month)

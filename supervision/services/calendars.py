@@ -5,10 +5,10 @@ worked)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from accounts.models import Team
@@ -18,7 +18,7 @@ from core.errors import Forbidden, ValidationFailed
 from core.i18n import t
 from core.imports import CellError, parse_day, problem, read_rows, report_problems
 from core.records import check_version
-from supervision.models import ClosureDay, WorkingCalendarRecord
+from supervision.models import ClosureDay, SupervisionSession, WorkingCalendarRecord
 from supervision.services.access import visible_teams
 from supervision.working_time import WorkingCalendar, public_holidays, supported_countries
 
@@ -175,8 +175,9 @@ def _set_day(session: Session, agency: int, day: date, name: str, kind: str) -> 
 
 
 @binds_actor
-def add_closure_day(session: Session, *, actor: Actor, day: date | None, name: str) -> None:
-    """Close the agency on a day (an office closure, a day of mourning, a holiday the package does not know)."""
+def add_closure_day(session: Session, *, actor: Actor, day: date | None, name: str) -> int:
+    """Close the agency on a day (an office closure, a day of mourning, a holiday the package does not know).
+    Returns how many planned sessions fall on it (generating again moves them)."""
     require_role(actor, Role.MANAGER)
     agency = _agency(actor, None)
     name = " ".join(str(name or "").split())
@@ -191,6 +192,10 @@ def add_closure_day(session: Session, *, actor: Actor, day: date | None, name: s
         raise ValidationFailed(errors)
     _set_day(session, agency, day, name, "closed")  # type: ignore[arg-type]
     session.flush()
+    return session.scalar(select(func.count(SupervisionSession.id)).where(
+        SupervisionSession.agency_id == agency, SupervisionSession.status == "planned",
+        SupervisionSession.starts_at >= datetime.combine(day, time()),  # type: ignore[arg-type]
+        SupervisionSession.starts_at < datetime.combine(day + timedelta(days=1), time()))) or 0  # type: ignore[operator]
 
 
 @binds_actor

@@ -157,7 +157,10 @@ def _check_slot(session: Session, row: SupervisionSession, starts_at: datetime, 
                 _teams_of(session, people, day))))).all()
     for other in others:
         if other.starts_at + timedelta(minutes=other.minutes) > starts_at:
-            return {"starts_at": t("session.error.conflict", activity=t(f"activity.{other.activity}"),
+            involved = [p for p in (other.supervisor_id, other.caseworker_id) if p in people] or sorted(people)
+            who = session.get(StaffMember, involved[0])
+            return {"starts_at": t("session.error.conflict", who=who.full_name if who else "?",
+                                   activity=t(f"activity.{other.activity}"),
                                    start=other.starts_at.strftime("%H:%M"),
                                    end=(other.starts_at + timedelta(minutes=other.minutes)).strftime("%H:%M"))}
     if row.supervisor_id is not None:

@@ -66,6 +66,7 @@ with unit_of_work() as session:
     found = services.list_sessions(session, actor=actor, team_id=team_id, first=month, last=last,
                                    person_id=person_id, supervisor_id=supervisor_id)
 shown = [v for v in found if v.status != "cancelled"]
+now = datetime.now()
 counts = {s: sum(1 for v in found if v.status == s) for s in services.STATUSES}
 st.caption(t("calendar.counts", planned=counts["planned"], held=counts["held"], missed=counts["missed"],
              cancelled=counts["cancelled"]))
@@ -89,6 +90,7 @@ def label(view: services.SessionView) -> str:
     return f"{view.starts_at:%H:%M} {t(f'activity_short.{view.activity}')} · {view.with_whom}"
 
 
+detail_box = st.container()  # the opened session shows here, above the grid, where the person is looking
 week_start = agency_calendar.week_starts_on
 closures = agency_calendar.closures
 if view_kind == "month" and found:
@@ -105,7 +107,8 @@ if view_kind == "month" and found:
             with column.container(border=True):
                 if day.month != month.month:
                     continue
-                mark = " ·" + t("calendar.closed") if day in closures else ""
+                mark = " · " + t("calendar.closed") if day in closures else ""
+                mark += " · " + t("calendar.today") if day == date.today() else ""
                 st.caption(f"**{day.day}**{mark}")
                 for v in by_day.get(day, []):
                     st.button(label(v), key=f"open_{v.id}", on_click=select, args=(v.id,), type="tertiary",
@@ -115,8 +118,9 @@ elif found:
         t("calendar.col.date"): format_date(v.starts_at), t("calendar.col.time"):
             f"{v.starts_at:%H:%M}–{v.ends_at:%H:%M}",
         t("calendar.col.activity"): activity_text(v.activity), t("calendar.col.with"): v.with_whom,
-        t("calendar.col.status"): t(f"session.status.{v.status}"),
-        t("calendar.col.changed"): t("calendar.by_hand") if v.touched else "",
+        t("calendar.col.status"): t("calendar.not_recorded") if v.status == "planned" and v.starts_at < now
+        else t(f"session.status.{v.status}"),
+        t("calendar.col.changed"): t("calendar.by_hand") if v.touched and v.status == "planned" else "",
     } for v in found])
     picked = st.dataframe(frame, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
                           key=f"agenda_{team_id}_{month:%Y%m}_{whose}")
@@ -136,8 +140,8 @@ if chosen is not None:
     except (NotFound, Forbidden) as exc:
         st.error(for_markdown(str(exc)))
         st.session_state.pop(SELECTED, None)
-if view is not None:
-    st.divider()
+def session_panel(view: services.SessionView, agreed: list) -> None:  # type: ignore[type-arg]
+    """One session: what and when, recording it held or missed, moving or cancelling it, agreed actions."""
     st.subheader(t("calendar.session_heading", activity=activity_text(view.activity), who=view.with_whom))
     st.text(t("calendar.session_when", date=format_date(view.starts_at), start=f"{view.starts_at:%H:%M}",
               end=f"{view.ends_at:%H:%M}", minutes=view.minutes))
@@ -207,7 +211,9 @@ if view is not None:
                 st.caption(t("calendar.only_planned"))
             else:
                 st.caption(t("calendar.cancel_help"))
-                if st.button(t("calendar.cancel"), key=f"cancel_{view.id}", icon=":material/event_busy:"):
+                sure = st.checkbox(t("calendar.cancel_confirm"), key=f"cancel_sure_{view.id}")
+                if st.button(t("calendar.cancel"), key=f"cancel_{view.id}", icon=":material/event_busy:",
+                             disabled=not sure):
                     save(lambda s: services.cancel_session(s, actor=actor, session_id=view.id,
                                                            expected_version=view.version_id), t("calendar.cancelled"))
     st.markdown(f"**{t('calendar.actions_heading')}**")
@@ -225,18 +231,26 @@ if view is not None:
             field_error(errors, "text")
             a, b, c = st.columns(3)
             owner = a.text_input(t("calendar.action_owner"), value=view.caseworker_name, max_chars=200)
-            field_error(errors, "owner_person")
-            due = b.date_input(t("calendar.action_due"), value=view.starts_at.date() + timedelta(days=14),
+            field_error(errors, "owner")
+            due = b.date_input(t("calendar.action_due"),
+                               value=max(view.starts_at.date(), date.today()) + timedelta(days=14),
                                format="YYYY-MM-DD")
             field_error(errors, "due_on")
             priority = c.selectbox(t("calendar.action_priority"), PRIORITIES, index=1,
                                    format_func=lambda p: t(f"improvement_action.priority.{p}"))
+            field_error(errors, "priority")
             if st.form_submit_button(t("calendar.action_add"), icon=":material/add_task:"):
                 save(lambda s: services.add_session_action(s, actor=actor, session_id=view.id,
                                                            draft=ImprovementActionDraft(
                                                                text=text, owner_person=owner, due_on=due,
                                                                priority=priority)), t("calendar.action_added"),
                      fresh=f"action_{view.id}")
+
+
+if view is not None:
+    with detail_box:
+        session_panel(view, agreed)
+        st.divider()
 
 # Adding a session by hand ---------------------------------------------------------------------------------------
 if runs:

@@ -41,7 +41,9 @@ def check_table(found: list[compliance.Check], key: str) -> None:
     st.dataframe(pd.DataFrame([{
         t("compliance.col.subject"): c.subject, t("compliance.col.rule"): c.rule,
         t("compliance.col.status"): light_text(c.light), t("compliance.col.figures"): c.figure} for c in found]),
-        hide_index=True, width="stretch", key=key)
+        hide_index=True, width="stretch", key=key, column_config={
+            t("compliance.col.figures"): st.column_config.TextColumn(width="large"),
+            t("compliance.col.rule"): st.column_config.TextColumn(width="medium")})
 
 
 st.subheader(t("compliance.standards_heading"))

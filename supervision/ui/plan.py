@@ -13,7 +13,7 @@ from dateutil.relativedelta import relativedelta
 from core.actor import Role
 from core.i18n import format_date, format_number, t
 from core.ui import NOT_SAVED, field_error, page_for, submit, unit_of_work
-from supervision.frequency import KNOWN, FrequencyError, parse_frequency
+from supervision.frequency import FrequencyError, parse_frequency
 from supervision.plan import PlanEntry, TimeOfDay
 from supervision.services import generation, plans
 from supervision.services.access import may_run_team
@@ -21,11 +21,14 @@ from supervision.ui.common import activity_text, save, team_choice
 
 ERRORS = "plan_errors"
 OUTCOME = "plan_generation"
-FREQUENCIES = (*KNOWN[:7], "every 3 weeks", "every 4 weeks", "every 4 months",
-               "weekly during the first 1 months after the start date",
+FREQUENCIES = ("weekly", "every 2 weeks", "every 3 weeks", "every 4 weeks", "twice a month", "monthly",
+               "every 2 months", "every 3 months", "every 4 months", "every 6 months",
+               "weekly during the first 2 months after the start date",
+               "weekly during the first 3 months after the start date",
                "weekly during the first 6 months after the start date",
                "every 2 weeks during the first 3 months after the start date",
-               "from the start date, then every 4 months", "from the start date, then every 6 months")
+               "from the start date, then every 3 months", "from the start date, then every 4 months",
+               "from the start date, then every 6 months")
 
 actor = page_for(Role.SUPERVISOR, Role.MANAGER)
 st.session_state.setdefault(ERRORS, {})

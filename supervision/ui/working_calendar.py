@@ -18,6 +18,7 @@ from supervision.ui.common import form_key, save
 from supervision.working_time import country_name, supported_countries, time_zones
 
 ERRORS = "working_calendar_errors"
+CLASH = "working_calendar_clash"  # shown once, after the rerun that follows adding a closure day
 
 actor = page_for(Role.MANAGER)
 st.session_state.setdefault(ERRORS, {})
@@ -100,9 +101,14 @@ with st.form(form_key("closure_day")):
     name = b.text_input(t("working_calendar.col.name"), max_chars=services.MAX_NAME)
     field_error(errors, "name")
     if st.form_submit_button(t("working_calendar.add"), icon=":material/add:"):
-        save(lambda s: services.add_closure_day(s, actor=actor, day=day, name=name), errors_key=ERRORS,
-             general_field="name", success=t("working_calendar.saved"), fresh="closure_day")
+        clashes = save(lambda s: services.add_closure_day(s, actor=actor, day=day, name=name), errors_key=ERRORS,
+                       general_field="name", success=t("working_calendar.closure_added", day=format_date(day)),
+                       fresh="closure_day")
+        if isinstance(clashes, int) and clashes:
+            st.session_state[CLASH] = t("working_calendar.closure_clash", count=clashes, day=format_date(day))
         st.rerun()
+if st.session_state.get(CLASH):
+    st.warning(st.session_state.pop(CLASH), icon=":material/event_busy:")
 
 with st.expander(t("working_calendar.import_heading"), icon=":material/upload:"):
     st.caption(t("working_calendar.import_help"))

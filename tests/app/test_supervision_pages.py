@@ -105,6 +105,11 @@ def test_a_supervisors_month_generate_move_hold_miss_and_export(open_page, examp
     assert not errors(at), errors(at)
     assert "Status: Held." in texts(at)
     by_label(at.text_area, "Agreed action").input("Update the follow-up log before Thursday.")
+    by_label(at.text_input, "Owner").input("")
+    button(at, "Add the action").click().run()
+    assert "Name an owner — a person, an agency, or both." in errors(at)  # beside the field, text kept
+    assert by_label(at.text_area, "Agreed action").value == "Update the follow-up log before Thursday."
+    by_label(at.text_input, "Owner").input(past[0].caseworker_name)
     button(at, "Add the action").click().run()
     assert not errors(at), errors(at)
     assert "Update the follow-up log before Thursday." in list(at.dataframe[-1].value["Agreed action"])
@@ -117,6 +122,14 @@ def test_a_supervisors_month_generate_move_hold_miss_and_export(open_page, examp
     by_label(at.selectbox, "Why was it missed?").set_value("caseworker_absent")
     button(at, "Record as missed").click().run()
     assert not errors(at) and "Missed: Caseworker absent." in texts(at)
+
+    # Cancelling an upcoming session asks to confirm first.
+    later = next(v for v in upcoming[1:] if v.id != session.id)
+    at = _open(open_page, example, later)
+    assert button(at, "Cancel this session").disabled
+    by_label(at.checkbox, "Yes, cancel it (it cannot be undone; a new session can be added by hand)").check().run()
+    button(at, "Cancel this session").click().run()
+    assert not errors(at) and "Status: Cancelled." in texts(at)
 
     # Export: the calendar file and the printable month are offered.
     labels = [b.proto.label for b in at.get("download_button")]
@@ -198,6 +211,13 @@ def test_the_manager_keeps_the_working_calendar(open_page, example):
     button(at, "Add").click().run()
     assert not errors(at), errors(at)
     assert "Office move" in list(at.dataframe[0].value["Name"])
+    # A closure on a day with planned sessions says so: generating again moves them.
+    _, found = _sessions(example, "demo-supervisor")
+    busy = next(v.starts_at.date() for v in found if v.status == "planned" and v.starts_at.date() > date.today())
+    by_label(at.text_input, "Name").input("Day of mourning")
+    by_label(at.date_input, "Date").set_value(busy)
+    button(at, "Add").click().run()
+    assert any("generate the calendar again to move them" in w.value for w in at.warning)
 
 
 def test_standards_and_ratios_show_the_rule_and_the_figures(open_page, example):
