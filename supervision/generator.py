@@ -153,7 +153,10 @@ def occurrences(plan: SupervisionPlan, calendar: WorkingCalendar, team: TeamInpu
                                   week_starts_on=week):
                 if _overlaps_stay(person, window):
                     found.append(_occurrence(entry, person.id, person.key, window))
-    found = [o for o in found if o.key not in team.satisfied and (
+    # An occurrence whose session already lies outside the period (a window cut by the period's end, placed by
+    # an earlier, longer generation) belongs to that other period: it is left where it is.
+    outside = {key for key, start in team.current.items() if not first <= start.date() <= last}
+    found = [o for o in found if o.key not in team.satisfied and o.key not in outside and (
         (first <= o.window.start and o.window.end <= last)
         or any(calendar.is_working_day(d) for d in _days(o.window, first, last)))]
     found.sort(key=lambda o: (o.caseworker_id is not None, o.window.days, o.window.start, order[o.activity],

@@ -265,3 +265,15 @@ def test_a_refresh_keeps_every_untouched_session_where_it_is():
     again = generate(default_plan(), closed, refresh, later, YEAR[1])
     moved = {p.key for p in again.placed if where.get(p.key) != p.starts_at}
     assert moved and moved == {k for k, start in where.items() if start.date() == busy} & {p.key for p in again.placed}
+
+
+def test_a_shorter_refresh_leaves_the_sessions_beyond_its_end_alone():
+    members = team(5)
+    first = generate(default_plan(), JO, members, *YEAR)
+    where = {p.key: p.starts_at for p in first.placed}
+    end = date(2026, 6, 2)  # a Tuesday: that week's window is cut by the refresh's end
+    refreshed = generate(default_plan(), JO, TeamInput(members.supervisor, members.caseworkers, current=where),
+                         YEAR[0], end)
+    assert {u.key for u in refreshed.unplaced} <= {u.key for u in first.unplaced}  # nothing new left out
+    assert [p for p in refreshed.placed if where.get(p.key) != p.starts_at] == []
+    assert all(p.starts_at.date() <= end for p in refreshed.placed)
