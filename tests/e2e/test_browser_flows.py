@@ -88,8 +88,10 @@ def test_first_run_example_sign_in_and_workshop(page):
     second.goto(tab.url)
     settle(second)
     expect(second.get_by_role("heading", name="1. Case management response")).to_be_visible()
-    expect(second.get_by_role("checkbox", name="Develop inter-agency response strategy.")).to_be_checked(
-        checked=was)
+    # Streamlit keeps the previous run's elements until the new run has drawn over them: wait for one.
+    twin = second.get_by_role("checkbox", name="Develop inter-agency response strategy.")
+    expect(twin).to_have_count(1)
+    expect(twin).to_be_checked(checked=was)
     second.close()
 
     _click(tab, "Discard changes")
