@@ -19,6 +19,17 @@ def _click(tab, name: str) -> None:  # type: ignore[no-untyped-def]
     settle(tab)
 
 
+def _current_checkbox(tab, label: str):  # type: ignore[no-untyped-def]
+    """The checkbox as the current run drew it: Streamlit keeps the previous run's elements (marked stale) on
+    screen until the new run has drawn over them, and under load both can be there at once."""
+    return tab.locator(f"xpath=//input[@type='checkbox'][@aria-label={_xpath_text(label)}]"
+                       "[not(ancestor::*[@data-stale='true'])]")
+
+
+def _xpath_text(text: str) -> str:
+    return f"'{text}'" if "'" not in text else f'"{text}"'
+
+
 def _sign_in(tab, username: str, password: str) -> None:  # type: ignore[no-untyped-def]
     # Streamlit keeps the previous page's elements until the new run has drawn over them: wait for the form.
     expect(tab.get_by_role("button", name="Sign in")).to_be_visible()
@@ -61,7 +72,7 @@ def test_first_run_example_sign_in_and_workshop(page):
     _click(tab, "Open in the workshop")
     expect(tab.get_by_role("heading", name="1. Case management response")).to_be_visible()
     expect(tab.get_by_text("Components scored: 17 / 17").first).to_be_visible()
-    checkbox = tab.get_by_role("checkbox", name="Develop inter-agency response strategy.")
+    checkbox = _current_checkbox(tab, "Develop inter-agency response strategy.")
     expect(checkbox).to_have_count(1)
     was = checkbox.is_checked()
     tab.get_by_text("Develop inter-agency response strategy.", exact=True).click()  # the label, as a person does
@@ -88,8 +99,7 @@ def test_first_run_example_sign_in_and_workshop(page):
     second.goto(tab.url)
     settle(second)
     expect(second.get_by_role("heading", name="1. Case management response")).to_be_visible()
-    # Streamlit keeps the previous run's elements until the new run has drawn over them: wait for one.
-    twin = second.get_by_role("checkbox", name="Develop inter-agency response strategy.")
+    twin = _current_checkbox(second, "Develop inter-agency response strategy.")
     expect(twin).to_have_count(1)
     expect(twin).to_be_checked(checked=was)
     second.close()
