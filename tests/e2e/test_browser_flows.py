@@ -207,10 +207,13 @@ def test_an_open_tab_of_a_deactivated_account_can_neither_save_nor_download(page
     expect(tab.get_by_role("button", name="Download CSV")).to_be_visible()
     exports, refusals = count(action="export"), count(action="access_refused")
     switch_off("demo-manager")
-    tab.get_by_role("button", name="Download CSV").click()
-    deadline = time.monotonic() + 30
-    while count(action="access_refused") == refusals and time.monotonic() < deadline:
-        tab.wait_for_timeout(200)  # polling the database for the refusal, not a fixed wait for the browser
-    assert count(action="access_refused") == refusals + 1
+    for _attempt in range(3):  # a click can be lost while the machine is busy with the previous run
+        tab.get_by_role("button", name="Download CSV").click()
+        deadline = time.monotonic() + 15
+        while count(action="access_refused") == refusals and time.monotonic() < deadline:
+            tab.wait_for_timeout(200)  # polling the database for the refusal, not a fixed wait for the browser
+        if count(action="access_refused") > refusals:
+            break
+    assert count(action="access_refused") >= refusals + 1
     assert count(action="export") == exports
     engine.dispose()
