@@ -59,7 +59,9 @@ class MembershipView:
 
 
 
-def _current(today: date | None = None) -> Any:
+def in_team_on(today: date | None = None) -> Any:
+    """The condition that a team stay covers a day (today by default). A stay ends the day the next one starts:
+    ``to_date`` is the first day no longer in the team."""
     moment = today or date.today()
     return (TeamMembership.from_date <= moment) & (
         (TeamMembership.to_date.is_(None)) | (TeamMembership.to_date > moment))
@@ -68,19 +70,19 @@ def _current(today: date | None = None) -> Any:
 def current_members(team_ids: frozenset[int] | set[int], on: date | None = None) -> Select:
     """The staff ids of the people in these teams on a day (today by default), supervisors excluded."""
     return select(TeamMembership.staff_member_id).where(
-        TeamMembership.team_id.in_(team_ids), TeamMembership.role_in_team == "member", _current(on))
+        TeamMembership.team_id.in_(team_ids), TeamMembership.role_in_team == "member", in_team_on(on))
 
 
 def current_team_of(session: Session, staff_member_id: int, on: date | None = None) -> int | None:
     """The team the person is in on a day, if any."""
     return session.scalar(select(TeamMembership.team_id).where(
-        TeamMembership.staff_member_id == staff_member_id, _current(on)).limit(1))
+        TeamMembership.staff_member_id == staff_member_id, in_team_on(on)).limit(1))
 
 
 def teams_supervised_by(session: Session, staff_member_id: int) -> frozenset[int]:
     rows = session.scalars(select(TeamMembership.team_id).where(
         TeamMembership.staff_member_id == staff_member_id, TeamMembership.role_in_team == "supervisor",
-        _current())).all()
+        in_team_on())).all()
     return frozenset(rows)
 
 
@@ -93,7 +95,7 @@ def _visible_staff(query: Select, actor: Actor) -> Select:
         conditions.append(StaffMember.agency_id == actor.agency_id)
     if actor.has(Role.SUPERVISOR) and actor.supervised_team_ids:
         members = select(TeamMembership.staff_member_id).where(
-            TeamMembership.team_id.in_(actor.supervised_team_ids), _current())
+            TeamMembership.team_id.in_(actor.supervised_team_ids), in_team_on())
         conditions.append(StaffMember.id.in_(members))
     if actor.staff_member_id is not None:
         conditions.append(StaffMember.id == actor.staff_member_id)
@@ -108,7 +110,7 @@ def list_staff(session: Session, *, actor: Actor, include_inactive: bool = True)
         query = query.where(StaffMember.active.is_(True))
     rows = session.scalars(query).all()
     agencies = dict(session.execute(select(Agency.id, Agency.name)).all())
-    current = {m.staff_member_id: m for m in session.scalars(select(TeamMembership).where(_current())).all()}
+    current = {m.staff_member_id: m for m in session.scalars(select(TeamMembership).where(in_team_on())).all()}
     teams = dict(session.execute(select(Team.id, Team.name)).all())
     views = []
     for r in rows:
@@ -246,7 +248,7 @@ def list_teams(session: Session, *, actor: Actor) -> list[TeamView]:
     teams = session.scalars(query).all()
     agencies = dict(session.execute(select(Agency.id, Agency.name)).all())
     current = session.execute(select(TeamMembership, StaffMember.full_name).join(
-        StaffMember, StaffMember.id == TeamMembership.staff_member_id).where(_current())).all()
+        StaffMember, StaffMember.id == TeamMembership.staff_member_id).where(in_team_on())).all()
     views = []
     for team in teams:
         stays = [(m, name) for m, name in current if m.team_id == team.id]

@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, and_, false, or_, select
 from sqlalchemy.orm import Session
 
 from accounts.models import Team, TeamMembership
+from accounts.staff_services import in_team_on
 from core.actor import Actor, Role
 from core.errors import Forbidden
 from core.i18n import t
@@ -21,11 +22,9 @@ from supervision.models import SupervisionSession
 
 
 def _my_teams(actor: Actor, on: date | None = None) -> ColumnElement[bool]:
-    """The teams the person is in on a day (a stay ends the day the next one starts: ``to_date`` is excluded)."""
-    day = on or date.today()
+    """The teams the person is in on a day."""
     return SupervisionSession.team_id.in_(select(TeamMembership.team_id).where(
-        TeamMembership.staff_member_id == actor.staff_member_id, TeamMembership.from_date <= day,
-        or_(TeamMembership.to_date.is_(None), TeamMembership.to_date > day)))
+        TeamMembership.staff_member_id == actor.staff_member_id, in_team_on(on)))
 
 
 def readable_sessions(actor: Actor) -> ColumnElement[bool]:
@@ -77,10 +76,8 @@ def visible_teams(session: Session, actor: Actor) -> list[tuple[int, str]]:
     if actor.has(Role.SUPERVISOR) and actor.supervised_team_ids:
         conditions.append(Team.id.in_(actor.supervised_team_ids))
     if actor.has(Role.CASEWORKER) and actor.staff_member_id is not None:
-        today = date.today()
         conditions.append(Team.id.in_(select(TeamMembership.team_id).where(
-            TeamMembership.staff_member_id == actor.staff_member_id, TeamMembership.from_date <= today,
-            or_(TeamMembership.to_date.is_(None), TeamMembership.to_date > today))))
+            TeamMembership.staff_member_id == actor.staff_member_id, in_team_on())))
     if not conditions:
         return []
     return [(i, n) for i, n in session.execute(select(Team.id, Team.name).where(

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from accounts.models import StaffMember, TeamMembership
+from accounts.staff_services import in_team_on
 from core.actor import Actor
 from core.audit import binds_actor
 from core.errors import Forbidden, ValidationFailed
@@ -240,8 +241,7 @@ def _data_entry_staff(session: Session, team_id: int, day: date) -> int:
     return session.scalar(select(func.count(TeamMembership.id)).join(
         StaffMember, StaffMember.id == TeamMembership.staff_member_id).where(
         TeamMembership.team_id == team_id, StaffMember.programme_role == "data_entry",
-        StaffMember.active.is_(True), TeamMembership.from_date <= day,
-        (TeamMembership.to_date.is_(None)) | (TeamMembership.to_date > day))) or 0
+        StaffMember.active.is_(True), in_team_on(day))) or 0
 
 
 def _manual_caseloads(session: Session, ids: list[int]) -> dict[int, tuple[int, int, date]]:

@@ -12,6 +12,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from accounts.models import StaffMember, Team, TeamMembership
+from accounts.staff_services import in_team_on
 from core.actor import Actor
 from core.audit import binds_actor, mark_action
 from core.errors import ReadOnly, ValidationFailed
@@ -176,8 +177,7 @@ def _check_slot(session: Session, row: SupervisionSession, starts_at: datetime, 
 
 def _teams_of(session: Session, people: set[int], day: date) -> list[int]:
     return list(session.scalars(select(TeamMembership.team_id).where(
-        TeamMembership.staff_member_id.in_(people), TeamMembership.from_date <= day,
-        or_(TeamMembership.to_date.is_(None), TeamMembership.to_date > day))).all())
+        TeamMembership.staff_member_id.in_(people), in_team_on(day))).all())
 
 
 def _check_minutes(minutes: int | None) -> int:
