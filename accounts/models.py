@@ -106,6 +106,22 @@ class TeamMembership(UuidMixin, AttributionMixin, TimestampMixin, Base):
         return agency_of(session, Team, self.team_id)
 
 
+class StaffTraining(UuidMixin, AttributionMixin, TimestampMixin, Base):
+    """A training a staff member completed, dated: the guidelines count supervisors trained in supervision and
+    coaching (indicator 2.1.5.A)."""
+
+    __tablename__ = "staff_trainings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_member_id: Mapped[int] = mapped_column(ForeignKey("staff_members.id", ondelete="CASCADE"), index=True)
+    topic: Mapped[str] = mapped_column(String(40))  # supervision_coaching | case_management | other
+    completed_on: Mapped[date] = mapped_column(Date)
+    provider: Mapped[str] = mapped_column(String(200), default="")
+
+    def audit_scope(self, session: Session) -> int | None:
+        return agency_of(session, StaffMember, self.staff_member_id)
+
+
 class SignInThrottle(Base):
     """Failed sign-ins from one source (a pseudonymised client address): each failure past a few makes the
     next attempt from there wait longer. System data: no UUID, not audited (the attempts themselves are)."""

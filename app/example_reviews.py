@@ -119,7 +119,9 @@ def load_example_reviews(session: Session, *, agency_id: int, staff_ids: Mapping
                                                  text=rng.choice(ACTIONS), owner_person=person,
                                                  due_on=day + timedelta(days=rng.choice([14, 30, 45])),
                                                  priority=rng.choice(["high", "medium"]),
-                                                 status="done" if months_back >= 2 else "not_started"))
+                                                 status="done" if months_back >= 2 else "not_started",
+                                                 progress_notes="Checked at the next review: the file now holds it."
+                                                 if months_back >= 2 else ""))
                     if not draft_only and months_back >= 1 and person == "Mariam Haddad" and caseworker_account:
                         caseworker = Actor(account_id=caseworker_account, name=person,
                                            roles=frozenset({Role.CASEWORKER}), agency_id=agency_id,

@@ -18,7 +18,7 @@ from core.imports import CellError, parse_day
 
 IMPORT_COLUMNS = ("case_code", "caseworker", "risk_level", "status", "identified_on", "registered_on", "assessed_on",
                   "case_plan_on", "first_action_on", "follow_ups", "case_plan_reviews", "reassessments",
-                  "risk_changes", "closed_on", "closure_reason", "post_closure_follow_up_on")
+                  "risk_changes", "closed_on", "closure_reason", "objectives_achieved", "post_closure_follow_up_on")
 REQUIRED_COLUMNS = ("case_code",)
 # Column names of a Primero / CPIMS+ case export, read as ours.
 PRIMERO_ALIASES = {
@@ -37,6 +37,8 @@ LIST_FIELDS = ("follow_ups", "case_plan_reviews", "reassessments")
 # Risk labels understood without asking; an import may map others (Primero's "critical", say) onto these.
 RISK_LABELS = {"high": RiskLevel.HIGH, "medium": RiskLevel.MEDIUM, "low": RiskLevel.LOW,
                "no_risk": RiskLevel.NO_RISK, "no risk": RiskLevel.NO_RISK, "none": RiskLevel.NO_RISK}
+# At closure: were the case plan's objectives achieved (guidelines 2.1.5.A)? Empty: not recorded.
+OBJECTIVES_ACHIEVED = ("yes", "partly", "no")
 MAX_CODE = 60
 MAX_REASON = 500
 MAX_LIST = 200  # dates in one list: years of twice-weekly follow-ups
@@ -65,6 +67,7 @@ class CaseFileDraft:
     closed_on: date | None = None
     closure_reason: str = ""
     post_closure_follow_up_on: date | None = None
+    objectives_achieved: str = ""
 
     def dates(self) -> CaseDates:
         """The timeliness view of a valid draft."""
@@ -160,6 +163,10 @@ def validate_case_file(draft: CaseFileDraft, *, today: date) -> dict[str, str]:
         errors["post_closure_follow_up_on"] = t("case_file.error.follow_up_not_closed")
     if len(draft.closure_reason) > MAX_REASON:
         errors["closure_reason"] = t("common.error.too_long", limit=MAX_REASON)
+    if draft.objectives_achieved and draft.objectives_achieved not in OBJECTIVES_ACHIEVED:
+        errors["objectives_achieved"] = t("case_file.error.objectives_achieved", value=draft.objectives_achieved[:40])
+    elif draft.objectives_achieved and draft.status != CaseStatus.CLOSED and "status" not in errors:
+        errors["objectives_achieved"] = t("case_file.error.objectives_not_closed")
     return errors
 
 
@@ -210,6 +217,12 @@ def parse_risk_changes(value: Any, column: str, mapping: Mapping[str, str]) -> l
     return changes
 
 
+def parse_objectives(value: Any) -> str:
+    """yes / partly / no, in any case; also true/false and 1/0 as a spreadsheet may write them."""
+    text = "" if value is None else str(value).strip().lower()
+    return {"true": "yes", "false": "no", "1": "yes", "0": "no", "partially": "partly"}.get(text, text)
+
+
 def parse_status(value: Any) -> str:
     text = "" if value is None else str(value).strip().lower()
     return text or CaseStatus.OPEN.value
@@ -245,7 +258,8 @@ def draft_from_row(row: Mapping[str, Any], *, caseworker_id: int | None,
     lists: dict[str, Any] = {name: parse_days(row.get(name), name) for name in LIST_FIELDS}
     return CaseFileDraft(case_code=text("case_code"), caseworker_id=caseworker_id, risk_level=risk,
                          status=parse_status(row.get("status")), risk_changes=changes,
-                         closure_reason=text("closure_reason"), **values, **lists)
+                         closure_reason=text("closure_reason"),
+                         objectives_achieved=parse_objectives(row.get("objectives_achieved")), **values, **lists)
 
 
 def format_days(values: list[date] | tuple[date, ...]) -> str:

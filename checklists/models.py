@@ -38,6 +38,7 @@ class CaseFile(UuidMixin, VersionedMixin, AttributionMixin, TimestampMixin, Base
     risk_changes: Mapped[list[list[str]]] = mapped_column(JSON, default=list)  # [[ISO date, level], ...], sorted
     closed_on: Mapped[date | None] = mapped_column(Date)
     closure_reason: Mapped[str] = mapped_column(Text, default="")
+    objectives_achieved: Mapped[str] = mapped_column(String(8), default="")  # yes | partly | no | "" (not said)
     post_closure_follow_up_on: Mapped[date | None] = mapped_column(Date)
 
     def audit_scope(self, _session: Session) -> int | None:

@@ -33,6 +33,9 @@ class ImprovementAction(UuidMixin, VersionedMixin, AttributionMixin, TimestampMi
     priority: Mapped[str] = mapped_column(String(10), default="medium")  # high | medium | low
     status: Mapped[str] = mapped_column(String(20), default="not_started")
     progress_notes: Mapped[str] = mapped_column(Text, default="")
+    # Who marked it done and when; the progress note given then is the evidence. Cleared if it is reopened.
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    completed_by: Mapped[str] = mapped_column(String(200), default="")
 
     updates: Mapped[list[ProgressUpdate]] = relationship(
         back_populates="action", cascade="all, delete-orphan", order_by="ProgressUpdate.id")
@@ -45,7 +48,8 @@ class ImprovementAction(UuidMixin, VersionedMixin, AttributionMixin, TimestampMi
 
 
 class ProgressUpdate(UuidMixin, Base):
-    """One step in an action's history: the status and progress note it was given, by whom and when."""
+    """One step in an action's history: the status and progress note it was given (``kind`` "progress"), or a
+    comment on it (``kind`` "comment"), by whom and when."""
 
     __tablename__ = "improvement_action_updates"
 
@@ -56,6 +60,7 @@ class ProgressUpdate(UuidMixin, Base):
     author_name: Mapped[str] = mapped_column(String(200), default="")
     status: Mapped[str] = mapped_column(String(20))
     note: Mapped[str] = mapped_column(Text, default="")
+    kind: Mapped[str] = mapped_column(String(10), default="progress")  # progress | comment
 
     action: Mapped[ImprovementAction] = relationship(back_populates="updates")
 

@@ -10,6 +10,7 @@ from enum import IntEnum
 from core.i18n import format_date, t
 
 STATUSES = ("not_started", "in_progress", "done", "dropped")
+OPEN_STATUSES = ("not_started", "in_progress")
 PRIORITIES = ("high", "medium", "low")
 MAX_TEXT = 2000
 MAX_SHORT = 200
@@ -91,8 +92,11 @@ def validate_action(values: dict[str, object], *, not_before: date | None,
         errors["priority"] = t("improvement_action.error.priority")
     if values["status"] not in STATUSES:
         errors["status"] = t("improvement_action.error.status")
+    elif values["status"] == "done" and not str(values["progress_notes"]):
+        # Done means someone can point at what shows it: the note given then is the evidence.
+        errors["progress_notes"] = t("improvement_action.error.evidence_required")
     for name in ("resources", "progress_notes"):
-        if len(str(values[name])) > MAX_TEXT:
+        if len(str(values[name])) > MAX_TEXT and name not in errors:
             errors[name] = t("common.error.too_long", limit=MAX_TEXT)
     return errors
 
@@ -100,3 +104,21 @@ def validate_action(values: dict[str, object], *, not_before: date | None,
 def beyond_tracking(values: dict[str, object], stored: dict[str, object]) -> list[str]:
     """The fields someone who may only track an action tried to change."""
     return [name for name in values if name not in TRACKING_FIELDS and values[name] != stored[name]]
+
+
+def validate_comment(text: str) -> dict[str, str]:
+    if not text:
+        return {"comment": t("improvement_action.error.comment_required")}
+    if len(text) > MAX_TEXT:
+        return {"comment": t("common.error.too_long", limit=MAX_TEXT)}
+    return {}
+
+
+def is_overdue(due_on: date | None, status: str, today: date) -> bool:
+    """Past its due date and neither done nor dropped."""
+    return due_on is not None and due_on < today and status in OPEN_STATUSES
+
+
+def is_due_soon(due_on: date | None, status: str, today: date, days: int = 14) -> bool:
+    """Due from today to ``days`` days ahead, and still open."""
+    return due_on is not None and status in OPEN_STATUSES and 0 <= (due_on - today).days <= days

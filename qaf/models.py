@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, select
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from core.audit import agency_of, register_value_label
@@ -116,6 +116,8 @@ class ComponentRating(UuidMixin, VersionedMixin, AttributionMixin, TimestampMixi
     agreed_level: Mapped[int] = mapped_column(Integer)
     level_reason: Mapped[str] = mapped_column(Text, default="")
     notes: Mapped[str] = mapped_column(Text, default="")
+    # Copied from the baseline assessment and not yet confirmed or changed by this task force.
+    from_baseline: Mapped[bool] = mapped_column(Boolean, default=False)
 
     assessment: Mapped[Assessment] = relationship(back_populates="ratings")
 

@@ -6,6 +6,7 @@ from streamlit.navigation.page import StreamlitPage
 
 import accounts.ui
 import checklists.ui
+import management.ui
 import qaf.ui
 import supervision.ui
 from core.actor import Actor
@@ -21,7 +22,7 @@ def pages(actor: Actor) -> list[PageEntry]:
 def menu(actor: Actor) -> dict[str, list[StreamlitPage]]:
     """Every feature's pages for this person, in menu order."""
     return assemble([*checklists.ui.pages(actor), *supervision.ui.pages(actor), *qaf.ui.pages(actor),
-                      *accounts.ui.pages(actor), *pages(actor)])
+                      *management.ui.pages(actor), *accounts.ui.pages(actor), *pages(actor)])
 
 
 def sidebar(actor: Actor) -> None:

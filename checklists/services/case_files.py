@@ -45,6 +45,7 @@ class CaseFileView:
     closure_reason: str
     post_closure_follow_up_on: date | None
     version_id: int
+    objectives_achieved: str = ""
     last_reviewed_on: date | None = None
 
     def dates(self) -> CaseDates:
@@ -57,7 +58,8 @@ class CaseFileView:
             assessed_on=self.assessed_on, case_plan_on=self.case_plan_on, first_action_on=self.first_action_on,
             follow_ups=list(self.follow_ups), case_plan_reviews=list(self.case_plan_reviews),
             reassessments=list(self.reassessments), risk_changes=list(self.risk_changes), closed_on=self.closed_on,
-            closure_reason=self.closure_reason, post_closure_follow_up_on=self.post_closure_follow_up_on)
+            closure_reason=self.closure_reason, post_closure_follow_up_on=self.post_closure_follow_up_on,
+            objectives_achieved=self.objectives_achieved)
 
 
 def _days(values: list[str] | None) -> tuple[date, ...]:
@@ -85,7 +87,7 @@ def view_of(row: CaseFile, caseworker_name: str, last_reviewed_on: date | None =
         risk_changes=tuple(sorted((date.fromisoformat(d), lv) for d, lv in row.risk_changes or ())),
         closed_on=row.closed_on, closure_reason=row.closure_reason,
         post_closure_follow_up_on=row.post_closure_follow_up_on, version_id=row.version_id,
-        last_reviewed_on=last_reviewed_on)
+        last_reviewed_on=last_reviewed_on, objectives_achieved=row.objectives_achieved)
 
 
 def list_case_files(session: Session, *, actor: Actor, caseworker_id: int | None = None,
@@ -163,7 +165,7 @@ def apply_draft(row: CaseFile, draft: CaseFileDraft) -> None:
     row.case_code, row.caseworker_id = draft.case_code, int(draft.caseworker_id or 0)
     row.risk_level, row.status = draft.risk_level, draft.status
     for name in ("identified_on", "registered_on", "assessed_on", "case_plan_on", "first_action_on", "closed_on",
-                 "post_closure_follow_up_on", "closure_reason"):
+                 "post_closure_follow_up_on", "closure_reason", "objectives_achieved"):
         setattr(row, name, getattr(draft, name))
     row.follow_ups = [d.isoformat() for d in sorted(set(draft.follow_ups))]
     row.case_plan_reviews = [d.isoformat() for d in sorted(set(draft.case_plan_reviews))]

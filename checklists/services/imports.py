@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from accounts.models import Agency, StaffMember
 from checklists.case_file import (
     IMPORT_COLUMNS,
+    OBJECTIVES_ACHIEVED,
     PRIMERO_ALIASES,
     CaseFileDraft,
     CellError,
@@ -174,9 +175,10 @@ def case_file_template_xlsx() -> bytes:
     write_sheet(sheet, list(IMPORT_COLUMNS), [
         ["CP-2026-0001 (example, delete this row)", "amina@example.org", "medium", "open", date(2026, 3, 2),
          date(2026, 3, 4), date(2026, 3, 10), date(2026, 3, 16), date(2026, 3, 20), "2026-03-30; 2026-04-12", "",
-         "", "2026-03-04:high; 2026-03-10:medium", None, "", None],
-    ], [30, 26, 10, 12, 13, 13, 13, 13, 13, 26, 26, 20, 32, 13, 24, 13],
-        date_columns=[5, 6, 7, 8, 9, 14, 16], choices={3: list(RISK_LEVELS), 4: list(CASE_STATUSES)})
+         "", "2026-03-04:high; 2026-03-10:medium", None, "", "", None],
+    ], [30, 26, 10, 12, 13, 13, 13, 13, 13, 26, 26, 20, 32, 13, 24, 12, 13],
+        date_columns=[5, 6, 7, 8, 9, 14, 17], choices={3: list(RISK_LEVELS), 4: list(CASE_STATUSES),
+                                                        16: list(OBJECTIVES_ACHIEVED)})
     notes = workbook.create_sheet("how to fill")
     write_sheet(notes, ["column", "what to write"],
                 [[column, t(f"case_file.import.help.{column}")] for column in IMPORT_COLUMNS], [26, 100])

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import Session
 
 from accounts.models import StaffMember, Team
@@ -32,6 +32,7 @@ from core.i18n import format_date, t
 from core.levels import Level
 from core.records import check_version
 from improvement_actions import services as actions
+from improvement_actions.models import ImprovementAction
 from improvement_actions.rules import Access, ActionSource, ImprovementActionDraft
 from improvement_actions.services import ImprovementActionView, SourceAccess
 
@@ -57,7 +58,11 @@ def _action_access(session: Session, actor: Actor, review_id: int) -> SourceAcce
     return SourceAccess(Access.TRACK, reason=t("review.error.actions_tracking_only"), **floor)
 
 
-actions.register_source(SOURCE_KIND, _action_access)
+def _readable_follow_ups(actor: Actor) -> ColumnElement[bool]:
+    return ImprovementAction.source_record_id.in_(select(CaseFileReview.id).where(readable_reviews(actor)))
+
+
+actions.register_source(SOURCE_KIND, _action_access, _readable_follow_ups)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from accounts.models import StaffMember
@@ -175,14 +175,24 @@ def review_trends(session: Session, *, actor: Actor, start: date, end: date, tea
                        if no), key=lambda x: (-x.no, -x.percent_no, x.item_id))
     counted = sum(n for _, n, _ in overall)
 
-    case_query = (select(CaseFile, StaffMember.full_name).join(StaffMember, StaffMember.id == CaseFile.caseworker_id)
-                  .where(readable_case_files(actor)))
+    conditions = [readable_case_files(actor)]
     if team_id is not None:
-        case_query = case_query.where(CaseFile.caseworker_id.in_(current_members({team_id})))
+        conditions.append(CaseFile.caseworker_id.in_(current_members({team_id})))
     if caseworker_id is not None:
-        case_query = case_query.where(CaseFile.caseworker_id == caseworker_id)
-    day = min(as_of or date.today(), last_day)
+        conditions.append(CaseFile.caseworker_id == caseworker_id)
+    rates, indicators, files = _case_rates(session, conditions, months, start, last_day, as_of)
+    return Trends(months, scores, items_no, dict(rates), dict(indicators), counted, files)
+
+
+def _case_rates(session: Session, conditions: list, months: list[date], start: date, last_day: date,
+                as_of: date | None) -> tuple[dict[tuple[date, Step, str], Rate], dict[tuple[date, str], Rate], int]:
+    """Timeliness per month, step and risk level, and the two timeliness indicators, over the case files that
+    meet ``conditions``. Each file is read by the timeliness rules (risk level changes move deadlines, which no
+    GROUP BY can say); files closed before the period cannot have a deadline in it and are not read."""
     first_day = months[0] if months else start
+    case_query = (select(CaseFile, StaffMember.full_name).join(StaffMember, StaffMember.id == CaseFile.caseworker_id)
+                  .where(*conditions, or_(CaseFile.closed_on.is_(None), CaseFile.closed_on >= first_day)))
+    day = min(as_of or date.today(), last_day)
     rates: dict[tuple[date, Step, str], Rate] = defaultdict(Rate)
     indicators: dict[tuple[date, str], Rate] = defaultdict(Rate)
     settings_by_agency: dict[int, object] = {}
@@ -210,4 +220,16 @@ def review_trends(session: Session, *, actor: Actor, start: date, end: date, tea
             rates[(month_of(result.due_on), step, level)].add(record)
             if step == Step.ASSESSMENT:
                 indicators[(month_of(result.due_on), INDICATOR_ASSESSMENT)].add(record)
-    return Trends(months, scores, items_no, dict(rates), dict(indicators), counted, files)
+    return dict(rates), dict(indicators), files
+
+
+def indicator_rates(session: Session, *, agency_ids: list[int], caseworker_ids: list[int] | None, start: date,
+                    end: date, as_of: date | None = None) -> dict[tuple[date, str], Rate]:
+    """The two timeliness indicators (assessment on time; first case plan review within three months) per month,
+    for the case files of these agencies (and, when given, these caseworkers). The caller has checked access."""
+    months = _months(start, end)
+    last_day = date.fromordinal(date(end.year + end.month // 12, end.month % 12 + 1, 1).toordinal() - 1)
+    conditions = [CaseFile.agency_id.in_(agency_ids)]
+    if caseworker_ids is not None:
+        conditions.append(CaseFile.caseworker_id.in_(caseworker_ids))
+    return _case_rates(session, conditions, months, start, last_day, as_of)[1]

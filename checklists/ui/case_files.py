@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from checklists.case_file import (
+    OBJECTIVES_ACHIEVED,
     CaseFileDraft,
     CellError,
     format_days,
@@ -135,6 +136,12 @@ def case_file_form(key: str, current: services.CaseFileView | None) -> CaseFileD
         reason = st.text_input(t("case_file.field.closure_reason"), value=draft.closure_reason if draft else "",
                                max_chars=500, help=t("case_file.help.closure_reason"))
         field_error(errors, "closure_reason")
+        choices = ["", *OBJECTIVES_ACHIEVED]
+        objectives = st.radio(t("case_file.field.objectives_achieved"), choices, horizontal=True,
+                              index=choices.index(draft.objectives_achieved) if draft else 0,
+                              format_func=lambda v: t(f"case_file.objectives.{v or 'unknown'}"),
+                              help=t("case_file.help.objectives_achieved"))
+        field_error(errors, "objectives_achieved")
         field_error(errors, "general")
         if not st.form_submit_button(t("common.save"), type="primary"):
             return None
@@ -153,7 +160,7 @@ def case_file_form(key: str, current: services.CaseFileView | None) -> CaseFileD
         st.session_state[ERRORS] = problems
         st.rerun()
     return CaseFileDraft(case_code=code, caseworker_id=caseworker_id or None, risk_level=risk, status=status,
-                         closure_reason=reason, **dates, **parsed)  # type: ignore[arg-type]
+                         closure_reason=reason, objectives_achieved=objectives or "", **dates, **parsed)  # type: ignore[arg-type]
 
 
 def _save(action, success: str, warning: str = "") -> None:  # type: ignore[no-untyped-def]

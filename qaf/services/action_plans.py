@@ -5,19 +5,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from core.actor import Actor
 from core.audit import binds_actor
 from core.i18n import format_date, t
 from improvement_actions import services as actions
+from improvement_actions.models import ImprovementAction
 from improvement_actions.rules import Access, ActionSource
 from improvement_actions.services import ImprovementActionView, SourceAccess
 from qaf.action_plan import SOURCE_KIND, KeyActionDraft, suggested_actions, validate_source
 from qaf.assessment import LevelSummary
 from qaf.framework import ChangeGridAction, Framework
 from qaf.models import Assessment
-from qaf.services.access import assessment_row, is_member, may_read
+from qaf.services.access import assessment_row, is_member, may_read, readable
 from qaf.services.assessments import AssessmentView, assessment_results
 from qaf.services.frameworks import framework_of
 
@@ -36,7 +38,11 @@ def _key_action_access(session: Session, actor: Actor, assessment_id: int) -> So
     return SourceAccess(Access.TRACK, reason=reason, **floor)
 
 
-actions.register_source(SOURCE_KIND, _key_action_access)
+def _readable_key_actions(actor: Actor) -> ColumnElement[bool]:
+    return ImprovementAction.source_record_id.in_(select(Assessment.id).where(readable(actor)))
+
+
+actions.register_source(SOURCE_KIND, _key_action_access, _readable_key_actions)
 
 
 @dataclass(frozen=True)

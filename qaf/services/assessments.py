@@ -258,6 +258,7 @@ def save_component_rating(session: Session, *, actor: Actor, assessment_id: int,
     rating.agreed_level = int(agreed)
     rating.level_reason = reason if agreed != derived else ""
     rating.notes = notes
+    rating.from_baseline = False  # saved by this task force: confirmed or changed
     row.updated_at = datetime.now(UTC)
     drop_draft(session, actor, assessment_id, component_code)  # saved: the draft has done its work
     session.flush()
@@ -293,6 +294,7 @@ def start_from_baseline(session: Session, *, actor: Actor, baseline_id: int, det
             assessment_id=new_id, component_code=rating.component_code,
             actions_in_place=list(rating.actions_in_place), derived_level=rating.derived_level,
             agreed_level=rating.agreed_level, level_reason=rating.level_reason, notes=rating.notes,
+            from_baseline=True,
         ))
     session.flush()
     return new_id

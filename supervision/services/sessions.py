@@ -8,7 +8,7 @@ import uuid as uuid_module
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from accounts.models import StaffMember, Team, TeamMembership
@@ -20,6 +20,7 @@ from core.i18n import t
 from core.records import check_version
 from core.safe_text import as_saved
 from improvement_actions import services as actions
+from improvement_actions.models import ImprovementAction
 from improvement_actions.rules import Access, ActionSource, ImprovementActionDraft
 from improvement_actions.services import ImprovementActionView, SourceAccess
 from supervision.models import SupervisionSession
@@ -48,7 +49,11 @@ def _action_access(session: Session, actor: Actor, session_id: int) -> SourceAcc
     return SourceAccess(Access.TRACK, reason=t("session.error.actions_tracking_only"), **floor)
 
 
-actions.register_source(SOURCE_KIND, _action_access)
+def _readable_agreed_actions(actor: Actor) -> ColumnElement[bool]:
+    return ImprovementAction.source_record_id.in_(select(SupervisionSession.id).where(readable_sessions(actor)))
+
+
+actions.register_source(SOURCE_KIND, _action_access, _readable_agreed_actions)
 
 
 @dataclass(frozen=True)

@@ -260,7 +260,8 @@ SERVICE_MODULES = ["accounts.services", "accounts.staff_services", "accounts.sta
                    "checklists.services.reviews", "checklists.services.sampling", "checklists.services.templates",
                    "checklists.services.trends", "checklists.reports", "checklists.services.evidence",
                    "supervision.services.plans", "supervision.services.calendars", "supervision.services.generation",
-                   "supervision.services.sessions", "supervision.services.compliance", "supervision.reports"]
+                   "supervision.services.sessions", "supervision.services.compliance", "supervision.reports",
+                   "management.services.tracker", "management.reports"]
 # Functions that take no acting person, and why that is safe.
 UNSCOPED = {
     "accounts.services.agency_id_for": "an agency's id from its name, for imports and the example",
@@ -299,6 +300,8 @@ UNSCOPED = {
     "supervision.services.calendars.closures_of": "an agency's closed days, for a calendar already checked",
     "supervision.services.calendars.working_calendar_of": "an agency's working days, for a calendar already checked",
     "supervision.services.generation.team_people": "a team's people, for a calendar already checked",
+    "checklists.services.trends.indicator_rates": "figures for agencies and caseworkers the caller has checked",
+    "management.services.tracker.record_export": "appends the export event of a list its caller built",
 }
 EVERYONE = {"admin", "manager", "supervisor", "caseworker", "facilitator", "other_facilitator", "other_manager"}
 MEMBERS = {"caseworker", "facilitator"}
@@ -327,6 +330,8 @@ def _matrix(w):  # type: ignore[no-untyped-def]
     from core import audit
     from improvement_actions import services as actions
     from improvement_actions.rules import ActionSource, ImprovementActionDraft
+    from management import reports as management_reports
+    from management.services import tracker
     from qaf import reports
     from qaf.action_plan import SOURCE_KIND
 
@@ -384,7 +389,23 @@ def _matrix(w):  # type: ignore[no-untyped-def]
             s, actor=x, action_id=key)),
         "improvement_actions.services.update_action": (READERS_OF_A, lambda s, x: actions.update_action(
             s, actor=x, action_id=key, draft=ImprovementActionDraft(text="Act", owner_person="Z",
-                                                                   due_on=date(2027, 1, 1), status="done"))),
+                                                                   due_on=date(2027, 1, 1), status="done",
+                                                                   progress_notes="Done"))),
+        "improvement_actions.services.change_status": (READERS_OF_A, lambda s, x: actions.change_status(
+            s, actor=x, action_id=key, status="in_progress", note="Started")),
+        "improvement_actions.services.add_comment": (READERS_OF_A, lambda s, x: actions.add_comment(
+            s, actor=x, action_id=key, text="A comment")),
+        # The tracker lists only what each person may see: nobody is refused, the list is filtered.
+        "management.services.tracker.tracked_actions": (EVERYONE, lambda s, x: tracker.tracked_actions(
+            s, actor=x)),
+        "management.services.tracker.my_actions": (EVERYONE, lambda s, x: tracker.my_actions(s, actor=x)),
+        "management.services.tracker.owners_to_choose": (EVERYONE, lambda s, x: tracker.owners_to_choose(
+            s, actor=x)),
+        "management.services.tracker.filter_choices": (EVERYONE, lambda s, x: tracker.filter_choices(s, actor=x)),
+        "management.services.tracker.change_statuses": (READERS_OF_A, lambda s, x: tracker.change_statuses(
+            s, actor=x, changes=[tracker.StatusChange(key, "in_progress", "Started", None)])),
+        "management.reports.export_tracker": (EVERYONE, lambda s, x: management_reports.export_tracker(
+            s, actor=x, filters=tracker.TrackerFilters(), fmt="csv")),
         "qaf.services.frameworks.create_contextualised_copy": (FACILITATORS, lambda s, x: qaf.create_contextualised_copy(
             s, actor=x, base_version_id=w["version"], version="v-x", title="Copy")),
         "qaf.services.frameworks.save_contextualised_component": ({"facilitator"}, lambda s, x:
@@ -417,7 +438,7 @@ def _matrix(w):  # type: ignore[no-untyped-def]
             s, actor=x, key_action_id=key)),
         "qaf.services.action_plans.update_key_action": (READERS_OF_A, lambda s, x: qaf.update_key_action(
             s, actor=x, key_action_id=key, draft=KeyActionDraft(component_code="1", text="Act", owner_person="Z",
-                                                               due_on=date(2027, 1, 1), status="done"))),
+                                                               due_on=date(2027, 1, 1), status="done", progress_notes="Done"))),
         "qaf.services.drafts.drafts_for": (READERS_OF_A, lambda s, x: qaf.drafts_for(s, actor=x, assessment_id=a)),
         "qaf.services.drafts.keep_draft": (MEMBERS, lambda s, x: qaf.keep_draft(
             s, actor=x, assessment_id=a, component_code="2", in_place=[], agreed=None, reason="", notes="n",

@@ -144,7 +144,8 @@ def scenarios(w):  # type: ignore[no-untyped-def]
                 component_code="2", text="Train", owner_agency="Brightpath", due_on=date(2027, 2, 1)))),
         "qaf.services.action_plans.update_key_action": ("update", lambda s: qaf_services.update_key_action(
             s, actor=fac, key_action_id=w["key_action"], draft=KeyActionDraft(
-                component_code="1", text="Do it", owner_person="Zoé", due_on=date(2027, 1, 1), status="done"))),
+                component_code="1", text="Do it", owner_person="Zoé", due_on=date(2027, 1, 1), status="done",
+                progress_notes="Signed SOPs on file"))),
         "qaf.services.action_plans.delete_key_action": ("delete", lambda s: qaf_services.delete_key_action(
             s, actor=fac, key_action_id=w["key_action"])),
         "qaf.services.assessments.finalise_assessment": ("finalise", lambda s: _finalise(s, w)),
@@ -165,6 +166,10 @@ def scenarios(w):  # type: ignore[no-untyped-def]
         "improvement_actions.services.update_action": ("update", lambda s: actions.update_action(
             s, actor=fac, action_id=w["key_action"], draft=ImprovementActionDraft(
                 text="Do it", owner_person="Zoé", due_on=date(2027, 1, 1), status="in_progress"))),
+        "improvement_actions.services.change_status": ("update", lambda s: actions.change_status(
+            s, actor=fac, action_id=w["key_action"], status="done", note="Attendance sheet on file")),
+        "improvement_actions.services.add_comment": ("create", lambda s: actions.add_comment(
+            s, actor=fac, action_id=w["key_action"], text="Waiting for the budget line")),
         "improvement_actions.services.delete_action": ("delete", lambda s: actions.delete_action(
             s, actor=fac, action_id=w["key_action"])),
         "qaf.reports.export_action_plan": ("export", lambda s: reports.export_action_plan(

@@ -1,0 +1,18 @@
+"""The management pages: the action tracker and My actions for everyone; progress over time, the dashboards and
+the monthly report for managers and task force members."""
+
+from __future__ import annotations
+
+from core.actor import Actor, Role
+from core.ui.navigation import PageEntry
+
+SECTION = "nav.section.progress"
+WORKERS = (Role.MANAGER, Role.SUPERVISOR, Role.CASEWORKER, Role.FACILITATOR)  # everyone but an administrator
+
+
+def pages(actor: Actor) -> list[PageEntry]:
+    if not actor.has(*WORKERS):
+        return []
+    entries = [PageEntry(SECTION, "management/ui/my_actions.py", "nav.my_actions", ":material/assignment_ind:"),
+               PageEntry(SECTION, "management/ui/tracker.py", "nav.tracker", ":material/task_alt:")]
+    return entries
