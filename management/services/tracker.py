@@ -77,7 +77,7 @@ class Tracker:
     counts: dict[str, int] = field(default_factory=dict)  # open, overdue, due_soon, done
 
 
-def _team_column(today: date) -> ColumnElement[int]:
+def team_column(today: date) -> ColumnElement[int]:
     """The team an action belongs to: its review's or session's team, else its owner's team today."""
     owner_team = (select(func.min(TeamMembership.team_id)).where(
         TeamMembership.staff_member_id == ImprovementAction.owner_staff_member_id, in_team_on(today))
@@ -90,6 +90,11 @@ OWNER_STAFF = aliased(StaffMember)
 
 def _joined(query: Select, actor: Actor) -> Select:
     """Each action with its agency, owner and source records, limited to what the person may see."""
+    return with_sources(query).where(readable_actions(actor))
+
+
+def with_sources(query: Select) -> Select:
+    """Each action with its agency, owner and source records (for figures counted over a checked scope)."""
     return (query
             .outerjoin(Agency, Agency.id == ImprovementAction.agency_id)
             .outerjoin(OWNER_STAFF, OWNER_STAFF.id == ImprovementAction.owner_staff_member_id)
@@ -99,12 +104,11 @@ def _joined(query: Select, actor: Actor) -> Select:
                                             CaseFileReview.id == ImprovementAction.source_record_id))
             .outerjoin(CaseFile, CaseFile.id == CaseFileReview.case_file_id)
             .outerjoin(SupervisionSession, and_(ImprovementAction.source_kind == SESSION,
-                                                SupervisionSession.id == ImprovementAction.source_record_id))
-            .where(readable_actions(actor)))
+                                                SupervisionSession.id == ImprovementAction.source_record_id)))
 
 
 def _query(actor: Actor, filters: TrackerFilters, today: date) -> Select:
-    team_id = _team_column(today)
+    team_id = team_column(today)
     owner_text = func.trim(func.coalesce(OWNER_STAFF.full_name, "") + literal(" ") + ImprovementAction.owner_person
                            + literal(" ") + ImprovementAction.owner_agency)
     query = _joined(select(
@@ -281,7 +285,7 @@ class FilterChoices:
 def filter_choices(session: Session, *, actor: Actor, today: date | None = None) -> FilterChoices:
     """What the filters can offer: only values found among the actions the person may see."""
     today = today or date.today()
-    base = _joined(select(ImprovementAction.agency_id, _team_column(today).label("team_id"),
+    base = _joined(select(ImprovementAction.agency_id, team_column(today).label("team_id"),
                           ImprovementAction.source_item, ImprovementAction.source_kind)
                    .select_from(ImprovementAction), actor).subquery()
     agencies = session.execute(select(Agency.id, Agency.name).where(

@@ -15,4 +15,6 @@ def pages(actor: Actor) -> list[PageEntry]:
         return []
     entries = [PageEntry(SECTION, "management/ui/my_actions.py", "nav.my_actions", ":material/assignment_ind:"),
                PageEntry(SECTION, "management/ui/tracker.py", "nav.tracker", ":material/task_alt:")]
+    if actor.has(Role.MANAGER, Role.SUPERVISOR, Role.FACILITATOR):
+        entries.append(PageEntry(SECTION, "management/ui/dashboard.py", "nav.dashboard", ":material/dashboard:"))
     return entries

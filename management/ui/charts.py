@@ -1,0 +1,48 @@
+"""Altair charts for the management pages: every mark carries its number as a label, and no chart relies on
+colour alone (one series per chart, or words on the axis)."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+
+def trend_chart(frame: pd.DataFrame, *, x: str, y: str, x_title: str, y_title: str,
+                percent: bool = False) -> alt.LayerChart:
+    """A line over months with a point and its value printed at each month."""
+    scale = alt.Scale(domain=[0, 100]) if percent else alt.Scale(zero=True)
+    base = alt.Chart(frame).encode(x=alt.X(f"{x}:N", title=x_title, sort=None),
+                                   y=alt.Y(f"{y}:Q", title=y_title, scale=scale))
+    line = base.mark_line(point=alt.OverlayMarkDef(size=60, filled=True))
+    labels = base.mark_text(dy=-12, fontSize=12).encode(text=alt.Text(f"{y}:Q", format=".1f"))
+    return (line + labels).properties(height=200)
+
+
+def bar_chart(frame: pd.DataFrame, *, x: str, y: str, x_title: str, y_title: str) -> alt.LayerChart:
+    """Bars named on the axis, each with its value printed above it."""
+    base = alt.Chart(frame).encode(x=alt.X(f"{x}:N", title=x_title, sort=None, axis=alt.Axis(labelAngle=0)),
+                                   y=alt.Y(f"{y}:Q", title=y_title))
+    return (base.mark_bar() + base.mark_text(dy=-8, fontSize=12).encode(
+        text=alt.Text(f"{y}:Q", format=".1f"))).properties(height=220)
+
+
+def level_chart(frame: pd.DataFrame, *, x: str, y: str, series: str, x_title: str, y_title: str,
+                level_names: list[str]) -> alt.Chart:
+    """Levels over assessments, one small chart per component so no line is told apart by colour alone."""
+    base = alt.Chart(frame).encode(
+        x=alt.X(f"{x}:N", title=x_title, sort=None),
+        y=alt.Y(f"{y}:Q", title=y_title, scale=alt.Scale(domain=[0, len(level_names) - 1]),
+                axis=alt.Axis(values=list(range(len(level_names))), labelExpr=_label_expr(level_names))))
+    line = base.mark_line(point=alt.OverlayMarkDef(size=50, filled=True))
+    text = base.mark_text(dy=-10, fontSize=11).encode(text=alt.Text("label:N"))
+    return alt.layer(line, text, data=frame).properties(height=140, width=220).facet(
+        facet=alt.Facet(f"{series}:N", title=None, sort=None), columns=4)
+
+
+def _label_expr(names: list[str]) -> str:
+    cases = " : ".join(f"datum.value == {i} ? {_quote(n)}" for i, n in enumerate(names))
+    return f"{cases} : ''"
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
