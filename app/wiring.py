@@ -9,7 +9,9 @@ from accounts.services import FIRST_ADMINISTRATOR_HOOKS
 from checklists.services.evidence import completed_reviews_by_month, open_caseloads
 from checklists.services.templates import ensure_bundled_checklist
 from core.db import migrate_to_head, session_scope
+from management.services.evidence import component_evidence
 from qaf.services import adopt_unowned_assessments, ensure_bundled_framework
+from qaf.services.evidence import register_evidence_provider
 from supervision.services.compliance import register_caseload_counter, register_review_counter
 
 
@@ -29,6 +31,8 @@ def register_hooks() -> None:
     # Supervision's monthly-review standard and caseload ratios count case files and reviews.
     register_review_counter(completed_reviews_by_month)
     register_caseload_counter(open_caseloads)
+    # The workshop shows, beside each component, the evidence the other features hold for it.
+    register_evidence_provider(component_evidence)
 
 
 register_hooks()

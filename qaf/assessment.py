@@ -70,6 +70,7 @@ class ComponentResult:
     updated_at: datetime | None = None
     version_id: int = 0  # 0: not saved yet
     updated_by: str = ""
+    from_baseline: bool = False  # copied from the baseline, not yet confirmed or changed
 
     @property
     def level(self) -> Level | None:

@@ -199,7 +199,7 @@ def _results(framework: Framework, ratings: list[ComponentRating]) -> dict[str, 
             component=component, scored=True, in_place=frozenset(rating.actions_in_place),
             derived_level=Level(rating.derived_level), agreed_level=Level(rating.agreed_level),
             level_reason=rating.level_reason, notes=rating.notes, updated_at=rating.updated_at,
-            version_id=rating.version_id, updated_by=rating.updated_by_name,
+            version_id=rating.version_id, updated_by=rating.updated_by_name, from_baseline=rating.from_baseline,
         )
     return results
 

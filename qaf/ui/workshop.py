@@ -7,17 +7,21 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
+from core.errors import Forbidden
 from core.i18n import format_datetime, t
 from core.safe_text import as_saved, for_markdown
 from core.ui import NOT_SAVED, current_actor, field_error, submit, unit_of_work
 from core.ui.layout import ask_scroll_to_top, collapse_sidebar, presentation_toggle, scroll_to_top_if_asked
 from qaf import services
 from qaf.assessment import ComponentResult
+from qaf.evidence import EvidenceLine
 from qaf.framework import Component, Framework
 from qaf.levels import COLUMN_TARGETS, Level, derive_level, level_label
 from qaf.services.drafts import NOTES_LIMIT, REASON_LIMIT
+from qaf.services.evidence import evidence_for
 from qaf.ui.common import (
     assessment_header,
     dimension_picker,
@@ -141,8 +145,18 @@ def _from_server(kept: services.DraftView) -> dict[str, Any]:
             "reason": kept.reason, "notes": kept.notes}
 
 
+def _evidence(lines: list[EvidenceLine]) -> None:
+    """What the tool already holds for the component, beside the Change Grid: informative, it ticks nothing."""
+    with st.expander(t("workshop.evidence_heading", count=len(lines)), icon=":material/query_stats:"):
+        st.caption(t("workshop.evidence_help"))
+        st.dataframe(pd.DataFrame([{t("workshop.evidence_col.what"): x.label,
+                                    t("workshop.evidence_col.figure"): x.figure,
+                                    t("workshop.evidence_col.over"): x.detail} for x in lines]),
+                     hide_index=True, width="stretch")
+
+
 def _component(view: services.AssessmentView, component: Component, result: ComponentResult,
-               server_drafts: dict[str, services.DraftView]) -> None:
+               server_drafts: dict[str, services.DraftView], evidence: list[EvidenceLine]) -> None:
     aid, code = view.id, component.code
     key = _draft_key(aid, code)
     saved = _saved_state(result)
@@ -170,10 +184,14 @@ def _component(view: services.AssessmentView, component: Component, result: Comp
                         when=format_datetime(when)), icon=":material/restore:")
             discard.button(t("workshop.discard_draft"), key=_widget(aid, code, "discard"), on_click=_discard,
                            args=(aid, component), width="stretch")
+        if result.from_baseline:
+            st.warning(t("workshop.from_baseline"), icon=":material/history:")
         if component.guiding_questions:
             with st.expander(t("workshop.guiding_questions"), expanded=False):
                 for question in component.guiding_questions:
                     st.markdown(f"- {for_markdown(question)}")
+        if evidence:
+            _evidence(evidence)
         columns = st.columns(3)
         in_place: set[str] = set()
         for index, (column, actions) in enumerate(zip(columns, component.columns, strict=True)):
@@ -241,7 +259,8 @@ def _component(view: services.AssessmentView, component: Component, result: Comp
             field_error(errors, "save")
             field_error(errors, "in_place")
         if not disabled:
-            button_col.button(t("workshop.save_component", code=code), key=_widget(aid, code, "save"),
+            label = "workshop.confirm_component" if result.from_baseline and not changed else "workshop.save_component"
+            button_col.button(t(label, code=code), key=_widget(aid, code, "save"),
                               type="primary", on_click=_save, args=(aid, component, result.version_id),
                               width="stretch")
 
@@ -274,8 +293,13 @@ def render() -> None:
 
     dimension = framework.dimension(current)
     st.header(for_markdown(dimension.label))
+    try:
+        with unit_of_work() as session:
+            evidence = evidence_for(session, actor=current_actor(), assessment_id=view.id)
+    except Forbidden:
+        evidence = {}
     for component in dimension.components:
-        _component(view, component, results[component.code], server_drafts)
+        _component(view, component, results[component.code], server_drafts, evidence.get(component.code, []))
 
     position = numbers.index(current)
     prev_col, _, next_col = st.columns([1, 2, 1])
