@@ -16,5 +16,6 @@ def pages(actor: Actor) -> list[PageEntry]:
     entries = [PageEntry(SECTION, "management/ui/my_actions.py", "nav.my_actions", ":material/assignment_ind:"),
                PageEntry(SECTION, "management/ui/tracker.py", "nav.tracker", ":material/task_alt:")]
     if actor.has(Role.MANAGER, Role.SUPERVISOR, Role.FACILITATOR):
-        entries.append(PageEntry(SECTION, "management/ui/dashboard.py", "nav.dashboard", ":material/dashboard:"))
+        entries += [PageEntry(SECTION, "management/ui/dashboard.py", "nav.dashboard", ":material/dashboard:"),
+                    PageEntry(SECTION, "management/ui/progress.py", "nav.progress", ":material/timeline:")]
     return entries
