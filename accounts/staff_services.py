@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from accounts.models import Agency, StaffMember, Team, TeamMembership
+from accounts.models import Agency, StaffMember, StaffTraining, Team, TeamMembership
 from accounts.staff import (
     StaffDraft,
     validate_staff,
@@ -259,3 +259,46 @@ def list_teams(session: Session, *, actor: Actor) -> list[TeamView]:
                                                                            if m.role_in_team == "member"),
                               version_id=team.version_id))
     return views
+
+
+TRAINING_TOPICS = ("supervision_coaching", "case_management", "other")
+
+
+@dataclass(frozen=True)
+class TrainingView:
+    id: int
+    topic: str
+    completed_on: date
+    provider: str
+
+
+def list_trainings(session: Session, *, actor: Actor, staff_member_id: int) -> list[TrainingView]:
+    """A staff member's training record, latest first."""
+    require_role(actor, Role.ADMINISTRATOR)
+    rows = session.scalars(select(StaffTraining).where(StaffTraining.staff_member_id == staff_member_id)
+                           .order_by(StaffTraining.completed_on.desc(), StaffTraining.id.desc())).all()
+    return [TrainingView(r.id, r.topic, r.completed_on, r.provider) for r in rows]
+
+
+@binds_actor
+def add_training(session: Session, *, actor: Actor, staff_member_id: int, topic: str, completed_on: date | None,
+                 provider: str = "", today: date | None = None) -> int:
+    """Record a training completed: the guidelines count supervisors trained in supervision and coaching."""
+    require_role(actor, Role.ADMINISTRATOR)
+    get_or_raise(session, StaffMember, staff_member_id, "staff.error.not_found")
+    errors: dict[str, str] = {}
+    if topic not in TRAINING_TOPICS:
+        errors["topic"] = t("staff.training.error.topic")
+    if completed_on is None:
+        errors["completed_on"] = t("staff.training.error.date_required")
+    elif completed_on > (today or date.today()):
+        errors["completed_on"] = t("staff.training.error.future")
+    if len(provider.strip()) > 200:
+        errors["provider"] = t("common.error.too_long", limit=200)
+    if errors:
+        raise ValidationFailed(errors)
+    row = StaffTraining(staff_member_id=staff_member_id, topic=topic, completed_on=completed_on,
+                        provider=provider.strip())
+    session.add(row)
+    session.flush()
+    return row.id

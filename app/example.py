@@ -21,6 +21,7 @@ from accounts.models import Account, StaffMember, Team
 from accounts.services import AccountDraft, agency_id_for, create_account, create_agency
 from accounts.staff import StaffDraft
 from accounts.staff_services import assign_to_team, create_staff, create_team
+from app.example_progress import add_trainings, date_completions, load_earlier_assessment
 from app.example_reviews import SUPERVISORS, load_example_reviews
 from app.example_supervision import load_example_supervision
 from core.actor import SYSTEM, Actor, Role
@@ -32,10 +33,10 @@ from qaf.levels import Level
 from qaf.models import Assessment
 from qaf.services import (
     add_key_action,
-    create_assessment,
     ensure_bundled_framework,
     get_framework,
     save_component_rating,
+    start_from_baseline,
 )
 
 EXAMPLE_NAME = "Riverside Displacement Response — inter-agency QAF 2026"
@@ -57,6 +58,8 @@ AGREED = {
     "5a": Level.REQUIRES_IMPROVEMENT, "5b": Level.CRITICAL, "5c": Level.MEETS_MINIMUM, "5d": Level.REQUIRES_IMPROVEMENT,
     "6": Level.REQUIRES_IMPROVEMENT, "7": Level.REQUIRES_IMPROVEMENT, "8": Level.CRITICAL,
 }
+# Components this year's task force has not reached yet: still as copied from last year's assessment.
+UNCONFIRMED = ("7",)
 OVERRIDES = {
     "2c": (Level.CRITICAL, "Case plans exist in the format, but the file review found most were never shared "
                            "with children or caregivers; the group rated the component lower than the grid."),
@@ -154,15 +157,19 @@ def load_example(session: Session, *, today: date | None = None, accounts: bool 
                         roles=frozenset({Role.FACILITATOR}), agency_id=lead)
     framework_version_id = ensure_bundled_framework(session)
     framework = get_framework(session, framework_version_id)
-    assessment_id = create_assessment(
-        session, actor=facilitator,
-        details=AssessmentDetails(name=EXAMPLE_NAME, country="Northern Province, Valdoria (fictional)",
-                                  scope="inter_agency", assessed_on=assessed_on, facilitator="Zoé Martin",
-                                  agencies=list(AGENCIES), participants=list(PARTICIPANTS)),
-        framework_version_id=framework_version_id,
-        participant_account_ids=[account_ids["demo-caseworker"]] if accounts else [],
-    )
+    details = AssessmentDetails(name=EXAMPLE_NAME, country="Northern Province, Valdoria (fictional)",
+                                scope="inter_agency", assessed_on=assessed_on, facilitator="Zoé Martin",
+                                agencies=list(AGENCIES), participants=list(PARTICIPANTS))
+    members = [account_ids["demo-caseworker"]] if accounts else []
+    # A year before, the same task force assessed the same context; this year's started from it as a baseline.
+    earlier_id = load_earlier_assessment(session, facilitator=facilitator, framework_version_id=framework_version_id,
+                                         framework=framework, details=details, agreed=AGREED, today=assessed_on,
+                                         owners=OWNERS, participant_account_ids=members)
+    assessment_id = start_from_baseline(session, actor=facilitator, baseline_id=earlier_id, details=details,
+                                        participant_account_ids=members)
     for component in framework.components():
+        if component.code in UNCONFIRMED:
+            continue  # still as copied from the baseline: the workshop marks it until the task force confirms
         target = AGREED[component.code]
         in_place = [a.id for column in component.columns[: int(target)] for a in column]
         if target < Level.GOOD_PRACTICE:
@@ -195,6 +202,8 @@ def load_example(session: Session, *, today: date | None = None, accounts: bool 
     load_example_supervision(session, agency_id=lead, staff_ids=staff_ids, teams=teams, today=assessed_on,
                              supervisors={team: (name, account_ids.get(login) if login else None)
                                           for team, (name, login) in SUPERVISORS.items()})
+    date_completions(session, today=assessed_on)
+    add_trainings(session, staff_ids=staff_ids, today=assessed_on)
     return ExampleResult(assessment_id=assessment_id, credentials=credentials)
 
 

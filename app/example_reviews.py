@@ -74,7 +74,9 @@ def _case_draft(rng: random.Random, code: str, caseworker_id: int, today: date) 
         case_code=code, caseworker_id=caseworker_id, risk_level=risk, status=status, identified_on=identified,
         registered_on=registered, assessed_on=assessed, case_plan_on=plan, first_action_on=first_action,
         follow_ups=follow_ups, case_plan_reviews=reviews, risk_changes=changes, closed_on=closed,
-        closure_reason=rng.choice(CLOSURE_REASONS) if closed else "", post_closure_follow_up_on=post)
+        closure_reason=rng.choice(CLOSURE_REASONS) if closed else "", post_closure_follow_up_on=post,
+        objectives_achieved=random.Random(code).choice(["yes", "yes", "partly", "no", ""]) if status == "closed"
+        else "")
 
 
 def load_example_reviews(session: Session, *, agency_id: int, staff_ids: Mapping[str, int],
@@ -117,6 +119,7 @@ def load_example_reviews(session: Session, *, agency_id: int, staff_ids: Mapping
                         add_follow_up_action(session, actor=supervisor, review_id=review_id, item_id=no_items[0],
                                              draft=ImprovementActionDraft(
                                                  text=rng.choice(ACTIONS), owner_person=person,
+                                                 owner_staff_member_id=staff_ids[person],
                                                  due_on=day + timedelta(days=rng.choice([14, 30, 45])),
                                                  priority=rng.choice(["high", "medium"]),
                                                  status="done" if months_back >= 2 else "not_started",

@@ -56,7 +56,11 @@ def load_example_supervision(session: Session, *, agency_id: int, staff_ids: Map
                                             draft=ImprovementActionDraft(
                                                 text="Update the follow-up log and plan the next home visit.",
                                                 owner_person=view.caseworker_name,
-                                                due_on=view.starts_at.date() + timedelta(days=14)))
+                                                owner_staff_member_id=view.caseworker_id,
+                                                due_on=view.starts_at.date() + timedelta(days=14),
+                                                status="done" if number % 10 == 0 else "not_started",
+                                                progress_notes="Log updated; visit booked." if number % 10 == 0
+                                                else ""))
         upcoming = sessions.list_sessions(session, actor=supervisor, team_id=teams[team], first=today,
                                           last=today + timedelta(days=21), include_cancelled=False)
         individual = [v for v in upcoming if v.activity == "individual_supervision"]

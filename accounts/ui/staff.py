@@ -119,6 +119,29 @@ with tab_edit:
                 _run(lambda s: services.assign_to_team(s, actor=actor, staff_member_id=current.id,
                                                        team_id=target, from_date=move_on,
                                                        as_supervisor=as_supervisor))
+        st.markdown(f"**{t('staff.training.heading')}**")
+        st.caption(t("staff.training.help"))
+        with unit_of_work() as session:
+            trainings = services.list_trainings(session, actor=actor, staff_member_id=current.id)
+        if trainings:
+            st.dataframe(pd.DataFrame([{t("staff.training.topic"): t(f"staff.training.topics.{x.topic}"),
+                                        t("staff.training.completed_on"): format_date(x.completed_on),
+                                        t("staff.training.provider"): x.provider} for x in trainings]),
+                         hide_index=True, width="stretch", key=f"trainings_{current.id}")
+        with st.form(f"training_{current.id}_{len(trainings)}"):
+            a, b, c = st.columns(3)
+            topic = a.selectbox(t("staff.training.topic"), services.TRAINING_TOPICS,
+                                format_func=lambda x: t(f"staff.training.topics.{x}"))
+            field_error(errors, "topic")
+            done_on = b.date_input(t("staff.training.completed_on"), value=None, format="YYYY-MM-DD",
+                                   max_value=date.today())
+            field_error(errors, "completed_on")
+            provider = c.text_input(t("staff.training.provider"), max_chars=200)
+            field_error(errors, "provider")
+            if st.form_submit_button(t("staff.training.add")):
+                _run(lambda s: services.add_training(s, actor=actor, staff_member_id=current.id, topic=topic,
+                                                     completed_on=done_on if isinstance(done_on, date) else None,
+                                                     provider=provider))
         if current.active and st.button(t("staff.deactivate")):
             _run(lambda s: services.deactivate_staff(s, actor=actor, staff_member_id=current.id))
 with tab_import:

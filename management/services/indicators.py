@@ -31,8 +31,6 @@ from qaf.models import Assessment
 from qaf.services.access import may_read, readable
 from supervision.models import SupervisionSession
 
-TRAINING_TOPICS = ("supervision_coaching", "case_management", "other")
-
 
 @dataclass(frozen=True)
 class Scope:

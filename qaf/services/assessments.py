@@ -283,12 +283,14 @@ def finalise_assessment(session: Session, *, actor: Actor, assessment_id: int) -
 
 
 @binds_actor
-def start_from_baseline(session: Session, *, actor: Actor, baseline_id: int, details: AssessmentDetails) -> int:
+def start_from_baseline(session: Session, *, actor: Actor, baseline_id: int, details: AssessmentDetails,
+                        participant_account_ids: list[int] | None = None) -> int:
     """A new draft assessment on the same framework version, pre-filled with the baseline's ratings so the task
     force reviews what changed instead of starting from nothing."""
     baseline = assessment_row(session, baseline_id, actor)
     new_id = create_assessment(session, actor=actor, details=details,
-                               framework_version_id=baseline.framework_version_id, baseline_id=baseline.id)
+                               framework_version_id=baseline.framework_version_id, baseline_id=baseline.id,
+                               participant_account_ids=participant_account_ids)
     for rating in baseline.ratings:
         session.add(ComponentRating(
             assessment_id=new_id, component_code=rating.component_code,
