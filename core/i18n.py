@@ -174,9 +174,9 @@ def format_datetime(value: datetime | None) -> str:
     return f"{day}, {clock} {moment.tzname() or zone.key}"
 
 
-def format_month(value: date) -> str:
-    """A month as the locale names it standing alone ("November 2026")."""
-    return _babel_format_date(value, format="LLLL y", locale=_babel_locale())
+def format_month(value: date, *, short: bool = False) -> str:
+    """A month as the locale names it standing alone ("November 2026", or short: "Nov 2026")."""
+    return _babel_format_date(value, format="LLL y" if short else "LLLL y", locale=_babel_locale())
 
 
 def format_number(value: float | int) -> str:

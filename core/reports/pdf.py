@@ -234,3 +234,38 @@ def usable_width(page_size: tuple[float, float] = PAGE_SIZE) -> float:
 
 def usable_height(page_size: tuple[float, float] = PAGE_SIZE) -> float:
     return page_size[1] - 2 * MARGIN - 2 * mm
+
+
+BAR_FILL = colors.HexColor("#3E7CB1")
+
+
+def bar_chart(labels: Sequence[str], values: Sequence[float | None], *, width: float, height: float = 55 * mm,
+              maximum: float | None = None, unit: str = "") -> Flowable:
+    """A bar chart drawn in the PDF: one series, each bar named on the axis and its value printed on it (colour
+    is never the only signal). Bars without a value are drawn empty and labelled "—"."""
+    from reportlab.graphics.charts.barcharts import VerticalBarChart
+    from reportlab.graphics.shapes import Drawing, String
+
+    register_fonts()
+    drawing = Drawing(width, height)
+    chart = VerticalBarChart()
+    chart.x, chart.y = 12 * mm, 14 * mm
+    chart.width, chart.height = width - 16 * mm, height - 22 * mm
+    chart.data = [[v if v is not None else 0 for v in values]]
+    chart.bars[0].fillColor = BAR_FILL
+    chart.bars[0].strokeColor = None
+    top = maximum if maximum is not None else max([v for v in values if v is not None] + [1]) * 1.2
+    chart.valueAxis.valueMin, chart.valueAxis.valueMax = 0, top
+    chart.valueAxis.labels.fontName, chart.valueAxis.labels.fontSize = FONT, 7
+    chart.categoryAxis.categoryNames = [shape(label) for label in labels]
+    chart.categoryAxis.labels.fontName, chart.categoryAxis.labels.fontSize = FONT, 7
+    chart.categoryAxis.labels.boxAnchor = "n"
+    chart.barLabelFormat = lambda v: ""  # values are drawn below, "—" where there is none
+    drawing.add(chart)
+    step = chart.width / max(len(values), 1)
+    for index, value in enumerate(values):
+        text = "—" if value is None else f"{value:g}{unit}"
+        y = chart.y + (chart.height * (value or 0) / top if top else 0) + 2
+        drawing.add(String(chart.x + step * (index + 0.5), y, text, fontName=FONT, fontSize=7.5,
+                           textAnchor="middle", fillColor=INK))
+    return drawing

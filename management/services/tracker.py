@@ -204,7 +204,8 @@ def tracked_actions(session: Session, *, actor: Actor, filters: TrackerFilters =
             item_label = ""
         else:
             source, item_label = action.source_kind, ""
-        owner = " / ".join(x for x in (owner_staff or "", action.owner_person, action.owner_agency) if x)
+        owner = " / ".join(dict.fromkeys(x for x in (owner_staff or "", action.owner_person, action.owner_agency)
+                                         if x))
         open_ = action.status in OPEN_STATUSES
         found.append(TrackedAction(
             id=action.id, source_kind=action.source_kind, source_record_id=action.source_record_id,

@@ -18,4 +18,7 @@ def pages(actor: Actor) -> list[PageEntry]:
     if actor.has(Role.MANAGER, Role.SUPERVISOR, Role.FACILITATOR):
         entries += [PageEntry(SECTION, "management/ui/dashboard.py", "nav.dashboard", ":material/dashboard:"),
                     PageEntry(SECTION, "management/ui/progress.py", "nav.progress", ":material/timeline:")]
+    if actor.has(Role.MANAGER, Role.SUPERVISOR):
+        entries.append(PageEntry(SECTION, "management/ui/monthly_report.py", "nav.monthly_report",
+                                 ":material/summarize:"))
     return entries

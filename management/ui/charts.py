@@ -11,11 +11,11 @@ def trend_chart(frame: pd.DataFrame, *, x: str, y: str, x_title: str, y_title: s
                 percent: bool = False) -> alt.LayerChart:
     """A line over months with a point and its value printed at each month."""
     scale = alt.Scale(domain=[0, 100]) if percent else alt.Scale(zero=True)
-    base = alt.Chart(frame).encode(x=alt.X(f"{x}:N", title=x_title, sort=None),
+    base = alt.Chart(frame).encode(x=alt.X(f"{x}:N", title=x_title, sort=None, axis=alt.Axis(labelAngle=0)),
                                    y=alt.Y(f"{y}:Q", title=y_title, scale=scale))
     line = base.mark_line(point=alt.OverlayMarkDef(size=60, filled=True))
     labels = base.mark_text(dy=-12, fontSize=12).encode(text=alt.Text(f"{y}:Q", format=".1f"))
-    return (line + labels).properties(height=200)
+    return (line + labels).properties(height=220)
 
 
 def bar_chart(frame: pd.DataFrame, *, x: str, y: str, x_title: str, y_title: str) -> alt.LayerChart:
@@ -30,13 +30,14 @@ def level_chart(frame: pd.DataFrame, *, x: str, y: str, series: str, x_title: st
                 level_names: list[str]) -> alt.Chart:
     """Levels over assessments, one small chart per component so no line is told apart by colour alone."""
     base = alt.Chart(frame).encode(
-        x=alt.X(f"{x}:N", title=x_title, sort=None),
+        x=alt.X(f"{x}:N", title=x_title, sort=None, axis=alt.Axis(labelAngle=0)),
         y=alt.Y(f"{y}:Q", title=y_title, scale=alt.Scale(domain=[0, len(level_names) - 1]),
-                axis=alt.Axis(values=list(range(len(level_names))), labelExpr=_label_expr(level_names))))
+                axis=alt.Axis(values=list(range(len(level_names))), labelExpr=_label_expr(level_names),
+                              labelLimit=160)))
     line = base.mark_line(point=alt.OverlayMarkDef(size=50, filled=True))
     text = base.mark_text(dy=-10, fontSize=11).encode(text=alt.Text("label:N"))
-    return alt.layer(line, text, data=frame).properties(height=140, width=220).facet(
-        facet=alt.Facet(f"{series}:N", title=None, sort=None), columns=4)
+    return alt.layer(line, text, data=frame).properties(height=130, width=170).facet(
+        facet=alt.Facet(f"{series}:N", title=None, sort=None), columns=3)
 
 
 def _label_expr(names: list[str]) -> str:

@@ -90,7 +90,8 @@ for key in (ind.ASSESSMENT_ON_TIME, ind.PLAN_REVIEW_ON_TIME, ind.OBJECTIVES_ACHI
         if current is not None:
             left.caption(fraction_text(current))
         left.caption(t(f"indicator.{key}.how"))
-        rows = [{"month": format_month(m), "value": f.value} for m, f in by_month.items() if f.value is not None]
+        rows = [{"month": format_month(m, short=True), "value": f.value} for m, f in by_month.items()
+                if f.value is not None]
         if rows:
             right.altair_chart(trend_chart(pd.DataFrame(rows), x="month", y="value", x_title=t("dashboard.month"),
                                            y_title=t(f"indicator.{key}.unit"), percent=key in ind.PERCENT_KEYS),

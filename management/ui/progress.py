@@ -135,8 +135,8 @@ def rate(pair: tuple[int, int]) -> str:
 
 st.subheader(t("progress.reviews_heading"))
 st.caption(t("progress.reviews_help"))
-chart_rows = [{"month": format_month(r.month), "team": r.team, "score": r.mean_score} for r in by_team
-              if r.mean_score is not None]
+chart_rows = [{"month": format_month(r.month, short=True), "team": r.team, "score": r.mean_score}
+              for r in by_team if r.mean_score is not None]
 if chart_rows:
     frame = pd.DataFrame(chart_rows)
     for team_name in dict.fromkeys(frame["team"]):

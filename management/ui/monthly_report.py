@@ -1,0 +1,67 @@
+"""The monthly management report: choose the month and the scope, build it with a progress bar, download the PDF
+and the workbook (the same figures)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from core.actor import Role
+from core.errors import Forbidden, NotFound
+from core.i18n import format_month, t
+from core.safe_text import for_markdown
+from core.ui import page_for, unit_of_work
+from management.indicators import months_ending
+from management.reports import export_monthly_report
+from management.services.indicators import scope_choices
+
+BUILT = "monthly_report_built"  # the last report built in this browser session: its choice and files
+
+actor = page_for(Role.MANAGER, Role.SUPERVISOR)
+st.title(t("monthly_page.title"))
+st.caption(t("monthly_page.intro"))
+with unit_of_work() as session:
+    choices = scope_choices(session, actor=actor)
+teams = dict(choices.teams)
+options: list[int | None] = ([None] if choices.agency else []) + list(teams)
+if not options:
+    st.info(t("progress.no_figures"))
+    st.stop()
+a, b = st.columns(2)
+month = a.selectbox(t("dashboard.month"), months_ending(date.today(), 24)[::-1], format_func=format_month,
+                    key="monthly_month")
+team_id = b.selectbox(t("monthly_page.scope"), options, key="monthly_team",
+                      format_func=lambda i: teams[i] if i is not None else t("progress.whole_agency",
+                                                                              agency=choices.agency or ""))
+if st.button(t("monthly_page.build"), type="primary", icon=":material/summarize:"):
+    bar = st.progress(0.0, text=t("monthly_page.building"))
+    files: dict[str, bytes] = {}
+    try:
+        for index, fmt in enumerate(("pdf", "xlsx")):
+            def told(fraction: float, what: str, index: int = index) -> None:
+                bar.progress(min(1.0, (index + fraction) / 2), text=t(f"report_monthly.progress.{what}"))
+
+            with unit_of_work() as session:
+                files[fmt] = export_monthly_report(session, actor=actor, month=month, fmt=fmt, team_id=team_id,
+                                                   progress_to=told)
+    except (Forbidden, NotFound) as exc:
+        bar.empty()
+        st.error(for_markdown(str(exc)))
+        st.stop()
+    bar.empty()
+    label = "".join(c if c.isalnum() else "-" for c in (teams.get(team_id) or choices.agency or "")).strip("-")
+    st.session_state[BUILT] = {"key": (month, team_id), "files": files, "name": f"monthly-report-{month:%Y-%m}-"
+                               f"{label.lower()[:40] or 'scope'}"}
+built = st.session_state.get(BUILT)
+if built and built["key"] == (month, team_id):
+    st.success(t("monthly_page.built", month=format_month(month)), icon=":material/check:")
+    x, y = st.columns(2)
+    x.download_button(t("monthly_page.download_pdf"), data=built["files"]["pdf"], file_name=f"{built['name']}.pdf",
+                      mime="application/pdf", icon=":material/picture_as_pdf:", width="stretch")
+    y.download_button(t("monthly_page.download_xlsx"), data=built["files"]["xlsx"],
+                      file_name=f"{built['name']}.xlsx", icon=":material/table:", width="stretch",
+                      mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+st.caption(t("monthly_page.command"))
+st.code("python -m management monthly-report --month YYYY-MM --agency NAME [--team NAME] --pdf FILE --xlsx FILE",
+        language="bash")
