@@ -90,7 +90,7 @@ def fraction(figure: Figure | None) -> str:
              denominator=format_number(figure.denominator))
 
 
-def change_text(key: str, current: Figure | None, previous: Figure | None) -> str:
+def delta_text(key: str, current: Figure | None, previous: Figure | None) -> str:
     delta = change(current, previous)
     if delta is None:
         return "—"
@@ -184,7 +184,7 @@ def monthly_pdf(report: MonthlyReport, page_size: tuple[float, float] = PAGE_SIZ
              *[[cell(indicator_title(k), wrap_over=30), cell(figure_text(report.indicators.get(k, (None, None))[0])),
                 cell(fraction(report.indicators.get(k, (None, None))[0]), wrap_over=30),
                 cell(figure_text(report.indicators.get(k, (None, None))[1])),
-                cell(change_text(k, *report.indicators.get(k, (None, None))), wrap_over=30)]
+                cell(delta_text(k, *report.indicators.get(k, (None, None))), wrap_over=30)]
                for k in REPORT_INDICATORS]],
             [width - 170 * mm, 30 * mm, 55 * mm, 30 * mm, 55 * mm]))
         # 4. Case file reviews

@@ -11,11 +11,12 @@ import streamlit as st
 
 from core.actor import Role
 from core.errors import Forbidden
-from core.i18n import format_date, format_month, format_number, t, tn
+from core.i18n import format_date, format_month, format_number, t
 from core.levels import Level, level_label
 from core.safe_text import for_markdown
 from core.ui import page_for, unit_of_work
 from management.indicators import months_ending
+from management.reports import level_change_text
 from management.services import indicators as scopes
 from management.services import progress
 from management.ui.charts import level_chart, trend_chart
@@ -26,15 +27,6 @@ from supervision.ui.common import light_text
 actor = page_for(Role.MANAGER, Role.SUPERVISOR, Role.FACILITATOR)
 st.title(t("progress.title"))
 st.caption(t("progress.intro"))
-
-
-def change_text(change: progress.ComponentChange) -> str:
-    if change.change is None:
-        return "—"
-    if change.change == 0:
-        return t("progress.same")
-    word = "progress.up" if change.change > 0 else "progress.down"
-    return tn(word, abs(change.change))
 
 
 def level_text(level: Level | None) -> str:
@@ -79,8 +71,8 @@ else:
         st.dataframe(pd.DataFrame([{
             "code": c.code, "component": c.title, "then": level_text(c.before),
             "now": level_text(c.after) + (f" ({t('progress.copied')})" if c.unconfirmed else ""),
-            "change": change_text(c)} for c in changes]), hide_index=True, width="stretch", key="progress_table",
-            column_config={
+            "change": level_change_text(c.change)} for c in changes]), hide_index=True, width="stretch",
+            key="progress_table", column_config={
                 "code": st.column_config.TextColumn(t("progress.col.code"), width="small"),
                 "component": st.column_config.TextColumn(t("progress.col.component"), width="medium"),
                 "then": st.column_config.TextColumn(format_date(comparison.earlier.assessed_on)),

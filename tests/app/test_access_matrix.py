@@ -261,7 +261,9 @@ SERVICE_MODULES = ["accounts.services", "accounts.staff_services", "accounts.sta
                    "checklists.services.trends", "checklists.reports", "checklists.services.evidence",
                    "supervision.services.plans", "supervision.services.calendars", "supervision.services.generation",
                    "supervision.services.sessions", "supervision.services.compliance", "supervision.reports",
-                   "management.services.tracker", "management.reports"]
+                   "management.services.tracker", "management.reports", "management.services.indicators",
+                   "management.services.progress", "management.services.monthly", "management.services.evidence",
+                   "qaf.services.evidence"]
 # Functions that take no acting person, and why that is safe.
 UNSCOPED = {
     "accounts.services.agency_id_for": "an agency's id from its name, for imports and the example",
@@ -302,6 +304,10 @@ UNSCOPED = {
     "supervision.services.generation.team_people": "a team's people, for a calendar already checked",
     "checklists.services.trends.indicator_rates": "figures for agencies and caseworkers the caller has checked",
     "management.services.tracker.record_export": "appends the export event of a list its caller built",
+    "management.services.indicators.indicator_figures": "figures over a scope the caller made (and so checked)",
+    "management.services.indicators.figure_records": "records of a scope the caller made; refused where hidden",
+    "management.services.progress.reviews_by_team": "figures over a scope the caller made (and so checked)",
+    "management.services.progress.supervision_by_supervisor": "figures over a scope the caller made",
 }
 EVERYONE = {"admin", "manager", "supervisor", "caseworker", "facilitator", "other_facilitator", "other_manager"}
 MEMBERS = {"caseworker", "facilitator"}
@@ -458,7 +464,14 @@ def _matrix(w):  # type: ignore[no-untyped-def]
 
 def _calendar_matrix(w):  # type: ignore[no-untyped-def]
     """The supervision services: team East's calendar (supervisor Sam, caseworker Mariam) in Brightpath."""
+    from accounts import staff_services as people_services
     from improvement_actions.rules import ImprovementActionDraft
+    from management import reports as management_reports
+    from management.services import evidence as management_evidence
+    from management.services import indicators as management_indicators
+    from management.services import monthly as management_monthly
+    from management.services import progress as management_progress
+    from qaf.services import evidence as qaf_evidence
     from supervision import reports as calendar_reports
     from supervision.plan import default_plan_data
     from supervision.services import calendars, compliance, generation, plans, sessions
@@ -512,6 +525,34 @@ def _calendar_matrix(w):  # type: ignore[no-untyped-def]
         "supervision.services.compliance.standards": (runners, lambda s, x: compliance.standards(
             s, actor=x, team_id=east)),
         "supervision.services.compliance.ratios": (runners, lambda s, x: compliance.ratios(s, actor=x, team_id=east)),
+        # Management: scopes are checked when they are made; figures are then computed over a checked scope.
+        "management.services.indicators.agency_scope": ({"manager", "other_manager"}, lambda s, x:
+            management_indicators.agency_scope(s, actor=x)),
+        "management.services.indicators.task_force_scope": (READERS_OF_A, lambda s, x:
+            management_indicators.task_force_scope(s, actor=x, assessment_id=w["a"])),
+        "management.services.indicators.scope_choices": (EVERYONE, lambda s, x:
+            management_indicators.scope_choices(s, actor=x)),
+        "management.services.progress.context_of": (READERS_OF_A, lambda s, x: management_progress.context_of(
+            s, actor=x, assessment_id=w["a"])),
+        "management.services.progress.levels_over_time": (READERS_OF_A, lambda s, x:
+            management_progress.levels_over_time(s, actor=x, points=[
+                management_progress.AssessmentPoint(w["a"], "A", today, "draft")])),
+        "management.services.progress.compare": (READERS_OF_A, lambda s, x: management_progress.compare(
+            s, actor=x, earlier_id=w["a"], later_id=w["a"])),
+        "management.services.progress.ratios_by_team": (runners, lambda s, x: management_progress.ratios_by_team(
+            s, actor=x, scope=management_indicators.Scope((w["agency"],), east, "East", True))),
+        "management.services.monthly.monthly_report": ({"manager", "other_manager"}, lambda s, x:
+            management_monthly.monthly_report(s, actor=x, month=today)),
+        "management.reports.export_monthly_report": ({"manager", "other_manager"}, lambda s, x:
+            management_reports.export_monthly_report(s, actor=x, month=today, fmt="xlsx")),
+        "management.services.evidence.component_evidence": (READERS_OF_A, lambda s, x:
+            management_evidence.component_evidence(s, x, w["a"])),
+        "qaf.services.evidence.evidence_for": (READERS_OF_A, lambda s, x: qaf_evidence.evidence_for(
+            s, actor=x, assessment_id=w["a"])),
+        "accounts.staff_services.list_trainings": ({"admin"}, lambda s, x: people_services.list_trainings(
+            s, actor=x, staff_member_id=mariam)),
+        "accounts.staff_services.add_training": ({"admin"}, lambda s, x: people_services.add_training(
+            s, actor=x, staff_member_id=mariam, topic="supervision_coaching", completed_on=today)),
         "supervision.services.compliance.add_manual_caseload": (runners, lambda s, x:
             compliance.add_manual_caseload(s, actor=x, team_id=east, staff_member_id=mariam, open_cases=10,
                                            high_risk_cases=2, counted_on=today)),

@@ -30,6 +30,9 @@ from core.db import session_scope
 from core.errors import Forbidden
 from improvement_actions import services as actions
 from improvement_actions.rules import ActionSource, ImprovementActionDraft
+from management import reports as management_reports
+from management.services import tracker as management_tracker
+from management.services.tracker import TrackerFilters
 from qaf import reports
 from qaf import services as qaf_services
 from qaf.action_plan import KeyActionDraft
@@ -50,7 +53,7 @@ WRITE_PREFIXES = ("archive_", "create_",
 MODULES = [account_services, supervision_services, staff_import, frameworks, assessments, action_plans, actions,
            reports, review_case_files, review_imports, review_services, review_templates, review_reports,
            calendar_plans, calendar_settings, calendar_generation, calendar_sessions, calendar_compliance,
-           calendar_reports]
+           calendar_reports, management_reports, management_tracker]
 DETAILS = AssessmentDetails(name="Audit QAF", country="X", scope="agency", assessed_on=date(2026, 11, 1),
                             facilitator="Zoé")
 
@@ -189,6 +192,15 @@ def scenarios(w):  # type: ignore[no-untyped-def]
         "accounts.staff_import.import_staff": ("import", lambda s: staff_import.import_staff(
             s, actor=admin, filename="staff.csv",
             content=b"full_name,programme_role,agency\nYusuf,caseworker,Brightpath\n")),
+        "accounts.staff_services.add_training": ("create", lambda s: supervision_services.add_training(
+            s, actor=admin, staff_member_id=w["staff"], topic="supervision_coaching", completed_on=date(2026, 3, 1),
+            provider="CP AoR")),
+        "management.services.tracker.change_statuses": ("update", lambda s: management_tracker.change_statuses(
+            s, actor=fac, changes=[management_tracker.StatusChange(w["key_action"], "in_progress", "Started", None)])),
+        "management.reports.export_tracker": ("export", lambda s: management_reports.export_tracker(
+            s, actor=fac, filters=TrackerFilters(), fmt="csv")),
+        "management.reports.export_monthly_report": ("export", lambda s: management_reports.export_monthly_report(
+            s, actor=w["manager"], month=date.today(), fmt="xlsx")),
         **_review_scenarios(w),
         **_calendar_scenarios(w),
     }
