@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.i18n import format_datetime, t
+from core.i18n import format_datetime, t, tn
 from core.safe_text import for_markdown
 from core.ui import NOT_SAVED, deferred_download, field_error, page_for, submit, unit_of_work
 from improvement_actions import services as actions
@@ -109,11 +109,11 @@ else:
         note = str(values.get("note") or "")
         if status != row.status or note.strip():
             changes.append(StatusChange(row.id, status, note, row.version_id))
-    if st.button(t("tracker.save", count=len(changes)), type="primary", disabled=not changes,
+    if st.button(tn("tracker.save", len(changes)), type="primary", disabled=not changes,
                  icon=":material/save:"):
         outcome = submit(lambda session: change_statuses(session, actor=actor, changes=changes),
                          errors_key=ERRORS, general_field="general",
-                         success=t("tracker.saved", count=len(changes)))
+                         success=tn("tracker.saved", len(changes)))
         if outcome is not NOT_SAVED:
             st.session_state[REVISION] += 1
         st.rerun()
