@@ -26,6 +26,7 @@ The rules this module applies, in the words a supervisor would use:
 
 from __future__ import annotations
 
+from calendar import monthrange
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -105,6 +106,10 @@ class Limit:
     def after(self, start: date) -> date:
         if not self.months:
             return start + timedelta(days=self.days)  # the common case, many times per case file: keep it cheap
+        if not self.days:  # whole months, as relativedelta counts them (a month end is kept), without its cost
+            index = start.month - 1 + self.months
+            year, month = start.year + index // 12, index % 12 + 1
+            return date(year, month, min(start.day, monthrange(year, month)[1]))
         return start + relativedelta(days=self.days, months=self.months)
 
 
@@ -364,16 +369,22 @@ def _post_closure(case: CaseDates, timeframes: Timeframes, as_of: date) -> StepR
 
 
 def timeliness(case: CaseDates, timeframes: Timeframes, as_of: date,
-               window_start: date | None = None) -> dict[Step, StepResult]:
-    """Every step's result for the case file as it stood on ``as_of``. ``window_start`` limits the recurring
-    steps' intervals to those ending on or after it (for monthly figures; their counts then cover the window)."""
+               window_start: date | None = None, steps: Iterable[Step] | None = None) -> dict[Step, StepResult]:
+    """Every step's result (or those of ``steps``) for the case file as it stood on ``as_of``. ``window_start``
+    limits the recurring steps' intervals to those ending on or after it (for monthly figures; their counts then
+    cover the window)."""
+    wanted = set(STEPS if steps is None else steps)
     snapshot = case.as_of(as_of)
-    results: dict[Step, StepResult] = {step: _single(snapshot, step, timeframes, as_of) for step in SINGLE_STEPS}
-    results[Step.FOLLOW_UP] = _recurring(snapshot, Step.FOLLOW_UP, snapshot.follow_ups, timeframes, as_of,
-                                         window_start)
-    results[Step.CASE_PLAN_REVIEW] = _recurring(snapshot, Step.CASE_PLAN_REVIEW, snapshot.case_plan_reviews,
-                                                timeframes, as_of, window_start)
-    results[Step.POST_CLOSURE_FOLLOW_UP] = _post_closure(snapshot, timeframes, as_of)
+    results: dict[Step, StepResult] = {step: _single(snapshot, step, timeframes, as_of) for step in SINGLE_STEPS
+                                       if step in wanted}
+    if Step.FOLLOW_UP in wanted:
+        results[Step.FOLLOW_UP] = _recurring(snapshot, Step.FOLLOW_UP, snapshot.follow_ups, timeframes, as_of,
+                                             window_start)
+    if Step.CASE_PLAN_REVIEW in wanted:
+        results[Step.CASE_PLAN_REVIEW] = _recurring(snapshot, Step.CASE_PLAN_REVIEW, snapshot.case_plan_reviews,
+                                                    timeframes, as_of, window_start)
+    if Step.POST_CLOSURE_FOLLOW_UP in wanted:
+        results[Step.POST_CLOSURE_FOLLOW_UP] = _post_closure(snapshot, timeframes, as_of)
     return results
 
 

@@ -5,10 +5,10 @@ figure carries the records it is computed over, so a page can open them."""
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import case, func, null, or_, select
 from sqlalchemy.orm import Session
 
 from accounts.models import StaffMember
@@ -18,7 +18,7 @@ from checklists.services.access import readable_case_files, readable_reviews
 from checklists.services.case_files import dates_of
 from checklists.services.reviews import month_of
 from checklists.services.templates import checklist_of, current_settings
-from checklists.timeliness import DECIDED, Status, Step, StepResult, timeliness
+from checklists.timeliness import DECIDED, STEPS, Status, Step, StepResult, timeliness
 from core.actor import Actor
 
 INDICATOR_ASSESSMENT = "assessment_on_time"
@@ -185,24 +185,39 @@ def review_trends(session: Session, *, actor: Actor, start: date, end: date, tea
 
 
 def _case_rates(session: Session, conditions: list, months: list[date], start: date, last_day: date,
-                as_of: date | None) -> tuple[dict[tuple[date, Step, str], Rate], dict[tuple[date, str], Rate], int]:
+                as_of: date | None, steps: tuple[Step, ...] | None = None,
+                ) -> tuple[dict[tuple[date, Step, str], Rate], dict[tuple[date, str], Rate], int]:
     """Timeliness per month, step and risk level, and the two timeliness indicators, over the case files that
     meet ``conditions``. Each file is read by the timeliness rules (risk level changes move deadlines, which no
     GROUP BY can say); files closed before the period cannot have a deadline in it and are not read."""
     first_day = months[0] if months else start
-    case_query = (select(CaseFile, StaffMember.full_name).join(StaffMember, StaffMember.id == CaseFile.caseworker_id)
+    wanted = set(STEPS if steps is None else steps)
+    # Only the columns the wanted steps read: a file's follow-up dates can run to hundreds.
+    follow_ups = CaseFile.follow_ups if Step.FOLLOW_UP in wanted else null().label("follow_ups")
+    case_query = (select(CaseFile.id, CaseFile.case_code, CaseFile.agency_id, CaseFile.risk_level, CaseFile.status,
+                         CaseFile.identified_on, CaseFile.registered_on, CaseFile.assessed_on, CaseFile.case_plan_on,
+                         CaseFile.first_action_on, CaseFile.case_plan_reviews, CaseFile.risk_changes,
+                         CaseFile.closed_on, CaseFile.post_closure_follow_up_on, CaseFile.reassessments, follow_ups,
+                         StaffMember.full_name)
+                  .join(StaffMember, StaffMember.id == CaseFile.caseworker_id)
                   .where(*conditions, or_(CaseFile.closed_on.is_(None), CaseFile.closed_on >= first_day)))
+    # Without the follow-up step only the first case plan review counts (the indicator): later reviews are not read.
+    first_review_only = Step.FOLLOW_UP not in wanted
     day = min(as_of or date.today(), last_day)
     rates: dict[tuple[date, Step, str], Rate] = defaultdict(Rate)
     indicators: dict[tuple[date, str], Rate] = defaultdict(Rate)
     settings_by_agency: dict[int, object] = {}
     files = 0
-    for row, name in session.execute(case_query).all():
+    for row in session.execute(case_query).all():
+        name = row.full_name
         if row.agency_id not in settings_by_agency:
             settings_by_agency[row.agency_id] = current_settings(session, row.agency_id).settings.timeframes
         files += 1
-        results = timeliness(dates_of(row), settings_by_agency[row.agency_id], day,  # type: ignore[arg-type]
-                             window_start=first_day)
+        dates = dates_of(row)  # type: ignore[arg-type]
+        if first_review_only and len(dates.case_plan_reviews) > 1:
+            dates = replace(dates, case_plan_reviews=dates.case_plan_reviews[:1])
+        results = timeliness(dates, settings_by_agency[row.agency_id], day,  # type: ignore[arg-type]
+                             window_start=first_day, steps=steps)
         for step, result in results.items():
             if step in (Step.FOLLOW_UP, Step.CASE_PLAN_REVIEW):
                 for interval, status in _interval_records(result, first_day, last_day, day):
@@ -232,4 +247,6 @@ def indicator_rates(session: Session, *, agency_ids: list[int], caseworker_ids: 
     conditions = [CaseFile.agency_id.in_(agency_ids)]
     if caseworker_ids is not None:
         conditions.append(CaseFile.caseworker_id.in_(caseworker_ids))
-    return _case_rates(session, conditions, months, start, last_day, as_of)[1]
+    return _case_rates(session, conditions, months, start, last_day, as_of,
+                       steps=(Step.ASSESSMENT, Step.CASE_PLAN_REVIEW))[1]
+

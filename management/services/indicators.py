@@ -330,3 +330,17 @@ def scope_choices(session: Session, *, actor: Actor) -> ScopeChoices:
         readable(actor), Assessment.scope == "inter_agency", Assessment.archived_at.is_(None))
         .order_by(Assessment.assessed_on.desc())).all()
     return ScopeChoices(agency, [(i, n) for i, n in teams], [(i, n) for i, n in assessments])
+
+
+def data_token(session: Session, *, scope: Scope) -> tuple[object, ...]:
+    """Changes whenever anything the scope's figures are computed from changes, so a page may keep figures while
+    it stands: counts and last changes of the scope's case files, reviews, sessions, actions and trainings."""
+    parts: list[object] = []
+    for model in (CaseFile, CaseFileReview, SupervisionSession, ImprovementAction):
+        parts += list(session.execute(select(func.count(), func.max(model.updated_at)).where(
+            model.agency_id.in_(scope.agency_ids))).one())
+    parts += list(session.execute(select(func.count(), func.max(StaffTraining.updated_at)).join(
+        StaffMember, StaffMember.id == StaffTraining.staff_member_id).where(
+        StaffMember.agency_id.in_(scope.agency_ids))).one())
+    parts.append(session.scalar(select(func.max(TeamMembership.updated_at))))
+    return tuple(parts)

@@ -182,6 +182,7 @@ def tracked_actions(session: Session, *, actor: Actor, filters: TrackerFilters =
 
     today = today or date.today()
     query = _query(actor, filters, today)
+    counts = _counts(session, query, today) if limit is not None else None
     if limit is not None:
         query = query.limit(limit)
     rows = session.execute(query).all()
@@ -215,9 +216,26 @@ def tracked_actions(session: Session, *, actor: Actor, filters: TrackerFilters =
             completed_at=as_utc(action.completed_at), completed_by=action.completed_by, version_id=action.version_id,
             overdue=open_ and action.due_on is not None and action.due_on < today,
             due_soon=open_ and action.due_on is not None and 0 <= (action.due_on - today).days <= DUE_SOON_DAYS))
-    counts = {"open": sum(a.status in OPEN_STATUSES for a in found), "overdue": sum(a.overdue for a in found),
-              "due_soon": sum(a.due_soon for a in found), "done": sum(a.status == "done" for a in found)}
+    if counts is None:
+        counts = {"open": sum(a.status in OPEN_STATUSES for a in found), "overdue": sum(a.overdue for a in found),
+                  "due_soon": sum(a.due_soon for a in found), "done": sum(a.status == "done" for a in found),
+                  "total": len(found)}
     return Tracker(found, counts)
+
+
+def _counts(session: Session, query: Select, today: date) -> dict[str, int]:
+    """The tracker's counts over every matching action, counted by the database (the page lists only the first
+    rows)."""
+    rows = query.order_by(None).subquery()
+    is_open = rows.c.status.in_(OPEN_STATUSES)
+    soon = today + timedelta(days=DUE_SOON_DAYS)
+    total, open_, overdue, due_soon, done = session.execute(select(
+        func.count(), func.sum(case((is_open, 1), else_=0)),
+        func.sum(case((and_(is_open, rows.c.due_on < today), 1), else_=0)),
+        func.sum(case((and_(is_open, rows.c.due_on >= today, rows.c.due_on <= soon), 1), else_=0)),
+        func.sum(case((rows.c.status == "done", 1), else_=0)))).one()
+    return {"total": int(total or 0), "open": int(open_ or 0), "overdue": int(overdue or 0),
+            "due_soon": int(due_soon or 0), "done": int(done or 0)}
 
 
 def my_actions(session: Session, *, actor: Actor, today: date | None = None) -> dict[str, list[TrackedAction]]:

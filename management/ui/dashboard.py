@@ -43,13 +43,24 @@ elif mode == "task_force":
 recent = months_ending(date.today(), 24)[::-1]
 month = c.selectbox(t("dashboard.month"), recent, key="dash_month", format_func=format_month)
 months = months_ending(month, MONTHS)
+
+
+@st.cache_data(ttl=900, max_entries=64, show_spinner=False)
+def cached_figures(scope: service.Scope, months: tuple[date, ...], today: date,
+                   token: tuple[object, ...]) -> dict[str, dict[date, Figure]]:
+    """The figures of a scope already checked, kept while the data they are computed from stands (``token``)."""
+    with unit_of_work() as session:
+        return service.indicator_figures(session, scope=scope, months=list(months), today=today)
+
+
 try:
     with unit_of_work() as session:
         if mode == "task_force" and assessment_id is not None:
             scope = service.task_force_scope(session, actor=actor, assessment_id=assessment_id)
         else:
             scope = service.agency_scope(session, actor=actor, team_id=team_id)
-        figures = service.indicator_figures(session, scope=scope, months=months)
+        token = service.data_token(session, scope=scope)
+    figures = cached_figures(scope, tuple(months), date.today(), token)
 except Forbidden as exc:
     st.error(for_markdown(str(exc)))
     st.stop()

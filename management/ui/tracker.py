@@ -61,7 +61,7 @@ filters = TrackerFilters(statuses=tuple(statuses), owner=owner, agency_id=agency
                          sources=tuple(sources), component=component, overdue=overdue, due_soon=due_soon, mine=mine,
                          sort=sort)
 with unit_of_work() as session:
-    tracker = tracked_actions(session, actor=actor, filters=filters)
+    tracker = tracked_actions(session, actor=actor, filters=filters, limit=SHOWN)
 found = tracker.actions
 
 m1, m2, m3, m4 = st.columns(4)
@@ -73,9 +73,9 @@ m4.metric(t("tracker.count.done"), tracker.counts["done"], border=True)
 if not found:
     st.info(t("tracker.none"))
 else:
-    shown = found[:SHOWN]
-    if len(found) > SHOWN:
-        st.warning(t("tracker.too_many", shown=SHOWN, total=len(found)))
+    shown = found
+    if tracker.counts["total"] > SHOWN:
+        st.warning(t("tracker.too_many", shown=SHOWN, total=tracker.counts["total"]))
     st.caption(t("tracker.edit_help"))
     frame = pd.DataFrame([{
         "id": x.id, "due": due_text(x), "status": status_label[x.status], "note": "", "action": x.text,

@@ -306,6 +306,7 @@ UNSCOPED = {
     "management.services.tracker.record_export": "appends the export event of a list its caller built",
     "management.services.indicators.indicator_figures": "figures over a scope the caller made (and so checked)",
     "management.services.indicators.figure_records": "records of a scope the caller made; refused where hidden",
+    "management.services.indicators.data_token": "counts and last changes over a scope the caller made",
     "management.services.progress.reviews_by_team": "figures over a scope the caller made (and so checked)",
     "management.services.progress.supervision_by_supervisor": "figures over a scope the caller made",
 }
