@@ -6,6 +6,7 @@ from sqlalchemy import Engine
 
 import app.registry  # noqa: F401  (every table known before the first query)
 from accounts.services import FIRST_ADMINISTRATOR_HOOKS
+from checklists.services.deadlines import fill_missing_deadlines
 from checklists.services.evidence import completed_reviews_by_month, open_caseloads
 from checklists.services.templates import ensure_bundled_checklist
 from core.db import migrate_to_head, session_scope
@@ -22,6 +23,7 @@ def prepare_database(engine: Engine) -> None:
     with session_scope(engine) as session:
         ensure_bundled_framework(session)
         ensure_bundled_checklist(session)
+        fill_missing_deadlines(session)  # after a restore or an upgrade: derived, so rebuilt where missing
 
 
 def register_hooks() -> None:

@@ -20,6 +20,7 @@ from accounts.staff import StaffDraft
 from accounts.staff_services import assign_to_team, create_staff, create_team
 from checklists.checklist import bundled_checklist
 from checklists.models import CaseFile, CaseFileReview, ReviewAnswer
+from checklists.services.deadlines import refresh_deadlines
 from checklists.services.templates import ensure_bundled_checklist
 from core.actor import SYSTEM
 from core.db import session_scope
@@ -173,6 +174,7 @@ def build_management(engine: Engine, *, scale: int = 1, seed: int = 23, today: d
                                                  f"{team}-{person}-{month:%Y-%m}-{n}"))
         for chunk in _chunks(sessions):
             session.execute(insert(SupervisionSession), chunk)
+        refresh_deadlines(session, agency_id=agency, today=today)  # as every write of case files does
     caseworkers = sum(len(m) for _t, _l, m in teams)
     return ManagementBench(agency, manager_account, len(teams), caseworkers, len(files), len(review_rows),
                            len(sessions), len(actions))

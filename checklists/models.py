@@ -153,6 +153,27 @@ class ReviewAnswer(UuidMixin, Base):
         return agency_of(session, CaseFileReview, self.review_id)
 
 
+class CaseFileDeadline(Base):
+    """A case file's deadline for one of the guidelines' two timeliness indicators (``checklists.timeliness.
+    indicator_deadlines``), kept so the dashboards count them in the database. Derived data: rewritten whenever
+    the case file or its agency's timeframes change, and rebuilt at start-up where missing (after a restore)."""
+
+    __tablename__ = "case_file_deadlines"
+    __table_args__ = (UniqueConstraint("case_file_id", "step"),)
+    __audited__ = False
+    __user_data__ = False
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_file_id: Mapped[int] = mapped_column(ForeignKey("case_files.id", ondelete="CASCADE"), index=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    caseworker_id: Mapped[int] = mapped_column(Integer, index=True)
+    step: Mapped[str] = mapped_column(String(30))  # assessment | first_case_plan_review
+    due_on: Mapped[date | None] = mapped_column(Date, index=True)
+    done_on: Mapped[date | None] = mapped_column(Date)
+    outcome: Mapped[str] = mapped_column(String(8))  # met | missed | pending | none
+    risk_level: Mapped[str] = mapped_column(String(10))
+
+
 register_value_label("CaseFile", "risk_level", lambda value: t(f"risk_level.{value}"))
 register_value_label("CaseFile", "status", lambda value: t(f"case_status.{value}"))
 register_value_label("CaseFileReview", "status", lambda value: t(f"review.status.{value}"))

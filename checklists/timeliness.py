@@ -403,3 +403,46 @@ class Rate:
 def rate(results: Iterable[StepResult]) -> Rate:
     decided = [r for r in results if r.status in DECIDED]
     return Rate(sum(1 for r in decided if r.status == Status.MET), len(decided))
+
+
+# The two timeliness indicators of the guidelines (2.1.5.A), kept per case file so the database can count them.
+INDICATOR_STEPS = ("assessment", "first_case_plan_review")
+
+
+@dataclass(frozen=True)
+class IndicatorDeadline:
+    """One indicator step of a case file: its deadline, when it was done, and ``outcome``: met, missed, pending
+    (not done, the case still open: overdue once the deadline has passed) or none (not applicable)."""
+
+    step: str
+    due_on: date | None
+    done_on: date | None
+    outcome: str
+    risk_level: str
+
+
+def indicator_deadlines(case: CaseDates, timeframes: Timeframes, as_of: date) -> list[IndicatorDeadline]:
+    """The assessment's deadline and the first case plan review's (three months after the case plan, by
+    default), read by the same rules as every other step, as the file stands on ``as_of``."""
+    first_review = case if len(case.case_plan_reviews) <= 1 else replace(
+        case, case_plan_reviews=case.case_plan_reviews[:1])
+    results = timeliness(first_review, timeframes, as_of, steps=(Step.ASSESSMENT, Step.CASE_PLAN_REVIEW))
+    found = []
+    assessment = results[Step.ASSESSMENT]
+    outcome = {Status.MET: "met", Status.MISSED: "missed", Status.OVERDUE: "pending",
+               Status.NOT_YET_DUE: "pending"}.get(assessment.status, "none")
+    level = assessment.risk_level.value if assessment.risk_level else case.risk_level.value
+    found.append(IndicatorDeadline("assessment", assessment.due_on if outcome != "none" else None,
+                                   assessment.done_on, outcome, level))
+    review = results[Step.CASE_PLAN_REVIEW]
+    first = next((i for i in review.intervals if i.start == case.case_plan_on and i.due_on is not None), None)
+    level = review.risk_level.value if review.risk_level else case.risk_level.value
+    if first is None:
+        found.append(IndicatorDeadline("first_case_plan_review", None, None, "none", level))
+    elif first.closed_by_contact or first.end < as_of:
+        found.append(IndicatorDeadline("first_case_plan_review", first.due_on,
+                                       first.end if first.closed_by_contact else None,
+                                       "met" if first.end <= first.due_on else "missed", level))
+    else:
+        found.append(IndicatorDeadline("first_case_plan_review", first.due_on, None, "pending", level))
+    return found

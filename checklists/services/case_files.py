@@ -189,6 +189,12 @@ def _check(session: Session, actor: Actor, draft: CaseFileDraft, case_file_id: i
     return int(agency_id or 0)
 
 
+def _refresh_deadlines(session: Session, case_file_id: int) -> None:
+    from checklists.services.deadlines import refresh_deadlines  # it reads case files through this module
+
+    refresh_deadlines(session, case_file_ids=[case_file_id])
+
+
 @binds_actor
 def create_case_file(session: Session, *, actor: Actor, draft: CaseFileDraft) -> int:
     """Enter a case file by hand (a supervisor for their team's caseworkers, a manager for their agency)."""
@@ -200,6 +206,7 @@ def create_case_file(session: Session, *, actor: Actor, draft: CaseFileDraft) ->
     apply_draft(row, draft)
     session.add(row)
     session.flush()
+    _refresh_deadlines(session, row.id)
     return row.id
 
 
@@ -214,4 +221,5 @@ def update_case_file(session: Session, *, actor: Actor, case_file_id: int, draft
         raise ValidationFailed({"caseworker": t("case_file.error.other_agency")})
     apply_draft(row, draft)
     session.flush()
+    _refresh_deadlines(session, row.id)
 

@@ -28,6 +28,7 @@ from checklists.case_file import (
 from checklists.models import CaseFile
 from checklists.services.access import assignable_caseworkers, editable_case_files
 from checklists.services.case_files import EDITORS, apply_draft
+from checklists.services.deadlines import refresh_deadlines
 from checklists.timeliness import CASE_STATUSES, RISK_LEVELS
 from core.actor import Actor, require_role
 from core.audit import binds_actor, record_event
@@ -130,6 +131,7 @@ def import_case_files(session: Session, *, actor: Actor, agency_id: int, filenam
                                   caseworker_of=caseworker_of)
     existing = {code.lower(): (row_id, editable) for row_id, code, editable in session.execute(
         select(CaseFile.id, CaseFile.case_code, editable_case_files(actor)).where(CaseFile.agency_id == agency_id))}
+    touched: list[CaseFile] = []
     for line, draft in drafts:
         found = existing.get(draft.case_code.lower())
         if found is not None and not found[1]:
@@ -140,6 +142,7 @@ def import_case_files(session: Session, *, actor: Actor, agency_id: int, filenam
     warnings: list[str] = []
     stored = {r.id: r for r in session.scalars(select(CaseFile).where(CaseFile.id.in_(
         [v[0] for v in existing.values()])))} if existing else {}
+    touched: list[CaseFile] = []
     for line, draft in drafts:
         found = existing.get(draft.case_code.lower())
         if found is None:
@@ -151,9 +154,11 @@ def import_case_files(session: Session, *, actor: Actor, agency_id: int, filenam
             draft.case_code = row.case_code  # matched regardless of letter case; keep the stored spelling
             updated += 1
         apply_draft(row, draft)
+        touched.append(row)
         if looks_like_a_name(draft.case_code):
             warnings.append(problem(line, t("case_file.warning.looks_like_name", code=draft.case_code)))
     session.flush()
+    refresh_deadlines(session, case_file_ids=[row.id for row in touched])
     record_event(session, action="import", entity_type="CaseFile", summary=filename[:200],
                  details={"created": created, "updated": updated}, scope_agency_id=agency_id)
     return CaseImportReport(created, updated, warnings)

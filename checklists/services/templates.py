@@ -214,4 +214,7 @@ def save_review_settings(session: Session, *, actor: Actor, content: dict[str, A
     row = ReviewSettingsVersion(agency_id=actor.agency_id, number=number, content=content, note=note.strip())
     session.add(row)
     session.flush()
+    from checklists.services.deadlines import refresh_deadlines  # it reads the settings through this module
+
+    refresh_deadlines(session, agency_id=actor.agency_id)  # new timeframes move the indicators' deadlines
     return row.id

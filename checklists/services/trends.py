@@ -237,16 +237,3 @@ def _case_rates(session: Session, conditions: list, months: list[date], start: d
                 indicators[(month_of(result.due_on), INDICATOR_ASSESSMENT)].add(record)
     return dict(rates), dict(indicators), files
 
-
-def indicator_rates(session: Session, *, agency_ids: list[int], caseworker_ids: list[int] | None, start: date,
-                    end: date, as_of: date | None = None) -> dict[tuple[date, str], Rate]:
-    """The two timeliness indicators (assessment on time; first case plan review within three months) per month,
-    for the case files of these agencies (and, when given, these caseworkers). The caller has checked access."""
-    months = _months(start, end)
-    last_day = date.fromordinal(date(end.year + end.month // 12, end.month % 12 + 1, 1).toordinal() - 1)
-    conditions = [CaseFile.agency_id.in_(agency_ids)]
-    if caseworker_ids is not None:
-        conditions.append(CaseFile.caseworker_id.in_(caseworker_ids))
-    return _case_rates(session, conditions, months, start, last_day, as_of,
-                       steps=(Step.ASSESSMENT, Step.CASE_PLAN_REVIEW))[1]
-

@@ -17,8 +17,8 @@ from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from accounts.models import Agency, StaffMember, StaffTraining, Team, TeamMembership
-from checklists.models import CaseFile, CaseFileReview
-from checklists.services.trends import INDICATOR_ASSESSMENT, INDICATOR_PLAN_REVIEW, indicator_rates
+from checklists.models import CaseFile, CaseFileDeadline, CaseFileReview
+from checklists.services.deadlines import indicator_counts, indicator_records
 from core.actor import Actor, Role
 from core.errors import Forbidden
 from core.i18n import t
@@ -30,6 +30,9 @@ from management.services.tracker import team_column, with_sources
 from qaf.models import Assessment
 from qaf.services.access import may_read, readable
 from supervision.models import SupervisionSession
+
+# The case files' indicator steps and the indicators they give.
+TIMELINESS = {"assessment": ind.ASSESSMENT_ON_TIME, "first_case_plan_review": ind.PLAN_REVIEW_ON_TIME}
 
 
 @dataclass(frozen=True)
@@ -84,10 +87,11 @@ def _team_members(scope: Scope, first: date, last: date):  # type: ignore[no-unt
         or_(TeamMembership.to_date.is_(None), TeamMembership.to_date > first))
 
 
-def _caseworker_ids(session: Session, scope: Scope, first: date, last: date) -> list[int] | None:
-    if scope.team_id is None:
-        return None
-    return list(session.scalars(_team_members(scope, first, last)).all())
+def _deadline_scope(scope: Scope, first: date, last: date) -> list[ColumnElement[bool]]:
+    conditions = [CaseFileDeadline.agency_id.in_(scope.agency_ids)]
+    if scope.team_id is not None:
+        conditions.append(CaseFileDeadline.caseworker_id.in_(_team_members(scope, first, last)))
+    return conditions
 
 
 def _supervisors_at(scope: Scope, day: date) -> list[ColumnElement[bool]]:
@@ -115,15 +119,12 @@ def indicator_figures(session: Session, *, scope: Scope, months: list[date],
     def put(key: str, month: date, numerator: float, denominator: float) -> None:
         figures[key][month] = Figure(key, month, numerator, denominator)
 
-    # Timeliness: the timeliness rules over the case files active in the period.
-    rates = indicator_rates(session, agency_ids=list(scope.agency_ids),
-                            caseworker_ids=_caseworker_ids(session, scope, first, last), start=first, end=last,
-                            as_of=today)
+    # Timeliness: each case file's indicator deadlines, kept by the case files' feature, counted per month.
+    counts = indicator_counts(session, conditions=_deadline_scope(scope, first, last), months=months,
+                              as_of=min(today, last))
     for month in months:
-        for source, key in ((INDICATOR_ASSESSMENT, ind.ASSESSMENT_ON_TIME),
-                            (INDICATOR_PLAN_REVIEW, ind.PLAN_REVIEW_ON_TIME)):
-            rate = rates.get((month, source))
-            put(key, month, rate.met if rate else 0, rate.decided if rate else 0)
+        for step, key in TIMELINESS.items():
+            put(key, month, *counts.get((month, step), (0, 0)))
 
     case_scope = [CaseFile.agency_id.in_(scope.agency_ids)]
     if scope.team_id is not None:
@@ -230,14 +231,13 @@ def figure_records(session: Session, *, scope: Scope, key: str, month: date,
     case_scope = [CaseFile.agency_id.in_(scope.agency_ids)]
     if scope.team_id is not None:
         case_scope.append(CaseFile.caseworker_id.in_(_team_members(scope, first, last)))
-    if key in (ind.ASSESSMENT_ON_TIME, ind.PLAN_REVIEW_ON_TIME):
-        source = INDICATOR_ASSESSMENT if key == ind.ASSESSMENT_ON_TIME else INDICATOR_PLAN_REVIEW
-        rate = indicator_rates(session, agency_ids=list(scope.agency_ids),
-                               caseworker_ids=_caseworker_ids(session, scope, first, last), start=first, end=last,
-                               as_of=today).get((month, source))
+    if key in TIMELINESS.values():
+        step = next(s for s, k in TIMELINESS.items() if k == key)
+        found = indicator_records(session, conditions=_deadline_scope(scope, first, last), step=step, first=first,
+                                  last=last, as_of=min(today, last))
         return Records(("case_code", "caseworker", "due_on", "done_on", "status"), [
             (r.case_code, r.caseworker_name, r.due_on, r.done_on, t(f"timeliness.status.{r.status}"))
-            for r in (rate.records if rate else [])])
+            for r in found])
     if key == ind.OBJECTIVES_ACHIEVED:
         rows = session.execute(select(CaseFile.case_code, StaffMember.full_name, CaseFile.closed_on,
                                       CaseFile.objectives_achieved)

@@ -4,6 +4,7 @@ figures by month and team or supervisor."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
@@ -11,8 +12,8 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from accounts.models import StaffMember, Team, TeamMembership
-from checklists.models import CaseFileReview
-from checklists.services.trends import INDICATOR_ASSESSMENT, INDICATOR_PLAN_REVIEW, indicator_rates
+from checklists.models import CaseFileDeadline, CaseFileReview
+from checklists.services.deadlines import indicator_counts
 from core.actor import Actor
 from core.levels import Level
 from improvement_actions.rules import OPEN_STATUSES
@@ -151,7 +152,9 @@ class RatioStatus:
 
 def reviews_by_team(session: Session, *, scope: Scope, months: list[date],
                     today: date | None = None) -> list[TeamMonth]:
-    """Review scores (GROUP BY team and month) and the two timeliness indicators per team and month."""
+    """Review scores and the two timeliness indicators per team and month, counted by the database (deadlines by
+    caseworker, each caseworker counted in the team they were in during the period)."""
+    today = today or date.today()
     first, last = months[0], month_end(months[-1])
     conditions = [CaseFileReview.agency_id.in_(scope.agency_ids), CaseFileReview.status == "completed",
                   CaseFileReview.month >= first, CaseFileReview.month <= last]
@@ -159,19 +162,25 @@ def reviews_by_team(session: Session, *, scope: Scope, months: list[date],
     scores = {(team, month): (int(n), avg) for team, month, n, avg in session.execute(
         select(CaseFileReview.team_id, CaseFileReview.month, func.count(), func.avg(CaseFileReview.score))
         .where(*conditions).group_by(CaseFileReview.team_id, CaseFileReview.month)).all()}
+    team_of = dict(session.execute(select(TeamMembership.staff_member_id, TeamMembership.team_id).where(
+        TeamMembership.team_id.in_([i for i, _ in teams]), TeamMembership.from_date <= last,
+        or_(TeamMembership.to_date.is_(None), TeamMembership.to_date > first))
+        .order_by(TeamMembership.from_date)).all())  # the latest stay wins
+    counts = indicator_counts(session, conditions=[CaseFileDeadline.agency_id.in_(scope.agency_ids)],
+                              months=months, as_of=min(today, last), group_by=CaseFileDeadline.caseworker_id)
+    per_team: dict[tuple[int, date, str], list[int]] = defaultdict(lambda: [0, 0])
+    for (month, step, caseworker), (met, decided) in counts.items():
+        if caseworker in team_of:
+            total = per_team[(team_of[caseworker], month, step)]
+            total[0] += met
+            total[1] += decided
     found = []
     for team_id, name in teams:
-        members = list(session.scalars(select(TeamMembership.staff_member_id).where(
-            TeamMembership.team_id == team_id, TeamMembership.from_date <= last,
-            or_(TeamMembership.to_date.is_(None), TeamMembership.to_date > first))).all())
-        rates = indicator_rates(session, agency_ids=list(scope.agency_ids), caseworker_ids=members, start=first,
-                                end=last, as_of=today) if members else {}
         for month in months:
             n, avg = scores.get((team_id, month), (0, None))
-            assessment, review = rates.get((month, INDICATOR_ASSESSMENT)), rates.get((month, INDICATOR_PLAN_REVIEW))
             found.append(TeamMonth(name, month, n, round(float(avg), 1) if avg is not None else None,
-                                   (assessment.met, assessment.decided) if assessment else (0, 0),
-                                   (review.met, review.decided) if review else (0, 0)))
+                                   tuple(per_team.get((team_id, month, "assessment"), (0, 0))),  # type: ignore[arg-type]
+                                   tuple(per_team.get((team_id, month, "first_case_plan_review"), (0, 0)))))  # type: ignore[arg-type]
     return found
 
 

@@ -5,6 +5,7 @@ facilitator moves between dimensions and pages."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pandas as pd
@@ -35,6 +36,8 @@ DRAFTS = "qaf_component_drafts"  # this tab's unsaved answers, by component (the
 KEPT = "qaf_component_drafts_kept"  # what was last written to the server, by component
 RESTORED = "qaf_component_drafts_restored"  # components whose draft came back from the server: when it was kept
 ERRORS = "qaf_component_errors"
+EVIDENCE = "qaf_workshop_evidence"  # the evidence lines of the open assessment, and when they were computed
+EVIDENCE_SECONDS = 300
 AS_DERIVED = "as_derived"  # the agreed-level choice "the same as the actions in place give"
 
 
@@ -293,11 +296,7 @@ def render() -> None:
 
     dimension = framework.dimension(current)
     st.header(for_markdown(dimension.label))
-    try:
-        with unit_of_work() as session:
-            evidence = evidence_for(session, actor=current_actor(), assessment_id=view.id)
-    except Forbidden:
-        evidence = {}
+    evidence = _evidence_of(view.id)
     for component in dimension.components:
         _component(view, component, results[component.code], server_drafts, evidence.get(component.code, []))
 
@@ -311,6 +310,21 @@ def render() -> None:
                         on_click=_next, args=(numbers[position + 1],), width="stretch")
     else:
         next_col.page_link("qaf/ui/summary.py", label=t("workshop.to_summary"), icon=":material/leaderboard:")
+
+
+def _evidence_of(assessment_id: int) -> dict[str, list[EvidenceLine]]:
+    """The evidence for every component, computed once and kept for this browser session a few minutes: it
+    summarises months of records, and the facilitator's every tick reruns the page."""
+    kept = st.session_state.get(EVIDENCE)
+    if kept and kept["assessment"] == assessment_id and time.monotonic() - kept["at"] < EVIDENCE_SECONDS:
+        return kept["lines"]
+    try:
+        with unit_of_work() as session:
+            lines = evidence_for(session, actor=current_actor(), assessment_id=assessment_id)
+    except Forbidden:
+        lines = {}
+    st.session_state[EVIDENCE] = {"assessment": assessment_id, "at": time.monotonic(), "lines": lines}
+    return lines
 
 
 def _dimension_tab_label(framework: Framework, results: dict[str, ComponentResult], number: int) -> str:

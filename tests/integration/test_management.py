@@ -20,6 +20,7 @@ from accounts.services import create_agency
 from accounts.staff import StaffDraft
 from accounts.staff_services import assign_to_team, create_staff, create_team
 from checklists.models import CaseFile, CaseFileReview, ReviewAnswer
+from checklists.services.deadlines import fill_missing_deadlines
 from checklists.services.templates import ensure_bundled_checklist
 from core.actor import SYSTEM
 from core.db import session_scope
@@ -107,6 +108,7 @@ def world(engine, framework_version_id) -> World:
                                                   ("C10", "low", m, date(2026, 11, 2), "partly")]:
             _case(session, agency, who, code, risk, registered_on=date(2026, 5, 1), status="closed", closed_on=closed,
                   objectives_achieved=achieved)
+        fill_missing_deadlines(session)  # written in bulk here: the indicators' deadlines as start-up makes them
         template = ensure_bundled_checklist(session)
         for day, score, status, answers in [(date(2026, 10, 3), 80.0, "completed", {"3.1": "no", "4.4": "no"}),
                                             (date(2026, 10, 9), 60.0, "completed", {"3.1": "no", "4.4": "yes"}),
@@ -381,3 +383,27 @@ def test_the_monthly_report_command_writes_both_files(world, tmp_path, monkeypat
     with pytest.raises(SystemExit):
         main(["monthly-report", "--month", "October", "--agency", "Brightpath", "--pdf", str(pdf)])
 
+
+
+def test_the_indicators_follow_every_change_to_a_case_file_and_to_the_timeframes(world):
+    from checklists.services import case_files
+    from checklists.services.templates import save_review_settings
+    from checklists.settings import default_settings_data
+
+    with session_scope(world.engine, actor=world.manager) as session:
+        c3 = next(f for f in case_files.list_case_files(session, actor=world.manager) if f.case_code == "C3")
+        draft = c3.as_draft()
+        draft.assessed_on = date(2026, 10, 30)  # done in time after all (low risk: 14 days from 20 October)
+        case_files.update_case_file(session, actor=world.manager, case_file_id=c3.id, draft=draft,
+                                    expected_version=c3.version_id)
+    assert _pairs(_figures(world), ind.ASSESSMENT_ON_TIME)[2] == (1, 1, 100.0)
+    data = default_settings_data()
+    data["timeframes"]["assessment"]["medium"] = {"days": 3}  # C1 (4 days) becomes late; C2 stays late
+    with session_scope(world.engine, actor=world.manager) as session:
+        save_review_settings(session, actor=world.manager, content=data, note="Shorter assessment timeframe")
+    assert _pairs(_figures(world), ind.ASSESSMENT_ON_TIME)[1] == (0, 2, 0.0)
+    with session_scope(world.engine, actor=world.manager) as session:
+        case_files.create_case_file(session, actor=world.manager, draft=case_files.CaseFileDraft(
+            case_code="C11", caseworker_id=world.mariam, risk_level="high", registered_on=date(2026, 10, 2),
+            assessed_on=date(2026, 10, 2)))
+    assert _pairs(_figures(world), ind.ASSESSMENT_ON_TIME)[1] == (1, 3, 33.3)
