@@ -22,13 +22,12 @@ def _month(text: str) -> date:
 def monthly_report(*, month: date, agency: str, team: str | None, pdf: Path | None, xlsx: Path | None) -> int:
     from sqlalchemy import func, select
 
-    import app.registry  # noqa: F401  (every table known)
     from accounts.models import Agency, Team
     from core.actor import Actor, Role
     from core.config import get_settings
     from core.db import make_engine, migrate_to_head, session_scope
     from core.errors import Forbidden, NotFound
-    from management.reports import export_monthly_report
+    from management.reports import export_monthly_files
 
     engine = make_engine(get_settings().database_url)
     migrate_to_head(engine)
@@ -45,12 +44,12 @@ def monthly_report(*, month: date, agency: str, team: str | None, pdf: Path | No
         print(f"No team named {team!r} in {agency}.", file=sys.stderr)
         return 2
     actor = Actor(account_id=None, name="monthly report job", roles=frozenset({Role.MANAGER}), agency_id=agency_id)
+    wanted = {fmt: path for fmt, path in (("pdf", pdf), ("xlsx", xlsx)) if path is not None}
     try:
-        for fmt, path in (("pdf", pdf), ("xlsx", xlsx)):
-            if path is None:
-                continue
-            with session_scope(engine, actor=actor) as session:
-                path.write_bytes(export_monthly_report(session, actor=actor, month=month, fmt=fmt, team_id=team_id))
+        with session_scope(engine, actor=actor) as session:
+            files = export_monthly_files(session, actor=actor, month=month, formats=tuple(wanted), team_id=team_id)
+        for fmt, path in wanted.items():
+            path.write_bytes(files[fmt])
             print(f"Wrote {path} ({fmt}).")
     except (Forbidden, NotFound) as exc:
         print(str(exc), file=sys.stderr)

@@ -295,12 +295,25 @@ def export_monthly_report(session: Session, *, actor: Actor, month: date, fmt: s
                           today: date | None = None, progress_to: Progress | None = None) -> bytes:
     """Build the monthly report as PDF or workbook for someone who may see its scope; audited like every
     export."""
+    return export_monthly_files(session, actor=actor, month=month, formats=(fmt,), team_id=team_id, today=today,
+                                progress_to=progress_to)[fmt]
+
+
+def export_monthly_files(session: Session, *, actor: Actor, month: date, formats: tuple[str, ...] = ("pdf", "xlsx"),
+                         team_id: int | None = None, today: date | None = None,
+                         progress_to: Progress | None = None) -> dict[str, bytes]:
+    """The report's figures gathered once, then drawn as each format asked for (the PDF and the workbook hold the
+    same figures); each file is an audited export."""
     report = monthly_report(session, actor=actor, month=month, team_id=team_id, today=today,
                             progress_to=progress_to)
-    data = monthly_pdf(report) if fmt == "pdf" else monthly_xlsx(report)
-    record_event(session, action="export", entity_type="MonthlyReport", entity_id=f"{month:%Y-%m}",
-                 summary=monthly_report_filename(report, fmt),
-                 details={"format": fmt, "team_id": team_id, "agencies": list(report.scope.agency_ids)})
+    files = {}
+    for fmt in formats:
+        if progress_to is not None:
+            progress_to(0.92 if fmt == "pdf" else 0.96, f"draw_{fmt}")
+        files[fmt] = monthly_pdf(report) if fmt == "pdf" else monthly_xlsx(report)
+        record_event(session, action="export", entity_type="MonthlyReport", entity_id=f"{month:%Y-%m}",
+                     summary=monthly_report_filename(report, fmt),
+                     details={"format": fmt, "team_id": team_id, "agencies": list(report.scope.agency_ids)})
     if progress_to is not None:
         progress_to(1.0, "done")
-    return data
+    return files

@@ -6,8 +6,8 @@ alerts. The PDF, the workbook and the dashboard read the same figures."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import case, func, select
@@ -99,14 +99,15 @@ def monthly_report(session: Session, *, actor: Actor, month: date, team_id: int 
     step(0.05, "qaf")
     latest, comparison = _latest_assessment(session, actor, scope, as_of)
     step(0.2, "actions")
-    actions = tracked_actions(session, actor=actor, today=as_of, filters=TrackerFilters(
-        agency_id=scope.agency_ids[0] if len(scope.agency_ids) == 1 else None, team_id=scope.team_id)).actions
-    done = [a for a in actions if a.status == "done" and a.completed_at is not None
-            and month <= a.completed_at.date() <= as_of]
-    late = [a for a in actions if a.status in OPEN_STATUSES and a.due_on is not None and a.due_on < as_of]
-    following = next_month(month)
-    due = [a for a in actions if a.status in OPEN_STATUSES and a.due_on is not None
-           and as_of <= a.due_on < next_month(following)]
+    base = TrackerFilters(agency_id=scope.agency_ids[0] if len(scope.agency_ids) == 1 else None,
+                          team_id=scope.team_id)
+
+    def listed(**filters: object) -> list[TrackedAction]:
+        return tracked_actions(session, actor=actor, today=as_of, filters=replace(base, **filters)).actions
+
+    done = listed(statuses=("done",), completed_between=(month, as_of + timedelta(days=1)))
+    late = listed(overdue=True)
+    due = listed(statuses=OPEN_STATUSES, due_between=(as_of, next_month(next_month(month))))
     step(0.35, "indicators")
     previous = month - relativedelta(months=1)
     figures = indicator_figures(session, scope=scope, months=[previous, month], today=today)

@@ -5,7 +5,7 @@ each source's policy again."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select
 from sqlalchemy.orm import Session, aliased
@@ -45,6 +45,8 @@ class TrackerFilters:
     mine: bool = False  # owned by the person
     sort: str = "due_on"
     assessment_ids: tuple[int, ...] = ()  # only the key actions of these assessments
+    due_between: tuple[date, date] | None = None  # due on or after the first day and before the second
+    completed_between: tuple[date, date] | None = None  # marked done on or after the first day, before the second
 
 
 @dataclass(frozen=True)
@@ -135,6 +137,12 @@ def _query(actor: Actor, filters: TrackerFilters, today: date) -> Select:
                             ImprovementAction.status.in_(OPEN_STATUSES))
     if filters.mine:
         query = query.where(ImprovementAction.owner_staff_member_id == (actor.staff_member_id or -1))
+    if filters.due_between is not None:
+        query = query.where(ImprovementAction.due_on >= filters.due_between[0],
+                            ImprovementAction.due_on < filters.due_between[1])
+    if filters.completed_between is not None:
+        start, end = (datetime.combine(day, time.min, tzinfo=UTC) for day in filters.completed_between)
+        query = query.where(ImprovementAction.completed_at >= start, ImprovementAction.completed_at < end)
     if filters.assessment_ids:
         query = query.where(ImprovementAction.source_kind == QAF,
                             ImprovementAction.source_record_id.in_(filters.assessment_ids))

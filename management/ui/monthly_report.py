@@ -13,7 +13,7 @@ from core.i18n import format_month, t
 from core.safe_text import for_markdown
 from core.ui import page_for, unit_of_work
 from management.indicators import months_ending
-from management.reports import export_monthly_report
+from management.reports import export_monthly_files
 from management.services.indicators import scope_choices
 
 BUILT = "monthly_report_built"  # the last report built in this browser session: its choice and files
@@ -36,15 +36,13 @@ team_id = b.selectbox(t("monthly_page.scope"), options, key="monthly_team",
                                                                               agency=choices.agency or ""))
 if st.button(t("monthly_page.build"), type="primary", icon=":material/summarize:"):
     bar = st.progress(0.0, text=t("monthly_page.building"))
-    files: dict[str, bytes] = {}
-    try:
-        for index, fmt in enumerate(("pdf", "xlsx")):
-            def told(fraction: float, what: str, index: int = index) -> None:
-                bar.progress(min(1.0, (index + fraction) / 2), text=t(f"report_monthly.progress.{what}"))
 
-            with unit_of_work() as session:
-                files[fmt] = export_monthly_report(session, actor=actor, month=month, fmt=fmt, team_id=team_id,
-                                                   progress_to=told)
+    def told(fraction: float, what: str) -> None:
+        bar.progress(fraction, text=t(f"report_monthly.progress.{what}"))
+
+    try:
+        with unit_of_work() as session:
+            files = export_monthly_files(session, actor=actor, month=month, team_id=team_id, progress_to=told)
     except (Forbidden, NotFound) as exc:
         bar.empty()
         st.error(for_markdown(str(exc)))

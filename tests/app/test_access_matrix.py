@@ -550,6 +550,8 @@ def _calendar_matrix(w):  # type: ignore[no-untyped-def]
             management_monthly.monthly_report(s, actor=x, month=today)),
         "management.reports.export_monthly_report": ({"manager", "other_manager"}, lambda s, x:
             management_reports.export_monthly_report(s, actor=x, month=today, fmt="xlsx")),
+        "management.reports.export_monthly_files": ({"manager", "other_manager"}, lambda s, x:
+            management_reports.export_monthly_files(s, actor=x, month=today, formats=("xlsx",))),
         "management.services.evidence.component_evidence": (READERS_OF_A, lambda s, x:
             management_evidence.component_evidence(s, x, w["a"])),
         "qaf.services.evidence.evidence_for": (READERS_OF_A, lambda s, x: qaf_evidence.evidence_for(

@@ -143,7 +143,8 @@ def test_final_assessment_is_read_only_in_the_workshop(open_page, example_id, ap
 def test_summary_shows_levels_and_attention(open_page, example_id, fac):
     at = open_page("qaf/ui/summary.py", fac, **{CURRENT: example_id})
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics == {"Critical to address": "5", "Requires improvement": "7", "Meets minimum levels": "5",
+    # Component 7 is still as copied from last year's assessment (Critical to address), not yet confirmed.
+    assert metrics == {"Critical to address": "6", "Requires improvement": "6", "Meets minimum levels": "5",
                        "Good practice": "0", "Not scored yet": "0"}
     table = at.table[0].value
     assert len(table) == 17 and "Why the agreed level differs" not in table.columns[0]

@@ -201,6 +201,8 @@ def scenarios(w):  # type: ignore[no-untyped-def]
             s, actor=fac, filters=TrackerFilters(), fmt="csv")),
         "management.reports.export_monthly_report": ("export", lambda s: management_reports.export_monthly_report(
             s, actor=w["manager"], month=date.today(), fmt="xlsx")),
+        "management.reports.export_monthly_files": ("export", lambda s: management_reports.export_monthly_files(
+            s, actor=w["manager"], month=date.today(), formats=("pdf",))),
         **_review_scenarios(w),
         **_calendar_scenarios(w),
     }

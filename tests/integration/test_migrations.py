@@ -93,9 +93,10 @@ def test_key_actions_move_onto_improvement_actions_with_everything_they_had(empt
 
     with session_scope(engine) as session:
         facilitator = build_actor(session, session.execute(text(
-            "SELECT account_id FROM qaf_assessment_members WHERE role = 'facilitator'")).scalar_one())
+            "SELECT DISTINCT account_id FROM qaf_assessment_members WHERE role = 'facilitator'")).scalar_one())
         plan = qaf.action_plan(session, example.assessment_id, actor=facilitator)
-        assert sorted(a.id for a in plan.key_actions) == [r["id"] for r in before]
+        assert sorted(a.id for a in plan.key_actions) == [r["id"] for r in before
+                                                          if r["assessment_id"] == example.assessment_id]
         first = before[0]
         history = actions.progress_history(session, actor=facilitator, action_id=first["id"])
         assert [(h.status, h.note, h.author_name) for h in history] == [
