@@ -6,6 +6,7 @@ for the workshop, and the monthly report read back against the dashboard's figur
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from io import BytesIO
@@ -397,7 +398,7 @@ def test_the_indicators_follow_every_change_to_a_case_file_and_to_the_timeframes
         case_files.update_case_file(session, actor=world.manager, case_file_id=c3.id, draft=draft,
                                     expected_version=c3.version_id)
     assert _pairs(_figures(world), ind.ASSESSMENT_ON_TIME)[2] == (1, 1, 100.0)
-    data = default_settings_data()
+    data = copy.deepcopy(default_settings_data())  # the defaults are shared: change a copy
     data["timeframes"]["assessment"]["medium"] = {"days": 3}  # C1 (4 days) becomes late; C2 stays late
     with session_scope(world.engine, actor=world.manager) as session:
         save_review_settings(session, actor=world.manager, content=data, note="Shorter assessment timeframe")
