@@ -11,6 +11,7 @@ and numbers are formatted for the active locale by Babel.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -26,7 +27,7 @@ from babel.dates import format_date as _babel_format_date
 from babel.dates import format_time as _babel_format_time
 from babel.numbers import format_decimal
 
-from core.config import PROJECT_ROOT, get_settings
+from core.config import LOCALE_VAR, PROJECT_ROOT, get_settings
 
 FALLBACK_LOCALE = "en"
 RTL_LANGUAGES = {"ar", "he", "fa", "ur"}
@@ -89,7 +90,7 @@ def current_locale() -> str:
         chosen = source()
         if chosen:
             return chosen
-    return get_settings().locale
+    return os.environ.get(LOCALE_VAR) or get_settings().locale  # the server default, without building all settings
 
 
 def set_locale(locale: str | None) -> None:

@@ -64,6 +64,8 @@ def export_tracker(session: Session, *, actor: Actor, filters: TrackerFilters, f
 
 # The monthly management report ------------------------------------------------------------------------------
 
+PDF_ROWS = 40  # actions listed per group in the PDF; the workbook lists more, the tracker every one
+PDF_ALERTS = 60
 REPORT_INDICATORS = (ind.ASSESSMENT_ON_TIME, ind.PLAN_REVIEW_ON_TIME, ind.OBJECTIVES_ACHIEVED,
                      ind.SUPERVISORS_TRAINED, ind.SUPERVISION_HELD, ind.ACTIONS_ON_TIME, ind.REVIEW_SCORE,
                      *ind.CASELOAD_KEYS)
@@ -154,11 +156,12 @@ def monthly_pdf(report: MonthlyReport, page_size: tuple[float, float] = PAGE_SIZ
                 [16 * mm, width - 166 * mm, 45 * mm, 60 * mm, 45 * mm]))
         # 2. Improvement actions
         out.append(para(t("report_monthly.section.actions"), "h1"))
-        out.append(para(t("report_monthly.actions_summary", done=len(report.actions_done),
-                          late=len(report.actions_late), due=len(report.actions_due))))
+        totals = report.action_totals
+        out.append(para(t("report_monthly.actions_summary", done=totals["done"], late=totals["late"],
+                          due=totals["due"])))
         out.append(bar_chart([t("report_monthly.actions.done"), t("report_monthly.actions.late"),
                               t("report_monthly.actions.due")],
-                             [len(report.actions_done), len(report.actions_late), len(report.actions_due)],
+                             [totals["done"], totals["late"], totals["due"]],
                              width=min(width, 120 * mm), height=45 * mm))
         for heading, found in (("late", report.actions_late), ("done", report.actions_done),
                                ("due", report.actions_due)):
@@ -166,10 +169,12 @@ def monthly_pdf(report: MonthlyReport, page_size: tuple[float, float] = PAGE_SIZ
                 [[cell(t(f"tracker.col.{c}")) for c in ("due_on", "action", "owner", "source", "status")],
                  *([[cell(format_date(a.due_on)), cell(a.text, wrap_over=0), cell(a.owner or "—", wrap_over=24),
                      cell(f"{t(f'tracker.source.{a.source_kind}')} · {a.source_label}", wrap_over=24),
-                     cell(t(f"improvement_action.status.{a.status}"))] for a in found[:40]]
+                     cell(t(f"improvement_action.status.{a.status}"))] for a in found[:PDF_ROWS]]
                    or [[cell("—"), "", "", "", ""]])],
                 [24 * mm, width - 164 * mm, 45 * mm, 70 * mm, 25 * mm],
-                heading=t(f"report_monthly.actions.{heading}_heading", count=len(found))))
+                heading=t(f"report_monthly.actions.{heading}_heading", count=totals[heading])))
+            if totals[heading] > PDF_ROWS:
+                out.append(para(t("report_monthly.more", count=totals[heading] - PDF_ROWS), "small"))
         # 3. Indicators, month on month
         out.append(para(t("report_monthly.section.indicators"), "h1"))
         percent = [k for k in REPORT_INDICATORS if k in ind.PERCENT_KEYS]
@@ -225,9 +230,11 @@ def monthly_pdf(report: MonthlyReport, page_size: tuple[float, float] = PAGE_SIZ
             [[cell(t("progress.col.team")), cell(t("progress.col.subject")), cell(t("progress.col.rule")),
               cell(t("progress.col.status")), cell(t("progress.col.figure"))],
              *([[cell(r.team), cell(r.subject), cell(r.rule, wrap_over=0), cell(t(f"light.{r.light}")),
-                 cell(r.figure, wrap_over=0)] for r in report.ratio_alerts] or [[cell(t("report_monthly.no_alerts"),
-                                                                                      wrap_over=0), "", "", "", ""]])],
+                 cell(r.figure, wrap_over=0)] for r in report.ratio_alerts[:PDF_ALERTS]]
+               or [[cell(t("report_monthly.no_alerts"), wrap_over=0), "", "", "", ""]])],
             [35 * mm, 40 * mm, width - 175 * mm, 25 * mm, 75 * mm], heading=t("report_monthly.ratio_alerts")))
+        if len(report.ratio_alerts) > PDF_ALERTS:
+            out.append(para(t("report_monthly.more_alerts", count=len(report.ratio_alerts) - PDF_ALERTS), "small"))
         out.append(Spacer(1, 3 * mm))
         out.append(para(t("report_monthly.how"), "small"))
         return out

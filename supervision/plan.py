@@ -140,5 +140,8 @@ def default_plan_data() -> dict[str, Any]:
     return copy.deepcopy(_default_data())
 
 
+@cache
 def default_plan() -> SupervisionPlan:
+    """The shipped plan, read and checked once: a SupervisionPlan is immutable, so every team without its own
+    plan may share it."""
     return plan_from_dict(default_plan_data())

@@ -25,6 +25,7 @@ from qaf.models import Assessment
 from qaf.services.access import readable
 
 Progress = Callable[[float, str], None]
+LISTED = 200  # actions listed per group; the counts cover them all and the tracker lists every one
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class MonthlyReport:
     reviews_by_team: list[progress.TeamMonth]
     supervision: list[progress.SupervisorMonth]
     ratio_alerts: list[progress.RatioStatus]
+    action_totals: dict[str, int]  # done, late, due: every one counted; the lists hold at most LISTED of each
 
 
 def _latest_assessment(session: Session, actor: Actor, scope: Scope,
@@ -102,12 +104,16 @@ def monthly_report(session: Session, *, actor: Actor, month: date, team_id: int 
     base = TrackerFilters(agency_id=scope.agency_ids[0] if len(scope.agency_ids) == 1 else None,
                           team_id=scope.team_id)
 
-    def listed(**filters: object) -> list[TrackedAction]:
-        return tracked_actions(session, actor=actor, today=as_of, filters=replace(base, **filters)).actions
+    totals: dict[str, int] = {}
 
-    done = listed(statuses=("done",), completed_between=(month, as_of + timedelta(days=1)))
-    late = listed(overdue=True)
-    due = listed(statuses=OPEN_STATUSES, due_between=(as_of, next_month(next_month(month))))
+    def listed(group: str, **filters: object) -> list[TrackedAction]:
+        found = tracked_actions(session, actor=actor, today=as_of, filters=replace(base, **filters), limit=LISTED)
+        totals[group] = found.counts["total"]
+        return found.actions
+
+    done = listed("done", statuses=("done",), completed_between=(month, as_of + timedelta(days=1)))
+    late = listed("late", overdue=True)
+    due = listed("due", statuses=OPEN_STATUSES, due_between=(as_of, next_month(next_month(month))))
     step(0.35, "indicators")
     previous = month - relativedelta(months=1)
     figures = indicator_figures(session, scope=scope, months=[previous, month], today=today)
@@ -120,4 +126,4 @@ def monthly_report(session: Session, *, actor: Actor, month: date, team_id: int 
     alerts = [r for r in progress.ratios_by_team(session, actor=actor, scope=scope) if r.light in ("red", "amber")]
     step(0.9, "done")
     return MonthlyReport(month, scope, as_of, comparison, latest, done, late, due, indicators, weakest, by_team,
-                         supervision, alerts)
+                         supervision, alerts, totals)

@@ -109,14 +109,16 @@ def with_sources(query: Select) -> Select:
                                                 SupervisionSession.id == ImprovementAction.source_record_id)))
 
 
-def _query(actor: Actor, filters: TrackerFilters, today: date) -> Select:
+def _query(actor: Actor, filters: TrackerFilters, today: date, *, lean: bool = False) -> Select:
+    """The tracker's query; ``lean`` selects only what its counts need (status and due date)."""
     team_id = team_column(today)
     owner_text = func.trim(func.coalesce(OWNER_STAFF.full_name, "") + literal(" ") + ImprovementAction.owner_person
                            + literal(" ") + ImprovementAction.owner_agency)
-    query = _joined(select(
+    columns = (ImprovementAction.status, ImprovementAction.due_on) if lean else (
         ImprovementAction, Agency.name, team_id.label("team_id"), OWNER_STAFF.full_name, Assessment.name,
         Assessment.framework_version_id, CaseFile.case_code, CaseFileReview.reviewed_on, CaseFileReview.template_id,
-        SupervisionSession.activity, SupervisionSession.starts_at).select_from(ImprovementAction), actor)
+        SupervisionSession.activity, SupervisionSession.starts_at)
+    query = _joined(select(*columns).select_from(ImprovementAction), actor)
     if filters.statuses:
         query = query.where(ImprovementAction.status.in_(filters.statuses))
     if filters.owner.strip():
@@ -190,7 +192,7 @@ def tracked_actions(session: Session, *, actor: Actor, filters: TrackerFilters =
 
     today = today or date.today()
     query = _query(actor, filters, today)
-    counts = _counts(session, query, today) if limit is not None else None
+    counts = _counts(session, _query(actor, filters, today, lean=True), today) if limit is not None else None
     if limit is not None:
         query = query.limit(limit)
     rows = session.execute(query).all()
