@@ -8,7 +8,7 @@ from datetime import date
 
 from openpyxl import Workbook
 from reportlab.lib.units import mm
-from reportlab.platypus import Spacer
+from reportlab.platypus import KeepTogether, Spacer
 from sqlalchemy.orm import Session
 
 from core.actor import Actor
@@ -23,7 +23,7 @@ from management.services.monthly import MonthlyReport, Progress, monthly_report
 from management.services.tracker import TrackedAction, TrackerFilters, record_export, tracked_actions
 
 TRACKER_COLUMNS = ("id", "source", "source_record", "item", "item_name", "action", "owner", "agency", "team",
-                   "due_on", "due_state", "priority", "status", "completed", "updated", "updated_by")
+                   "due_on", "due_state", "priority", "status", "progress", "completed", "updated", "updated_by")
 
 
 def due_state(action: TrackedAction) -> str:
@@ -37,7 +37,7 @@ def due_state(action: TrackedAction) -> str:
 def tracker_rows(actions: list[TrackedAction]) -> list[list[object]]:
     return [[a.id, t(f"tracker.source.{a.source_kind}"), a.source_label, a.item, a.item_label, a.text, a.owner,
              a.agency, a.team, a.due_on, due_state(a), t(f"improvement_action.priority.{a.priority}"),
-             t(f"improvement_action.status.{a.status}"),
+             t(f"improvement_action.status.{a.status}"), a.progress_notes,
              f"{format_datetime(a.completed_at)} · {a.completed_by}" if a.completed_at else "",
              format_datetime(a.updated_at) if a.updated_at else "", a.updated_by] for a in actions]
 
@@ -57,7 +57,7 @@ def export_tracker(session: Session, *, actor: Actor, filters: TrackerFilters, f
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = t("tracker.sheet")[:31]
-    write_sheet(sheet, tracker_headers(), rows, [7, 16, 28, 8, 30, 50, 26, 18, 18, 13, 12, 10, 12, 26, 18, 18],
+    write_sheet(sheet, tracker_headers(), rows, [7, 16, 28, 8, 30, 50, 26, 18, 18, 13, 12, 10, 12, 40, 26, 18, 18],
                 date_columns=[10])
     return workbook_bytes(workbook)
 
@@ -66,6 +66,7 @@ def export_tracker(session: Session, *, actor: Actor, filters: TrackerFilters, f
 
 PDF_ROWS = 40  # actions listed per group in the PDF; the workbook lists more, the tracker every one
 PDF_ALERTS = 60
+CHART_BARS = 12  # a chart names at most this many teams or supervisors: the lowest; the table lists them all
 REPORT_INDICATORS = (ind.ASSESSMENT_ON_TIME, ind.PLAN_REVIEW_ON_TIME, ind.OBJECTIVES_ACHIEVED,
                      ind.SUPERVISORS_TRAINED, ind.SUPERVISION_HELD, ind.ACTIONS_ON_TIME, ind.REVIEW_SCORE,
                      *ind.CASELOAD_KEYS)
@@ -84,10 +85,15 @@ def figure_text(figure: Figure | None) -> str:
 
 
 def fraction(figure: Figure | None) -> str:
+    """What the figure is computed over, in words that fit it: "3 of 4", "mean over 8 reviews", "7 cases, 4
+    caseworkers"."""
     if figure is None or not figure.denominator:
         return "—"
     if figure.key == ind.REVIEW_SCORE:
         return t("dashboard.reviews_counted", count=int(figure.denominator))
+    if figure.key.startswith(f"{ind.CASELOAD}."):
+        return t("dashboard.caseload_fraction", cases=format_number(figure.numerator),
+                 caseworkers=format_number(figure.denominator))
     return t("dashboard.fraction", numerator=format_number(round(figure.numerator, 1)),
              denominator=format_number(figure.denominator))
 
@@ -154,15 +160,14 @@ def monthly_pdf(report: MonthlyReport, page_size: tuple[float, float] = PAGE_SIZ
                     cell(_level(c.after) + (f" ({t('progress.copied')})" if c.unconfirmed else ""), wrap_over=30),
                     cell(level_change_text(c.change))] for c in comparison.components]],
                 [16 * mm, width - 166 * mm, 45 * mm, 60 * mm, 45 * mm]))
-        # 2. Improvement actions
-        out.append(para(t("report_monthly.section.actions"), "h1"))
+        # 2. Improvement actions (the heading kept with its chart)
         totals = report.action_totals
-        out.append(para(t("report_monthly.actions_summary", done=totals["done"], late=totals["late"],
-                          due=totals["due"])))
-        out.append(bar_chart([t("report_monthly.actions.done"), t("report_monthly.actions.late"),
-                              t("report_monthly.actions.due")],
-                             [totals["done"], totals["late"], totals["due"]],
-                             width=min(width, 120 * mm), height=45 * mm))
+        out.append(KeepTogether([
+            para(t("report_monthly.section.actions"), "h1"),
+            para(t("report_monthly.actions_summary", done=totals["done"], late=totals["late"], due=totals["due"])),
+            bar_chart([t("report_monthly.actions.done"), t("report_monthly.actions.late"),
+                       t("report_monthly.actions.due_by")], [totals["done"], totals["late"], totals["due"]],
+                      width=min(width, 120 * mm), height=45 * mm)]))
         for heading, found in (("late", report.actions_late), ("done", report.actions_done),
                                ("due", report.actions_due)):
             out.append(grid_table(
@@ -176,12 +181,13 @@ def monthly_pdf(report: MonthlyReport, page_size: tuple[float, float] = PAGE_SIZ
             if totals[heading] > PDF_ROWS:
                 out.append(para(t("report_monthly.more", count=totals[heading] - PDF_ROWS), "small"))
         # 3. Indicators, month on month
-        out.append(para(t("report_monthly.section.indicators"), "h1"))
         percent = [k for k in REPORT_INDICATORS if k in ind.PERCENT_KEYS]
         this_month = [report.indicators.get(k, (None, None))[0] for k in percent]
-        out.append(bar_chart([t(f"report_monthly.short.{k}") for k in percent],
-                             [f.value if f is not None else None for f in this_month], width=width, height=60 * mm,
-                             maximum=100, unit=" %"))
+        out.append(KeepTogether([
+            para(t("report_monthly.section.indicators"), "h1"),
+            bar_chart([t(f"report_monthly.short.{k}") for k in percent],
+                      [f.value if f is not None else None for f in this_month], width=width, height=60 * mm,
+                      maximum=100, unit=" %")]))
         out.append(grid_table(
             [[cell(t("report_monthly.col.indicator")), cell(format_month(report.month)),
               cell(t("report_monthly.col.over")), cell(t("report_monthly.col.previous")),
@@ -193,12 +199,13 @@ def monthly_pdf(report: MonthlyReport, page_size: tuple[float, float] = PAGE_SIZ
                for k in REPORT_INDICATORS]],
             [width - 170 * mm, 30 * mm, 55 * mm, 30 * mm, 55 * mm]))
         # 4. Case file reviews
-        out.append(para(t("report_monthly.section.reviews"), "h1"))
         teams = report.reviews_by_team
-        if teams:
-            out.append(bar_chart([r.team for r in teams], [r.mean_score for r in teams],
-                                 width=min(width, 40 * mm * max(len(teams), 2)), height=50 * mm, maximum=100,
-                                 unit=" %"))
+        charted = sorted((r for r in teams if r.mean_score is not None), key=lambda r: r.mean_score)[:CHART_BARS]
+        out.append(KeepTogether([para(t("report_monthly.section.reviews"), "h1"), *(
+            [para(t("report_monthly.lowest", count=len(charted)), "small")] if len(teams) > CHART_BARS else []), *(
+            [bar_chart([r.team for r in charted], [r.mean_score for r in charted],
+                       width=min(width, 40 * mm * max(len(charted), 2)), height=50 * mm, maximum=100, unit=" %")]
+            if charted else [])]))
         out.append(grid_table(
             [[cell(t("progress.col.team")), cell(t("progress.col.reviews")), cell(t("progress.col.score")),
               cell(t("indicator.assessment_on_time.title"), wrap_over=0),
@@ -214,12 +221,13 @@ def monthly_pdf(report: MonthlyReport, page_size: tuple[float, float] = PAGE_SIZ
                or [[cell("—"), "", ""]])],
             [18 * mm, width - 68 * mm, 50 * mm], heading=t("report_monthly.weakest")))
         # 5. Supervision and ratios
-        out.append(para(t("report_monthly.section.supervision"), "h1"))
-        if report.supervision:
-            out.append(bar_chart([s.supervisor for s in report.supervision],
-                                 [round(100 * s.held / s.due) if s.due else None for s in report.supervision],
-                                 width=min(width, 40 * mm * max(len(report.supervision), 2)), height=50 * mm,
-                                 maximum=100, unit=" %"))
+        due = sorted((s for s in report.supervision if s.due), key=lambda s: s.held / s.due)[:CHART_BARS]
+        out.append(KeepTogether([para(t("report_monthly.section.supervision"), "h1"), *(
+            [para(t("report_monthly.lowest", count=len(due)), "small")] if len(report.supervision) > CHART_BARS
+            else []), *(
+            [bar_chart([s.supervisor for s in due], [round(100 * s.held / s.due) for s in due],
+                       width=min(width, 40 * mm * max(len(due), 2)), height=50 * mm, maximum=100, unit=" %")]
+            if due else [])]))
         out.append(grid_table(
             [[cell(t("progress.col.supervisor")), cell(t("progress.col.held")), cell(t("progress.col.due")),
               cell(t("progress.col.rate"))],
@@ -267,7 +275,7 @@ def monthly_xlsx(report: MonthlyReport) -> bytes:
     rows = [[t(f"report_monthly.actions.{group}"), *row] for group, found in (
         ("late", report.actions_late), ("done", report.actions_done), ("due", report.actions_due))
         for row in tracker_rows(found)]
-    write_sheet(actions, headers, rows, [12, 7, 16, 28, 8, 30, 50, 26, 18, 18, 13, 12, 10, 12, 26, 18, 18],
+    write_sheet(actions, headers, rows, [12, 7, 16, 28, 8, 30, 50, 26, 18, 18, 13, 12, 10, 12, 40, 26, 18, 18],
                 date_columns=[11])
     figures = workbook.create_sheet(t("report_monthly.sheet.indicators")[:31])
     write_sheet(figures, [t("report_monthly.col.indicator"), t("report_monthly.col.month"),

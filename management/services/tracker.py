@@ -25,9 +25,11 @@ from qaf.action_plan import SOURCE_KIND as QAF
 from qaf.models import Assessment, FrameworkVersion
 from qaf.services.frameworks import framework_of
 from supervision.models import SupervisionSession
+from supervision.plan import Activity
 from supervision.services.sessions import SOURCE_KIND as SESSION
 
 SOURCES = (QAF, REVIEW, SESSION)
+ACTIVITIES = frozenset(a.value for a in Activity)  # a session's actions name its activity as their item
 DUE_SOON_DAYS = 14
 SORTS = ("due_on", "priority", "status", "updated_at", "owner")
 
@@ -71,6 +73,7 @@ class TrackedAction:
     version_id: int
     overdue: bool
     due_soon: bool
+    progress_notes: str = ""
 
 
 @dataclass(frozen=True)
@@ -212,7 +215,7 @@ def tracked_actions(session: Session, *, actor: Actor, filters: TrackerFilters =
         elif action.source_kind == SESSION:
             source = t("tracker.source_session", activity=t(f"activity.{activity}") if activity else "?",
                        date=format_date(starts_at.date()) if starts_at else "")
-            item_label = ""
+            item_label = t(f"activity.{action.source_item}") if action.source_item in ACTIVITIES else ""
         else:
             source, item_label = action.source_kind, ""
         owner = " / ".join(dict.fromkeys(x for x in (owner_staff or "", action.owner_person, action.owner_agency)
@@ -224,6 +227,7 @@ def tracked_actions(session: Session, *, actor: Actor, filters: TrackerFilters =
             agency=agency or "", team=team_names.get(team_id, ""), due_on=action.due_on, priority=action.priority,
             status=action.status, updated_at=as_utc(action.updated_at), updated_by=action.updated_by_name,
             completed_at=as_utc(action.completed_at), completed_by=action.completed_by, version_id=action.version_id,
+            progress_notes=action.progress_notes,
             overdue=open_ and action.due_on is not None and action.due_on < today,
             due_soon=open_ and action.due_on is not None and 0 <= (action.due_on - today).days <= DUE_SOON_DAYS))
     if counts is None:

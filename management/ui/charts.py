@@ -35,9 +35,12 @@ def level_chart(frame: pd.DataFrame, *, x: str, y: str, series: str, x_title: st
                 axis=alt.Axis(values=list(range(len(level_names))), labelExpr=_label_expr(level_names),
                               labelLimit=160)))
     line = base.mark_line(point=alt.OverlayMarkDef(size=50, filled=True))
-    text = base.mark_text(dy=-10, fontSize=11).encode(text=alt.Text("label:N"))
-    return alt.layer(line, text, data=frame).properties(height=130, width=170).facet(
-        facet=alt.Facet(f"{series}:N", title=None, sort=None), columns=3)
+    # The level is named on a point only where it changed (or at the first), so labels never sit on each other.
+    text = base.mark_text(dy=-10, fontSize=10).encode(text=alt.Text("label:N")).transform_filter(
+        "datum.changed")
+    return alt.layer(line, text, data=frame).properties(height=120, width=150).facet(
+        facet=alt.Facet(f"{series}:N", title=None, sort=None, header=alt.Header(labelFontWeight="bold")),
+        columns=4)
 
 
 def _label_expr(names: list[str]) -> str:

@@ -4,18 +4,19 @@ a chart with the numbers on it, and the records behind it."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pandas as pd
 import streamlit as st
 
 from core.actor import Role
 from core.errors import Forbidden
-from core.i18n import format_date, format_month, format_number, t
+from core.i18n import format_date, format_datetime, format_month, format_number, t
 from core.safe_text import for_markdown
 from core.ui import page_for, unit_of_work
 from management import indicators as ind
 from management.indicators import Figure, change, direction, months_ending
+from management.reports import fraction
 from management.services import indicators as service
 from management.ui.charts import bar_chart, trend_chart
 
@@ -77,11 +78,17 @@ def value_text(figure: Figure | None) -> str:
     return f"{format_number(figure.value)}{suffix}"
 
 
-def fraction_text(figure: Figure) -> str:
-    if figure.key == ind.REVIEW_SCORE:
-        return t("dashboard.reviews_counted", count=int(figure.denominator))
-    return t("dashboard.fraction", numerator=format_number(figure.numerator),
-             denominator=format_number(figure.denominator))
+def cell_text(value: object) -> str:
+    """A record's value as every other page shows it: dates in the locale, nothing as a dash."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, datetime):
+        return format_datetime(value)
+    if isinstance(value, date):
+        return format_date(value)
+    if isinstance(value, float):
+        return format_number(value)
+    return str(value)
 
 
 for key in (ind.ASSESSMENT_ON_TIME, ind.PLAN_REVIEW_ON_TIME, ind.OBJECTIVES_ACHIEVED, ind.SUPERVISORS_TRAINED,
@@ -93,13 +100,13 @@ for key in (ind.ASSESSMENT_ON_TIME, ind.PLAN_REVIEW_ON_TIME, ind.OBJECTIVES_ACHI
         st.subheader(t(f"indicator.{key}.title"))
         left, right = st.columns([1, 2])
         unit = t("dashboard.points" if key in ind.PERCENT_KEYS else "dashboard.units")
-        left.metric(format_month(months[-1]), value_text(current),
-                    delta=f"{format_number(delta)} {unit}" if delta is not None else None,
+        left.metric(format_month(months[-1]), value_text(current),  # no arrow for no change: the words say it
+                    delta=f"{format_number(delta)} {unit}" if delta else None,
                     delta_color="normal" if key in ind.HIGHER_IS_BETTER else "off")
         if delta is not None and direction(key, delta):
             left.caption(t(f"dashboard.direction.{direction(key, delta)}"))
         if current is not None:
-            left.caption(fraction_text(current))
+            left.caption(fraction(current))
         left.caption(t(f"indicator.{key}.how"))
         rows = [{"month": format_month(m, short=True), "value": f.value} for m, f in by_month.items()
                 if f.value is not None]
@@ -111,8 +118,7 @@ for key in (ind.ASSESSMENT_ON_TIME, ind.PLAN_REVIEW_ON_TIME, ind.OBJECTIVES_ACHI
             right.caption(t("dashboard.no_figure"))
         right.dataframe(pd.DataFrame([{
             t("dashboard.month"): format_month(m), t("dashboard.value"): value_text(f),
-            t("dashboard.numerator"): format_number(round(f.numerator, 1)),
-            t("dashboard.denominator"): format_number(f.denominator)} for m, f in by_month.items()]),
+            t("dashboard.over"): fraction(f)} for m, f in by_month.items()]),
             hide_index=True, width="stretch", key=f"table_{key}")
 
 with st.container(border=True):
@@ -142,7 +148,8 @@ else:
     with unit_of_work() as session:
         found = service.figure_records(session, scope=scope, key=key, month=figure_month)
     if found.rows:
-        st.dataframe(pd.DataFrame(found.rows, columns=[t(f"indicator.col.{c}") for c in found.columns]),
+        st.dataframe(pd.DataFrame([[cell_text(v) for v in row] for row in found.rows],
+                                  columns=[t(f"indicator.col.{c}") for c in found.columns]),
                      hide_index=True, width="stretch", key="records_table")
     else:
         st.caption(t("dashboard.no_records"))

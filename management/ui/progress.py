@@ -81,9 +81,13 @@ else:
         st.subheader(t("progress.chart_heading"))
         st.caption(t("progress.chart_help"))
         level_names = [level_label(level) for level in Level]
-        rows = [{"assessment": format_date(p.assessed_on), "code": f"{code}",
-                 "level": int(level), "label": level_label(level)}
-                for p in points for code, level in history[p.id].items() if level is not None]
+        rows, last_level = [], {}
+        for p in points:
+            for code, level in history[p.id].items():
+                if level is not None:
+                    rows.append({"assessment": format_date(p.assessed_on), "code": code, "level": int(level),
+                                 "label": level_label(level), "changed": last_level.get(code) != level})
+                    last_level[code] = level
         if rows:
             st.altair_chart(level_chart(pd.DataFrame(rows), x="assessment", y="level", series="code",
                                         x_title=t("progress.col.assessment"), y_title=t("progress.col.level"),

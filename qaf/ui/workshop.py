@@ -251,7 +251,9 @@ def _component(view: services.AssessmentView, component: Component, result: Comp
             _keep_on_server(view, code, draft if changed else None, result.version_id if result.scored else 0)
         status_col, button_col = st.columns([3, 1])
         with status_col:
-            if result.scored:
+            if result.from_baseline:
+                st.caption(t("workshop.copied_state", level=level_label(result.agreed_level)))
+            elif result.scored:
                 st.caption(t("workshop.saved_state", level=level_label(result.agreed_level),
                              who=for_markdown(result.updated_by),
                              when=format_datetime(result.updated_at) if result.updated_at else ""))
