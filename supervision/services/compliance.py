@@ -21,7 +21,7 @@ from accounts.staff_services import in_team_on
 from core.actor import Actor
 from core.audit import binds_actor
 from core.errors import Forbidden, ValidationFailed
-from core.i18n import format_date, format_month, format_number, t
+from core.i18n import format_date, format_month, format_number, t, tn
 from supervision.models import ManualCaseload, SupervisionSession
 from supervision.plan import Activity
 from supervision.services.access import team_row
@@ -210,7 +210,7 @@ def ratios(session: Session, *, actor: Actor, team_id: int, as_of: date | None =
     else:
         light = GREEN if count < limit else AMBER if count == limit else RED
         checks.append(Check(supervisor.name, t("ratio.supervisor", limit=limit), light,
-                            t("ratio.supervisor_figure", count=count)))
+                            tn("ratio.supervisor_figure", count)))
     entry = _data_entry_staff(session, team_id, today)
     rule = t("ratio.data_entry", limit=limits.cases_per_data_entry)
     if not entry:
@@ -224,7 +224,7 @@ def ratios(session: Session, *, actor: Actor, team_id: int, as_of: date | None =
     women = sum(1 for g in genders if g == "female")
     unknown = sum(1 for g in genders if g not in ("female", "male"))
     checks.append(Check(team_label, t("ratio.female"), GREEN if women else AMBER if unknown else RED,
-                        t("ratio.female_figure", women=women, count=len(genders), unknown=unknown)))
+                        tn("ratio.female_figure", len(genders), women=women, unknown=unknown)))
     rule = t("ratio.experience", years=format_number(limits.supervisor_experience_years))
     if supervisor is None or supervisor.start_date is None:
         checks.append(Check(supervisor.name if supervisor else team_label, rule, NONE, t("ratio.no_start_date")))
