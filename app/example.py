@@ -79,7 +79,7 @@ RESOURCES = ["Staff time (2 days per month)", "Training budget, venue and interp
 # One account per role: (username, display name, roles, staff member it is, if any)
 DEMO_ACCOUNTS = [
     ("demo-facilitator", "Zoé Martin", [Role.FACILITATOR], None),
-    ("demo-manager", "Lucía Fernández", [Role.MANAGER], None),
+    ("demo-manager", "Lucía Fernández", [Role.MANAGER], "Lucía Fernández"),
     ("demo-supervisor", "Samuel Mensah", [Role.SUPERVISOR], "Samuel Mensah"),
     ("demo-caseworker", "Mariam Haddad", [Role.CASEWORKER, Role.FACILITATOR], "Mariam Haddad"),
     ("demo-admin", "Example administrator", [Role.ADMINISTRATOR], None),
@@ -92,6 +92,7 @@ STAFF = [
     ("Ana Pereira", "supervisor", "female", "West team", True),
     ("Yusuf Karim", "caseworker", "male", "West team", False),
     ("Fatima Noor", "data_entry", "female", "West team", False),
+    ("Lucía Fernández", "manager", "female", None, False),  # the coordinator: in no team
 ]
 
 
@@ -131,7 +132,7 @@ def load_example(session: Session, *, today: date | None = None, accounts: bool 
     staff_ids: dict[str, int] = {}
     teams: dict[str, int] = {}
     for name, role, gender, team, leads in STAFF:
-        if team not in teams:
+        if team is not None and team not in teams:
             teams[team] = session.scalar(select(Team.id).where(Team.agency_id == lead, Team.name == team)) or \
                 create_team(session, actor=SYSTEM, name=team, agency_id=lead)
         existing = session.scalar(select(StaffMember.id).where(StaffMember.agency_id == lead,
@@ -142,8 +143,9 @@ def load_example(session: Session, *, today: date | None = None, accounts: bool 
         staff_ids[name] = create_staff(session, actor=SYSTEM, draft=StaffDraft(
             full_name=name, programme_role=role, agency_id=lead, start_date=assessed_on - timedelta(days=400),
             gender=gender))
-        assign_to_team(session, actor=SYSTEM, staff_member_id=staff_ids[name], team_id=teams[team],
-                       from_date=assessed_on - timedelta(days=400), as_supervisor=leads)
+        if team is not None:
+            assign_to_team(session, actor=SYSTEM, staff_member_id=staff_ids[name], team_id=teams[team],
+                           from_date=assessed_on - timedelta(days=400), as_supervisor=leads)
     credentials: list[DemoCredential] = []
     account_ids: dict[str, int] = {}
     if accounts:
@@ -164,7 +166,7 @@ def load_example(session: Session, *, today: date | None = None, accounts: bool 
     # A year before, the same task force assessed the same context; this year's started from it as a baseline.
     earlier_id = load_earlier_assessment(session, facilitator=facilitator, framework_version_id=framework_version_id,
                                          framework=framework, details=details, agreed=AGREED, today=assessed_on,
-                                         owners=OWNERS, participant_account_ids=members)
+                                         owners=OWNERS, participant_account_ids=members, staff_ids=staff_ids)
     assessment_id = start_from_baseline(session, actor=facilitator, baseline_id=earlier_id, details=details,
                                         participant_account_ids=members)
     for component in framework.components():
@@ -183,7 +185,7 @@ def load_example(session: Session, *, today: date | None = None, accounts: bool 
             person, agency = OWNERS[rng.randrange(len(OWNERS))]
             add_key_action(session, actor=facilitator, assessment_id=assessment_id, draft=KeyActionDraft(
                 component_code=component.code, text=action.text, change_grid_action_id=action.id,
-                owner_person=person, owner_agency=agency,
+                owner_person=person, owner_agency=agency, owner_staff_member_id=staff_ids.get(person),
                 due_on=assessed_on + timedelta(days=30 * rng.randint(1, 9)),
                 resources=RESOURCES[rng.randrange(len(RESOURCES))],
                 priority="high" if result.agreed_level == Level.CRITICAL else ("medium" if index == 0 else "low"),
@@ -193,7 +195,7 @@ def load_example(session: Session, *, today: date | None = None, accounts: bool 
     add_key_action(session, actor=facilitator, assessment_id=assessment_id, draft=KeyActionDraft(
         component_code="5b", text="Recruit two female caseworkers for the eastern settlement and rebalance "
                                   "caseloads to no more than 25 cases each.",
-        owner_person="Lucía Fernández", owner_agency=LEAD_AGENCY,
+        owner_person="Lucía Fernández", owner_agency=LEAD_AGENCY, owner_staff_member_id=staff_ids["Lucía Fernández"],
         due_on=assessed_on + timedelta(days=90), resources="Two posts in the 2027 budget", priority="high",
         status="in_progress", progress_notes="Job descriptions drafted; advert to go out next month.",
     ))

@@ -35,7 +35,8 @@ def _at(day: date) -> datetime:
 
 def load_earlier_assessment(session: Session, *, facilitator: Actor, framework_version_id: int,
                             framework: Framework, details: AssessmentDetails, agreed: dict[str, Level],
-                            today: date, owners: list[tuple[str, str]], participant_account_ids: list[int]) -> int:
+                            today: date, owners: list[tuple[str, str]], participant_account_ids: list[int],
+                            staff_ids: dict[str, int]) -> int:
     """The assessment of a year before, final, with its action plan worked through the year."""
     rng = random.Random(2025)
     assessed_on = today - timedelta(days=364)
@@ -54,7 +55,8 @@ def load_earlier_assessment(session: Session, *, facilitator: Actor, framework_v
             state = STATES[len(plan) % len(STATES)]
             key_action_id = add_key_action(session, actor=facilitator, assessment_id=earlier_id, draft=KeyActionDraft(
                 component_code=component.code, text=action.text, change_grid_action_id=action.id,
-                owner_person=person, owner_agency=agency, due_on=assessed_on + timedelta(days=30 * rng.randint(2, 10)),
+                owner_person=person, owner_agency=agency, owner_staff_member_id=staff_ids.get(person),
+                due_on=assessed_on + timedelta(days=30 * rng.randint(2, 10)),
                 priority="high" if result.agreed_level == Level.CRITICAL else "medium"))
             plan.append((key_action_id, state))
     # Worked through the year: statuses and progress notes given while the plan was still open to its members.
@@ -67,7 +69,8 @@ def load_earlier_assessment(session: Session, *, facilitator: Actor, framework_v
                 "in_progress": "Started; the working group meets again next month.",
                 "dropped": "Dropped: replaced by the inter-agency SOP revision."}[status]
         draft = KeyActionDraft(component_code=row.source_item, text=row.text, owner_person=row.owner_person,
-                               owner_agency=row.owner_agency, due_on=row.due_on, priority=row.priority,
+                               owner_agency=row.owner_agency, owner_staff_member_id=row.owner_staff_member_id,
+                               due_on=row.due_on, priority=row.priority,
                                change_grid_action_id=row.source_reference, status=status, progress_notes=note)
         update_key_action(session, actor=facilitator, key_action_id=key_action_id, draft=draft)
         if status == "done" and row.due_on is not None:

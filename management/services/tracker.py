@@ -74,6 +74,8 @@ class TrackedAction:
     overdue: bool
     due_soon: bool
     progress_notes: str = ""
+    session_team_id: int | None = None  # a supervision session's team and day, for the link to its calendar
+    session_day: date | None = None
 
 
 @dataclass(frozen=True)
@@ -120,7 +122,7 @@ def _query(actor: Actor, filters: TrackerFilters, today: date, *, lean: bool = F
     columns = (ImprovementAction.status, ImprovementAction.due_on) if lean else (
         ImprovementAction, Agency.name, team_id.label("team_id"), OWNER_STAFF.full_name, Assessment.name,
         Assessment.framework_version_id, CaseFile.case_code, CaseFileReview.reviewed_on, CaseFileReview.template_id,
-        SupervisionSession.activity, SupervisionSession.starts_at)
+        SupervisionSession.activity, SupervisionSession.starts_at, SupervisionSession.team_id.label("session_team"))
     query = _joined(select(*columns).select_from(ImprovementAction), actor)
     if filters.statuses:
         query = query.where(ImprovementAction.status.in_(filters.statuses))
@@ -205,7 +207,7 @@ def tracked_actions(session: Session, *, actor: Actor, filters: TrackerFilters =
     labels = _Labels(session)
     found: list[TrackedAction] = []
     for (action, agency, team_id, owner_staff, assessment, version_id, case_code, reviewed_on, template_id,
-         activity, starts_at) in rows:
+         activity, starts_at, session_team) in rows:
         if action.source_kind == QAF:
             source, item_label = assessment or "", labels.component(version_id, action.source_item)
         elif action.source_kind == REVIEW:
@@ -227,7 +229,8 @@ def tracked_actions(session: Session, *, actor: Actor, filters: TrackerFilters =
             agency=agency or "", team=team_names.get(team_id, ""), due_on=action.due_on, priority=action.priority,
             status=action.status, updated_at=as_utc(action.updated_at), updated_by=action.updated_by_name,
             completed_at=as_utc(action.completed_at), completed_by=action.completed_by, version_id=action.version_id,
-            progress_notes=action.progress_notes,
+            progress_notes=action.progress_notes, session_team_id=session_team,
+            session_day=starts_at.date() if starts_at else None,
             overdue=open_ and action.due_on is not None and action.due_on < today,
             due_soon=open_ and action.due_on is not None and 0 <= (action.due_on - today).days <= DUE_SOON_DAYS))
     if counts is None:

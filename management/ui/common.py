@@ -18,7 +18,11 @@ def source_link(action: TrackedAction) -> str | None:
     if action.source_kind in SOURCE_PAGES:
         page, parameter = SOURCE_PAGES[action.source_kind]
         return f"./{page}?{parameter}={action.source_record_id}"
-    return "./calendar" if action.source_kind == "supervision_session" else None
+    if action.source_kind == "supervision_session":  # the team's calendar at the session's month
+        if action.session_team_id is None or action.session_day is None:
+            return "./calendar"
+        return f"./calendar?team={action.session_team_id}&month={action.session_day:%Y-%m}"
+    return None
 
 
 def due_text(action: TrackedAction) -> str:

@@ -69,6 +69,8 @@ def test_my_actions_lists_what_the_person_owns(open_page, example):
     at = open_page("management/ui/my_actions.py", example["demo-caseworker"])
     assert _metric(at, "Late") + _metric(at, "Due in the next 7 days") + _metric(at, "Later") > 0
     assert at.dataframe and all("Review of" in s or "·" in s for s in at.dataframe[0].value["source"])
+    manager = open_page("management/ui/my_actions.py", example["demo-manager"])  # her key actions, as the coordinator
+    assert _metric(manager, "Late") + _metric(manager, "Later") > 0 and "not linked" not in texts(manager)
 
 
 def test_assessments_compared_over_time_with_the_unconfirmed_copy_marked(open_page, example):
