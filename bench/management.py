@@ -13,13 +13,12 @@ import argparse
 import json
 import os
 import platform
-import statistics
 import tempfile
 import time
 from datetime import date
 from pathlib import Path
 
-from bench.run import ROOT, _page_runner, _time
+from bench.run import ROOT, _page_runner, _time, summarise
 from core.db import make_engine, migrate_to_head, session_scope
 
 TARGETS = {"dashboard": 0.500, "page": 0.300, "report": 2.0}
@@ -78,15 +77,7 @@ def main() -> None:
     measures["Monthly report PDF (agency, audited)"] = ("report", _time(report_pdf, args.repeat))
     measures["Monthly report PDF + workbook, as the page builds"] = ("report", _time(report_both, args.repeat))
 
-    print(f"\n{'measure':<48} {'best':>9} {'median':>9} {'worst':>9}  target")
-    rows = {}
-    for label, (kind, runs) in measures.items():
-        best, median, worst = min(runs), statistics.median(runs), max(runs)
-        target = TARGETS[kind]
-        verdict = f"< {target * 1000:.0f} ms " + ("ok" if median < target else "MISSED")
-        print(f"{label:<48} {best * 1000:>7.0f}ms {median * 1000:>7.0f}ms {worst * 1000:>7.0f}ms  {verdict}")
-        rows[label] = {"best_ms": round(best * 1000, 1), "median_ms": round(median * 1000, 1),
-                       "worst_ms": round(worst * 1000, 1), "target_ms": target * 1000}
+    rows = summarise(measures, TARGETS, width=52)
     results = ROOT / "bench" / "results"
     results.mkdir(exist_ok=True)
     backend = engine.url.get_backend_name()

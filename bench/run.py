@@ -70,6 +70,21 @@ def _page_runner(url: str, page: str, assessment_id: int, account_id: int,
     return run
 
 
+def summarise(measures: dict[str, tuple[str, list[float]]], targets: dict[str, float],
+              width: int = 42) -> dict[str, dict[str, float | None]]:
+    """Print best, median and worst of each measure against its kind's target; return them for the results file."""
+    print(f"\n{'measure':<{width}} {'best':>9} {'median':>9} {'worst':>9}  target")
+    rows: dict[str, dict[str, float | None]] = {}
+    for label, (kind, runs) in measures.items():
+        best, median, worst = min(runs), statistics.median(runs), max(runs)
+        target = targets.get(kind)
+        verdict = "" if target is None else (f"< {target * 1000:.0f} ms " + ("ok" if median < target else "MISSED"))
+        print(f"{label:<{width}} {best * 1000:>7.0f}ms {median * 1000:>7.0f}ms {worst * 1000:>7.0f}ms  {verdict}")
+        rows[label] = {"best_ms": round(best * 1000, 1), "median_ms": round(median * 1000, 1),
+                       "worst_ms": round(worst * 1000, 1), "target_ms": None if target is None else target * 1000}
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=5)
@@ -129,16 +144,7 @@ def main() -> None:
     measures.update(_review_measures(engine, url, args.repeat))
     measures.update(_supervision_measures(engine, url, args.repeat))
 
-    print(f"\n{'measure':<42} {'best':>9} {'median':>9} {'worst':>9}  target")
-    rows = {}
-    for label, (kind, runs) in measures.items():
-        best, median, worst = min(runs), statistics.median(runs), max(runs)
-        target = TARGETS.get(kind)
-        verdict = "" if target is None else (f"< {target * 1000:.0f} ms " + ("ok" if median < target else "MISSED"))
-        print(f"{label:<42} {best * 1000:>7.0f}ms {median * 1000:>7.0f}ms {worst * 1000:>7.0f}ms  {verdict}")
-        rows[label] = {"best_ms": round(best * 1000, 1), "median_ms": round(median * 1000, 1),
-                       "worst_ms": round(worst * 1000, 1),
-                       "target_ms": None if target is None else target * 1000}
+    rows = summarise(measures, TARGETS)
     results_dir = ROOT / "bench" / "results"
     results_dir.mkdir(exist_ok=True)
     (results_dir / "latest.json").write_text(json.dumps({

@@ -1,11 +1,14 @@
-"""Generic pieces every service uses: load a row or say it is gone, and refuse to save over a change the person
-has not seen (optimistic locking, with who made the change and when)."""
+"""Generic pieces every service uses: load a row or say it is gone, refuse to save over a change the person has
+not seen (optimistic locking, with who made the change and when), and count by month in the database."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
 from typing import TypeVar
 
+from dateutil.relativedelta import relativedelta
+from sqlalchemy import ColumnElement, and_, case
 from sqlalchemy.orm import Session
 
 from core.errors import Conflict, NotFound
@@ -38,3 +41,11 @@ def check_version(row: object, expected_version: int | None) -> None:
     when = getattr(row, "updated_at", None)
     raise Conflict(t("common.error.conflict", who=getattr(row, "updated_by_name", "") or "?",
                      when=format_datetime(as_utc(when)) if when else "?"))
+
+
+def month_bucket(column: ColumnElement, months: Sequence[date | datetime]) -> ColumnElement[int]:
+    """The index of the month ``column`` falls in (None outside), for GROUP BY: months given by their first day
+    (or first moment, for a timestamp column), as CASE buckets, so the same query runs on SQLite and PostgreSQL
+    (their date functions differ)."""
+    return case(*[(and_(column >= m, column < m + relativedelta(months=1)), i) for i, m in enumerate(months)],
+                else_=None)

@@ -19,6 +19,7 @@ from checklists.models import CaseFile, CaseFileDeadline
 from checklists.services.case_files import dates_of
 from checklists.services.templates import current_settings
 from checklists.timeliness import indicator_deadlines
+from core.records import month_bucket
 
 BATCH = 2_000
 
@@ -82,13 +83,6 @@ class DeadlineRecord:
     status: str  # met | missed | overdue
 
 
-def _month_bucket(months: list[date]) -> ColumnElement[int]:
-    from dateutil.relativedelta import relativedelta
-
-    return case(*[(and_(CaseFileDeadline.due_on >= m, CaseFileDeadline.due_on < m + relativedelta(months=1)), i)
-                  for i, m in enumerate(months)], else_=None)
-
-
 def _decided(as_of: date) -> ColumnElement[bool]:
     return or_(CaseFileDeadline.outcome.in_(("met", "missed")),
                and_(CaseFileDeadline.outcome == "pending", CaseFileDeadline.due_on < as_of))
@@ -101,7 +95,7 @@ def indicator_counts(session: Session, *, conditions: list[ColumnElement[bool]],
     ``as_of``. Counted by the database."""
     from dateutil.relativedelta import relativedelta
 
-    bucket = _month_bucket(months)
+    bucket = month_bucket(CaseFileDeadline.due_on, months)
     columns = [bucket, CaseFileDeadline.step] + ([group_by] if group_by is not None else [])
     rows = session.execute(
         select(*columns, func.sum(case((CaseFileDeadline.outcome == "met", 1), else_=0)),

@@ -22,7 +22,7 @@ from checklists.services.deadlines import indicator_counts, indicator_records
 from core.actor import Actor, Role
 from core.errors import Forbidden
 from core.i18n import t
-from core.records import get_or_raise
+from core.records import get_or_raise, month_bucket
 from improvement_actions.models import ImprovementAction
 from management import indicators as ind
 from management.indicators import Figure, month_end, next_month
@@ -69,11 +69,6 @@ def task_force_scope(session: Session, *, actor: Actor, assessment_id: int) -> S
         ids.add(row.agency_id)
     visible = actor.has(Role.MANAGER) and ids == {actor.agency_id}
     return Scope(tuple(sorted(ids)), None, row.name, visible, assessment_id)
-
-
-def _bucket(column: ColumnElement, months: list[date]) -> ColumnElement[int]:
-    """The index of the month ``column`` falls in (None outside): months as CASE buckets, dialect-neutral."""
-    return case(*[(and_(column >= m, column < next_month(m)), i) for i, m in enumerate(months)], else_=None)
 
 
 def _moment(day: date) -> datetime:
@@ -131,7 +126,7 @@ def indicator_figures(session: Session, *, scope: Scope, months: list[date],
         case_scope.append(CaseFile.caseworker_id.in_(_team_members(scope, first, last)))
 
     # Cases closed with the case plan objectives achieved: yes over those with an answer.
-    bucket = _bucket(CaseFile.closed_on, months)
+    bucket = month_bucket(CaseFile.closed_on, months)
     closed = dict.fromkeys(range(len(months)), (0, 0))
     for index, yes, answered in session.execute(
             select(bucket, func.sum(case((CaseFile.objectives_achieved == "yes", 1), else_=0)),
@@ -165,7 +160,7 @@ def indicator_figures(session: Session, *, scope: Scope, months: list[date],
         put(ind.SUPERVISORS_TRAINED, month, int(done or 0), int(total or 0))
 
     # Supervision sessions held over those due by today (cancelled ones are not due).
-    bucket = _bucket(SupervisionSession.starts_at, [_moment(m) for m in months])
+    bucket = month_bucket(SupervisionSession.starts_at, [_moment(m) for m in months])
     session_scope_ = [SupervisionSession.agency_id.in_(scope.agency_ids),
                       SupervisionSession.starts_at >= _moment(first),
                       SupervisionSession.starts_at < _moment(min(next_month(months[-1]), today)),
@@ -182,7 +177,7 @@ def indicator_figures(session: Session, *, scope: Scope, months: list[date],
         put(ind.SUPERVISION_HELD, month, *held[index])
 
     # Improvement actions due in the month (and already due): done by their due date.
-    bucket = _bucket(ImprovementAction.due_on, months)
+    bucket = month_bucket(ImprovementAction.due_on, months)
     on_time = case((and_(ImprovementAction.status == "done",
                          func.date(ImprovementAction.completed_at) <= ImprovementAction.due_on), 1), else_=0)
     action_scope = [ImprovementAction.agency_id.in_(scope.agency_ids), ImprovementAction.due_on >= first,

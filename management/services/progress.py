@@ -16,6 +16,7 @@ from checklists.models import CaseFileDeadline, CaseFileReview
 from checklists.services.deadlines import indicator_counts
 from core.actor import Actor
 from core.levels import Level
+from core.records import month_bucket
 from improvement_actions.rules import OPEN_STATUSES
 from management.indicators import month_end, next_month
 from management.services.indicators import Scope
@@ -115,13 +116,6 @@ def compare(session: Session, *, actor: Actor, earlier_id: int, later_id: int) -
                       changes, completed, still_open)
 
 
-def latest_pair(points: list[AssessmentPoint]) -> tuple[int, int] | None:
-    """The two most recent assessments of a context, earlier first."""
-    if len(points) < 2:
-        return None
-    return points[-2].id, points[-1].id
-
-
 
 @dataclass(frozen=True)
 class TeamMonth:
@@ -189,8 +183,7 @@ def supervision_by_supervisor(session: Session, *, scope: Scope, months: list[da
     """Sessions held over those due, per supervisor and month (GROUP BY in the database)."""
     today = today or date.today()
     moments = [datetime.combine(m, time.min) for m in months]
-    bucket = case(*[(and_(SupervisionSession.starts_at >= m, SupervisionSession.starts_at < next_month(m)), i)
-                    for i, m in enumerate(moments)], else_=None)
+    bucket = month_bucket(SupervisionSession.starts_at, moments)
     conditions = [SupervisionSession.agency_id.in_(scope.agency_ids), SupervisionSession.status != "cancelled",
                   SupervisionSession.starts_at >= moments[0],
                   SupervisionSession.starts_at < datetime.combine(min(next_month(months[-1]), today), time.min)]

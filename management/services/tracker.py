@@ -17,9 +17,10 @@ from checklists.services.reviews import SOURCE_KIND as REVIEW
 from checklists.services.templates import checklist_of
 from core.actor import Actor
 from core.audit import record_event
+from core.i18n import format_date, t
 from core.records import as_utc
 from improvement_actions.models import ImprovementAction
-from improvement_actions.rules import OPEN_STATUSES
+from improvement_actions.rules import OPEN_STATUSES, is_due_soon, is_overdue
 from improvement_actions.services import readable_actions
 from qaf.action_plan import SOURCE_KIND as QAF
 from qaf.models import Assessment, FrameworkVersion
@@ -193,8 +194,6 @@ class _Labels:
 def tracked_actions(session: Session, *, actor: Actor, filters: TrackerFilters = TrackerFilters(),
                     today: date | None = None, limit: int | None = None) -> Tracker:
     """The actions the person may see that match ``filters``, in the chosen order, with counts over them."""
-    from core.i18n import format_date, t  # messages only; kept out of the query code above
-
     today = today or date.today()
     query = _query(actor, filters, today)
     counts = _counts(session, _query(actor, filters, today, lean=True), today) if limit is not None else None
@@ -222,7 +221,6 @@ def tracked_actions(session: Session, *, actor: Actor, filters: TrackerFilters =
             source, item_label = action.source_kind, ""
         owner = " / ".join(dict.fromkeys(x for x in (owner_staff or "", action.owner_person, action.owner_agency)
                                          if x))
-        open_ = action.status in OPEN_STATUSES
         found.append(TrackedAction(
             id=action.id, source_kind=action.source_kind, source_record_id=action.source_record_id,
             source_label=source, item=action.source_item, item_label=item_label, text=action.text, owner=owner,
@@ -231,8 +229,8 @@ def tracked_actions(session: Session, *, actor: Actor, filters: TrackerFilters =
             completed_at=as_utc(action.completed_at), completed_by=action.completed_by, version_id=action.version_id,
             progress_notes=action.progress_notes, session_team_id=session_team,
             session_day=starts_at.date() if starts_at else None,
-            overdue=open_ and action.due_on is not None and action.due_on < today,
-            due_soon=open_ and action.due_on is not None and 0 <= (action.due_on - today).days <= DUE_SOON_DAYS))
+            overdue=is_overdue(action.due_on, action.status, today),
+            due_soon=is_due_soon(action.due_on, action.status, today, DUE_SOON_DAYS)))
     if counts is None:
         counts = {"open": sum(a.status in OPEN_STATUSES for a in found), "overdue": sum(a.overdue for a in found),
                   "due_soon": sum(a.due_soon for a in found), "done": sum(a.status == "done" for a in found),
@@ -265,16 +263,6 @@ def my_actions(session: Session, *, actor: Actor, today: date | None = None) -> 
     this_week = [a for a in mine if not a.overdue and a.due_on is not None and a.due_on <= week_end]
     later = [a for a in mine if a not in late and a not in this_week]
     return {"late": late, "this_week": this_week, "later": later}
-
-
-def owners_to_choose(session: Session, *, actor: Actor) -> list[str]:
-    """Names of the people who own actions the person may see, for the owner filter."""
-    rows = session.execute(select(StaffMember.full_name).join(
-        ImprovementAction, ImprovementAction.owner_staff_member_id == StaffMember.id)
-        .where(readable_actions(actor)).distinct()).scalars().all()
-    people = session.execute(select(ImprovementAction.owner_person).where(
-        readable_actions(actor), ImprovementAction.owner_person != "").distinct()).scalars().all()
-    return sorted({*rows, *people}, key=str.lower)
 
 
 def record_export(session: Session, *, count: int, fmt: str) -> None:

@@ -16,7 +16,7 @@ from core.safe_text import for_markdown
 from core.ui import page_for, unit_of_work
 from management import indicators as ind
 from management.indicators import Figure, change, direction, months_ending
-from management.reports import fraction
+from management.reports import figure_text, fraction
 from management.services import indicators as service
 from management.ui.charts import bar_chart, trend_chart
 
@@ -71,13 +71,6 @@ if not scope.records_visible:
     st.info(t("dashboard.figures_only"))
 
 
-def value_text(figure: Figure | None) -> str:
-    if figure is None or figure.value is None:
-        return "—"
-    suffix = " %" if figure.key in ind.PERCENT_KEYS else ""
-    return f"{format_number(figure.value)}{suffix}"
-
-
 def cell_text(value: object) -> str:
     """A record's value as every other page shows it: dates in the locale, nothing as a dash."""
     if value is None or value == "":
@@ -100,7 +93,7 @@ for key in (ind.ASSESSMENT_ON_TIME, ind.PLAN_REVIEW_ON_TIME, ind.OBJECTIVES_ACHI
         st.subheader(t(f"indicator.{key}.title"))
         left, right = st.columns([1, 2])
         unit = t("dashboard.points" if key in ind.PERCENT_KEYS else "dashboard.units")
-        left.metric(format_month(months[-1]), value_text(current),  # no arrow for no change: the words say it
+        left.metric(format_month(months[-1]), figure_text(current),  # no arrow for no change: the words say it
                     delta=f"{format_number(delta)} {unit}" if delta else None,
                     delta_color="normal" if key in ind.HIGHER_IS_BETTER else "off")
         if delta is not None and direction(key, delta):
@@ -117,7 +110,7 @@ for key in (ind.ASSESSMENT_ON_TIME, ind.PLAN_REVIEW_ON_TIME, ind.OBJECTIVES_ACHI
         else:
             right.caption(t("dashboard.no_figure"))
         right.dataframe(pd.DataFrame([{
-            t("dashboard.month"): format_month(m), t("dashboard.value"): value_text(f),
+            t("dashboard.month"): format_month(m), t("dashboard.value"): figure_text(f),
             t("dashboard.over"): fraction(f)} for m, f in by_month.items()]),
             hide_index=True, width="stretch", key=f"table_{key}")
 
@@ -131,7 +124,7 @@ with st.container(border=True):
     left.altair_chart(bar_chart(frame, x="level", y="value", x_title=t("dashboard.risk_level"),
                                 y_title=t(f"indicator.{ind.CASELOAD}.unit")), width="stretch")
     right.dataframe(pd.DataFrame([{
-        t("dashboard.month"): format_month(m), **{t(f"risk_level.{k.split('.')[1]}"): value_text(figures[k][m])
+        t("dashboard.month"): format_month(m), **{t(f"risk_level.{k.split('.')[1]}"): figure_text(figures[k][m])
                                               for k in ind.CASELOAD_KEYS},
         t("dashboard.caseworkers"): format_number(figures[ind.CASELOAD_KEYS[0]][m].denominator)} for m in months]),
         hide_index=True, width="stretch", key="table_caseload")

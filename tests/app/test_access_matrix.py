@@ -410,8 +410,6 @@ def _matrix(w):  # type: ignore[no-untyped-def]
         "management.services.tracker.tracked_actions": (EVERYONE, lambda s, x: tracker.tracked_actions(
             s, actor=x)),
         "management.services.tracker.my_actions": (EVERYONE, lambda s, x: tracker.my_actions(s, actor=x)),
-        "management.services.tracker.owners_to_choose": (EVERYONE, lambda s, x: tracker.owners_to_choose(
-            s, actor=x)),
         "management.services.tracker.filter_choices": (EVERYONE, lambda s, x: tracker.filter_choices(s, actor=x)),
         "management.services.tracker.change_statuses": (READERS_OF_A, lambda s, x: tracker.change_statuses(
             s, actor=x, changes=[tracker.StatusChange(key, "in_progress", "Started", None)])),

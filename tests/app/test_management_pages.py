@@ -38,7 +38,7 @@ def test_the_tracker_filters_and_saves_several_statuses_at_once(open_page, examp
     assert _metric(at, "Open") == overdue  # only the overdue ones are listed
     frame = at.dataframe[0].value
     assert len(frame) == overdue and all(str(d).startswith("⚠ Overdue") for d in frame["due"])
-    first, second = int(frame["id"].iloc[0]), int(frame["id"].iloc[1])
+    second = int(frame["id"].iloc[1])
     # Two rows changed in the table: one marked Done with no evidence, so nothing is saved.
     at.session_state[_editor_key(at)] = {"edited_rows": {"0": {"status": "In progress", "note": "Started"},
                                                          "1": {"status": "Done"}},
@@ -62,7 +62,6 @@ def test_the_tracker_filters_and_saves_several_statuses_at_once(open_page, examp
     by_label(at.text_area, "Comment").input("Checked the list with the team")
     next(b for b in at.button if b.label == "Add comment").click().run()
     assert "Checked the list with the team" in set(at.dataframe[-1].value["Note / evidence"])
-    assert first != second
 
 
 def test_my_actions_lists_what_the_person_owns(open_page, example):
