@@ -73,6 +73,8 @@ def _draft_from_widgets(assessment_id: int, component: Component) -> dict[str, A
     in_place = {a.id for a in component.actions if state.get(_widget(assessment_id, component.code, a.id))}
     derived = derive_level(component.column_action_ids, in_place)
     agreed = state.get(_widget(assessment_id, component.code, "agreed"), AS_DERIVED)
+    if agreed not in (AS_DERIVED, *(int(level) for level in Level)):
+        agreed = AS_DERIVED  # never a label the browser held from an older run
     differs = agreed != AS_DERIVED and Level(agreed) != derived
     return {"in_place": in_place, "agreed": agreed,
             "reason": state.get(_widget(assessment_id, component.code, "reason"), "") if differs else "",
@@ -224,8 +226,9 @@ def _component(view: services.AssessmentView, component: Component, result: Comp
         left, right = st.columns(2)
         agreed = left.selectbox(
             t("workshop.agreed_level"), options, key=agreed_key, disabled=disabled, **on_change,
-            format_func=lambda v: t("workshop.same_as_derived", level=level_label(derived)) if v == AS_DERIVED
-            else level_label(Level(v)),
+            # Labels stay the same from run to run: the browser sends back the label it shows, and a label that
+            # followed the derived level would no longer name an option after a tick.
+            format_func=lambda v: t("workshop.same_as_derived") if v == AS_DERIVED else level_label(Level(v)),
         )
         effective = derived if agreed == AS_DERIVED else Level(agreed)
         reason = ""

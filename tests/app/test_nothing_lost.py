@@ -82,7 +82,7 @@ def test_the_saved_agreed_level_is_shown_never_a_blank_choice(open_page, example
     fac, assessment = example["demo-facilitator"], example["assessment"]
     at = open_page("qaf/ui/workshop.py", fac, **{CURRENT: assessment})
     shown = at.selectbox(key=f"qaf_w:{assessment}:1:agreed")
-    assert shown.value is not None and shown.format_func(shown.value).startswith("As derived: ")
+    assert shown.value is not None and shown.format_func(shown.value) == "As derived from the actions in place"
 
 
 def test_a_manager_sees_why_the_workshop_is_read_only(open_page, example):

@@ -5,38 +5,12 @@ from __future__ import annotations
 import re
 import time
 
-import pytest
-
 from app.example import EXAMPLE_NAME
 from tests.e2e.conftest import settle
-
-expect = pytest.importorskip("playwright.sync_api").expect
-expect.set_options(timeout=30_000)  # CI runs this beside the other tests on two cores
-
-
-def _click(tab, name: str) -> None:  # type: ignore[no-untyped-def]
-    tab.get_by_role("button", name=name).first.click()
-    settle(tab)
-
-
-def _current_checkbox(tab, label: str):  # type: ignore[no-untyped-def]
-    """The checkbox as the current run drew it: Streamlit keeps the previous run's elements (marked stale) on
-    screen until the new run has drawn over them, and under load both can be there at once."""
-    return tab.locator(f"xpath=//input[@type='checkbox'][@aria-label={_xpath_text(label)}]"
-                       "[not(ancestor::*[@data-stale='true'])]")
-
-
-def _xpath_text(text: str) -> str:
-    return f"'{text}'" if "'" not in text else f'"{text}"'
-
-
-def _sign_in(tab, username: str, password: str) -> None:  # type: ignore[no-untyped-def]
-    # Streamlit keeps the previous page's elements until the new run has drawn over them: wait for the form.
-    expect(tab.get_by_role("button", name="Sign in")).to_be_visible()
-    expect(tab.get_by_label("Username")).to_have_count(1)
-    tab.get_by_label("Username").fill(username)
-    tab.get_by_label("Password", exact=True).fill(password)
-    _click(tab, "Sign in")
+from tests.e2e.helpers import click as _click
+from tests.e2e.helpers import current_checkbox as _current_checkbox
+from tests.e2e.helpers import expect
+from tests.e2e.helpers import sign_in as _sign_in
 
 
 def test_first_run_example_sign_in_and_workshop(page):
