@@ -16,6 +16,7 @@ def run_page() -> None:
     from accounts.ui.login import gate, sign_out
     from app.ui import menu, sidebar
     from app.wiring import prepare_database
+    from core.errors import Unavailable
     from core.i18n import is_rtl, t
     from core.ui import end_run, engine, set_database_preparation, start_run
 
@@ -27,7 +28,11 @@ def run_page() -> None:
     st.html(f"<style>{CAPTION_CSS}</style>")  # constant CSS
     if is_rtl():
         st.html("<style>.stMain, .stSidebar {direction: rtl; text-align: right;}</style>")  # constant CSS
-    actor = gate()
+    try:
+        actor = gate()
+    except Unavailable as exc:  # the database is away: say so, never a traceback
+        st.error(str(exc), icon=":material/cloud_off:")
+        return
     try:
         navigation = st.navigation(menu(actor), expanded=True)  # every page in sight, never "View more"
         with st.sidebar:
@@ -38,6 +43,8 @@ def run_page() -> None:
                 st.rerun()
             sidebar(actor)
         navigation.run()
+    except Unavailable as exc:  # a page's reads failed half-way: what is on screen stays, with the reason
+        st.error(str(exc), icon=":material/cloud_off:")
     finally:
         end_run()  # the next run's button callbacks check the account again before they act
 

@@ -15,14 +15,14 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from core.actor import Actor
 from core.audit import record_event  # importing it registers the audit trail on every session
 from core.config import PROJECT_ROOT
-from core.errors import Busy, Conflict, Forbidden
+from core.errors import Busy, Conflict, Forbidden, Unavailable
 from core.i18n import t
 
 PROJECT_PACKAGES = {"core", "accounts", "improvement_actions", "qaf", "supervision", "checklists", "app"}
@@ -71,10 +71,13 @@ def session_scope(engine: Engine, actor: Actor | None = None) -> Iterator[Sessio
     except StaleDataError as exc:
         session.rollback()
         raise Conflict(t("common.error.conflict_same_time")) from exc
-    except OperationalError as exc:
-        session.rollback()
+    except (OperationalError, DBAPIError) as exc:
+        _roll_back_quietly(session)
         if "database is locked" in str(exc) or "database is busy" in str(exc):
             raise Busy(t("common.error.busy")) from exc
+        if isinstance(exc, OperationalError) or exc.connection_invalidated:
+            log.warning("database unavailable: %s", exc.orig)
+            raise Unavailable(t("common.error.unavailable")) from exc
         raise
     except Forbidden as exc:
         session.rollback()
@@ -85,6 +88,15 @@ def session_scope(engine: Engine, actor: Actor | None = None) -> Iterator[Sessio
         raise
     finally:
         session.close()
+
+
+def _roll_back_quietly(session: Session) -> None:
+    """Roll back after the connection failed; a connection that is gone cannot roll back, and the database drops
+    its half-done transaction itself."""
+    try:
+        session.rollback()
+    except DBAPIError:
+        log.warning("rollback on a lost connection", exc_info=True)
 
 
 def _where(exc: BaseException) -> str:

@@ -30,3 +30,8 @@ class Conflict(Exception):
 class Busy(Conflict):
     """Another program holds the database's write lock for longer than a person should wait; nothing was saved
     and what they typed is kept."""
+
+
+class Unavailable(Conflict):
+    """The database could not be reached (the server restarted, the network dropped, the connection was cut)
+    while working; nothing was saved and what the person typed is kept. The next try opens a fresh connection."""
