@@ -85,7 +85,13 @@ def answer_text(answer: str) -> str:
 
 if view.may_edit:
     st.info(t("review.how_to"), icon=":material/info:")
-    with st.form(f"review_{view.id}_{view.version_id}"):
+    # The version this person started from: a save over someone else's later save is refused (the version read in
+    # the same run as the click would let it overwrite unseen), and the form and its fields keep stable keys so
+    # what was typed stays on screen whatever happens in between.
+    loaded_key = f"review_loaded_{view.id}"
+    if f"feedback_{view.id}" not in st.session_state:  # the form is drawn afresh: it shows this version
+        st.session_state[loaded_key] = view.version_id
+    with st.form(f"review_{view.id}"):
         drafts: dict[str, AnswerDraft] = {}
         for section in checklist.sections:
             st.subheader(section.label)
@@ -116,10 +122,11 @@ if view.may_edit:
                                               reason)
         st.subheader(t("review.summary_heading"))
         st.caption(t("review.no_names"))
-        strengths = st.text_area(t("review.field.strengths"), value=view.strengths, max_chars=4000)
+        strengths = st.text_area(t("review.field.strengths"), value=view.strengths, max_chars=4000,
+                                 key=f"strengths_{view.id}")
         field_error(errors, "strengths")
         feedback = st.text_area(t("review.field.feedback"), value=view.feedback, max_chars=4000,
-                                help=t("review.feedback_help"))
+                                help=t("review.feedback_help"), key=f"feedback_{view.id}")
         field_error(errors, "feedback")
         field_error(errors, "answers")
         save_col, complete_col = st.columns(2)
@@ -127,11 +134,17 @@ if view.may_edit:
         complete = complete_col.form_submit_button(t("review.complete"), type="primary",
                                                    icon=":material/task_alt:")
     if save or complete:
-        submit(lambda s: services.save_review(s, actor=current_actor(), review_id=view.id, answers=drafts,
-                                              strengths=strengths, feedback=feedback,
-                                              expected_version=view.version_id, complete=complete),
-               errors_key=ERRORS, general_field="general",
-               success=t("review.completed") if complete else t("review.saved"))
+        outcome = submit(lambda s: services.save_review(
+            s, actor=current_actor(), review_id=view.id, answers=drafts, strengths=strengths, feedback=feedback,
+            expected_version=st.session_state[loaded_key], complete=complete),
+            errors_key=ERRORS, general_field="general",
+            success=t("review.completed") if complete else t("review.saved"))
+        # Saved: the next edit starts from the new version. Refused: the message names who changed it; a second
+        # Save, after checking, goes over their version with what is on screen.
+        if outcome is not NOT_SAVED:
+            st.session_state.pop(f"feedback_{view.id}", None)  # drawn afresh from what is now saved
+        elif "general" in st.session_state[ERRORS]:
+            st.session_state[loaded_key] = view.version_id
         st.rerun()
 else:
     if not view.is_completed:

@@ -100,6 +100,9 @@ else:
         "item": st.column_config.TextColumn(t("tracker.col.item")),
         "link": st.column_config.LinkColumn(t("tracker.col.link"), display_text=t("tracker.open_source")),
         "updated": st.column_config.TextColumn(t("tracker.col.updated"))})
+    # The versions the person saw when this table was drawn: a row someone else changed since is refused with
+    # who and when, never overwritten unseen (the versions read in the run of the click would let it through).
+    seen: dict[int, int] = st.session_state.setdefault(f"{key}:versions", {x.id: x.version_id for x in shown})
     edited: dict[int, dict[str, object]] = st.session_state.get(key, {}).get("edited_rows", {})
     by_label = {v: k for k, v in status_label.items()}
     changes = []
@@ -108,7 +111,7 @@ else:
         status = by_label.get(str(values.get("status", status_label[row.status])), row.status)
         note = str(values.get("note") or "")
         if status != row.status or note.strip():
-            changes.append(StatusChange(row.id, status, note, row.version_id))
+            changes.append(StatusChange(row.id, status, note, seen.get(row.id, row.version_id)))
     if st.button(tn("tracker.save", len(changes)), type="primary", disabled=not changes,
                  icon=":material/save:"):
         outcome = submit(lambda session: change_statuses(session, actor=actor, changes=changes),
@@ -116,6 +119,9 @@ else:
                          success=tn("tracker.saved", len(changes)))
         if outcome is not NOT_SAVED:
             st.session_state[REVISION] += 1
+        else:  # each refused row was named (who changed it, or what is missing): the next Save goes over it
+            current = {str(x.id): x.version_id for x in shown}
+            seen.update({int(i): current[i] for i in st.session_state[ERRORS] if i in current})
         st.rerun()
     if errors:
         st.error(t("tracker.not_saved"), icon=":material/error:")

@@ -27,7 +27,7 @@ def _metric(at, label: str) -> int:  # type: ignore[no-untyped-def]
 
 
 def _editor_key(at) -> str:  # type: ignore[no-untyped-def]
-    return next(k for k in at.session_state._state.filtered_state if k.startswith("tracker_editor_"))
+    return next(k for k in at.session_state._state.filtered_state if k.startswith("tracker_editor_") and not k.endswith(":versions"))
 
 
 def test_the_tracker_filters_and_saves_several_statuses_at_once(open_page, example):

@@ -1,0 +1,435 @@
+"""Many people at once on two app servers and one PostgreSQL database:
+``python -m bench.load [--people 20] [--seconds 60] [--servers 2] [--report FILE.md]``.
+
+Starts the app twice (two processes on two loopback ports, as behind a proxy with sticky sessions) on one
+database (``CPCM_LOAD_DATABASE_URL``, or a scratch database on the server ``CPCM_TEST_POSTGRES_URL`` names),
+loads the example organisation and gives each simulated person an account. Then, for a bounded time, each person
+drives a real session through Streamlit's own websocket protocol (``bench.stclient``), as a browser tab does:
+
+- facilitators, two to a component, tick an action and save it (the second often meets the conflict message);
+- supervisors, two to a review, write the feedback and save the draft;
+- managers, two to an action, change its status in the tracker and save, or open the dashboard and tracker.
+
+Every click's time (from sending it to the end of the script run it caused) is kept. At the end the database is
+read back: every save the person was told succeeded must be there (each record's version moved once per
+confirmed save, and the last confirmed text is the stored one), every refused save was refused with the conflict
+message, and nothing else went wrong. Prints (and with ``--report``, writes) p50/p95 per kind of click, and
+memory per process and per session."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import statistics
+import sys
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select
+
+from bench.serving import AppServer, rss_bytes, start, stop
+from bench.stclient import Run, Tab, json_value, text, tick
+
+CONFLICT_WORDS = ("changed this at", "at the same moment", "Nothing was saved")
+THINK = (2.0, 8.0)  # seconds a person reads and thinks between two actions
+COMPONENTS = ["1", "2a", "2b", "2c", "3", "4", "5a", "6"]
+
+
+@dataclass
+class Person:
+    username: str
+    password: str
+    role: str
+    target: int | str  # the component, review or action this person works on (shared with one other person)
+    server: int
+
+
+@dataclass
+class Tally:
+    times: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    confirmed: dict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
+    texts: dict[tuple[str, str], set[str]] = field(default_factory=lambda: defaultdict(set))
+    refused: int = 0
+    refused_texts: set[str] = field(default_factory=set)
+    seen_before: dict[str, str] = field(default_factory=dict)  # text written -> the text on screen before it
+    refusals: dict[str, str] = field(default_factory=dict)  # text refused -> the message shown
+    unexpected: list[str] = field(default_factory=list)
+
+    def time(self, kind: str, run: Run) -> Run:
+        self.times[kind].append(run.seconds)
+        if run.exceptions:
+            self.unexpected.append(f"{kind}: {run.exceptions[0][:300]}")
+        return run
+
+
+# Setting up ---------------------------------------------------------------------------------------------------
+
+
+def prepare(database_url: str, people: int) -> tuple[list[Person], dict[str, object]]:
+    """The example organisation plus an account for every simulated person, and the records they share."""
+    from accounts.models import Account, StaffMember
+    from accounts.services import AccountDraft, agency_id_for, build_actor, create_account
+    from app.example import LEAD_AGENCY, load_example
+    from app.wiring import prepare_database
+    from checklists.models import CaseFile
+    from checklists.services.reviews import start_review
+    from core.actor import SYSTEM
+    from core.db import make_engine, session_scope
+    from improvement_actions.models import ImprovementAction
+    from qaf.models import AssessmentMember
+
+    engine = make_engine(database_url)
+    prepare_database(engine)
+    roles = (["facilitator"] * 8 + ["supervisor"] * 6 + ["manager"] * 6) * (people // 20 + 1)
+    with session_scope(engine) as session:
+        example = load_example(session)
+        lead = agency_id_for(session, LEAD_AGENCY)
+        samuel = session.scalar(select(StaffMember.id).where(StaffMember.full_name == "Samuel Mensah"))
+        supervisor = build_actor(session, session.scalar(select(Account.id).where(
+            Account.username == "demo-supervisor")))
+        files = session.scalars(select(CaseFile.id).order_by(CaseFile.id)).all()
+        actions = session.scalars(select(ImprovementAction.id).where(ImprovementAction.status.in_(
+            ["not_started", "in_progress"])).order_by(ImprovementAction.id)).all()
+    crowd: list[Person] = []
+    reviews: list[int] = []
+    with session_scope(engine, actor=supervisor) as session:
+        for case_file_id in files[:3]:
+            reviews.append(start_review(session, actor=supervisor, case_file_id=case_file_id))
+    with session_scope(engine) as session:
+        counts: dict[str, int] = defaultdict(int)
+        for number, role in enumerate(roles[:people]):
+            index = counts[role]
+            counts[role] += 1
+            username = f"load-{role}-{index + 1:02d}"
+            account_id, password = create_account(session, actor=SYSTEM, draft=AccountDraft(
+                username=username, display_name=f"Load {role.title()} {index + 1}", roles=[role], agency_id=lead,
+                staff_member_id=samuel if role == "supervisor" else None), must_change_password=False)
+            if role == "facilitator":
+                session.add(AssessmentMember(assessment_id=example.assessment_id, account_id=account_id,
+                                             role="participant"))
+                target: int | str = COMPONENTS[(index // 2) % len(COMPONENTS)]
+            elif role == "supervisor":
+                target = reviews[(index // 2) % len(reviews)]
+            else:
+                target = actions[(index // 2) % len(actions)] if index % 3 != 2 else 0  # 0: reads dashboards
+            crowd.append(Person(username, password, role, target, number % 2))
+    engine.dispose()
+    return crowd, {"assessment": example.assessment_id}
+
+
+# Being a person ----------------------------------------------------------------------------------------------
+
+
+async def sign_in(tab: Tab, person: Person, tally: Tally) -> None:
+    first = tally.time("open the app", await tab.open())
+    username = first.widget("text_input", "Username")
+    password = first.widget("text_input", "Password")
+    run = tally.time("sign in", await tab.run(set_values=[text(username.id, person.username),
+                                                           text(password.id, person.password)],
+                                              triggers=[first.widget("button", "Sign in").id]))
+    if not run.has_button("Sign out"):
+        raise RuntimeError(f"{person.username} could not sign in: {run.errors}")
+    tab.held = {}
+
+
+def _outcome(kind: str, key: tuple[str, str], run: Run, tally: Tally, written: str = "", seen: str = "") -> bool:
+    """Saved (the page confirms it), refused with the conflict message, or something unexpected."""
+    if run.exceptions:
+        return False
+    problems = run.errors
+    if not problems and run.widgets("toast"):
+        tally.confirmed[key] += 1
+        if written:
+            tally.texts[key].add(written)
+            tally.seen_before[written] = seen
+        return True
+    if any(word in message for message in problems for word in CONFLICT_WORDS):
+        tally.refused += 1
+        if written:
+            tally.refused_texts.add(written)
+            tally.refusals[written] = " | ".join(problems)[:300]
+        return False
+    tally.unexpected.append(f"{kind} {key}: {(problems or ['the save was neither confirmed nor refused'])[0][:300]}")
+    return False
+
+
+async def facilitator(tab: Tab, person: Person, tally: Tally, setup: dict[str, object], rng: random.Random) -> None:
+    from core.safe_text import for_markdown
+    from qaf.framework import bundled_framework
+
+    framework = bundled_framework()
+    code = str(person.target)
+    component = framework.component(code)
+    within = next(d for d in framework.dimensions if component in d.components)
+    dimension, position = within.number, [c.code for c in within.components].index(code)
+    page = tally.time("workshop: open a dimension", await tab.run(
+        path="workshop", query=f"assessment={setup['assessment']}&dimension={dimension}"))
+    action = rng.choice(list(component.actions))
+    box = page.widget("checkbox", for_markdown(action.text))
+    notes = [w for w in page.widgets("text_area") if w.label == "Notes and evidence"]
+    written = f"{person.username} at {time.time():.3f}: agreed in the plenary."  # every save changes something
+    tally.time("workshop: tick an action", await tab.run(set_values=[tick(box.id, not box.value)]))
+    saved = tally.time("workshop: save a component", await tab.run(
+        set_values=[text(notes[position].id, written)],
+        triggers=[page.widget("button", f"Save {code}").id]))
+    seen = notes[position].value or notes[position].default
+    if not _outcome("component", ("component", code), saved, tally, written, seen) and \
+            saved.has_button("Discard changes"):
+        tally.time("workshop: discard", await tab.run(triggers=[saved.widget("button", "Discard changes").id]))
+
+
+async def supervisor(tab: Tab, person: Person, tally: Tally, setup: dict[str, object], rng: random.Random) -> None:
+    page = tally.time("review: open", await tab.run(path="review", query=f"review={person.target}"))
+    feedback = page.widget("text_area", "Feedback for the caseworker")
+    written = f"{person.username} at {time.time():.3f}: record each follow-up contact the same day."
+    saved = tally.time("review: save the draft", await tab.run(
+        set_values=[text(feedback.id, written)], triggers=[page.widget("button", "Save draft").id]))
+    _outcome("review", ("review", str(person.target)), saved, tally, written)
+
+
+async def manager(tab: Tab, person: Person, tally: Tally, setup: dict[str, object], rng: random.Random) -> None:
+    if not person.target:
+        tally.time("dashboard: open", await tab.run(path="dashboard", query=""))
+        tally.time("tracker: open", await tab.run(path="tracker", query=""))
+        return
+    page = tally.time("tracker: open", await tab.run(path="tracker", query=""))
+    grid = page.widgets("dataframe")[0]
+    row = _row_of(grid, int(person.target))
+    status = rng.choice(["In progress", "Not started"])
+    note = f"{person.username} at {time.time():.3f}"
+    edited = json.dumps({"edited_rows": {str(row): {"status": status, "note": note}}, "added_rows": [],
+                         "deleted_rows": []})
+    changed = tally.time("tracker: change a status", await tab.run(set_values=[json_value(grid.id, edited)]))
+    button = next((b for b in changed.widgets("button") if b.label.startswith("Save 1 change")), None)
+    if button is None:
+        tally.unexpected.append(f"tracker: no save button after an edit ({changed.errors})")
+        return
+    saved = tally.time("tracker: save", await tab.run(triggers=[button.id]))
+    _outcome("action", ("action", str(person.target)), saved, tally, note)
+
+
+def _row_of(grid: object, action_id: int) -> int:
+    import pyarrow as pa
+
+    table = pa.ipc.open_stream(grid.arrow_data.data).read_all()  # type: ignore[attr-defined]
+    ids = table.column("id").to_pylist()
+    return ids.index(action_id)
+
+
+ROLES = {"facilitator": facilitator, "supervisor": supervisor, "manager": manager}
+
+
+async def person_loop(server: AppServer, person: Person, tally: Tally, setup: dict[str, object], until: float,
+                      seed: int, connected: asyncio.Event | None = None) -> None:
+    rng = random.Random(seed)
+    tab = Tab(server.url)
+    try:
+        await sign_in(tab, person, tally)
+        while time.monotonic() < until:
+            await ROLES[person.role](tab, person, tally, setup, rng)
+            await asyncio.sleep(rng.uniform(*THINK))  # a person reads before the next click
+    except Exception as problem:
+        tally.unexpected.append(f"{person.username}: {type(problem).__name__}: {problem}"[:400])
+    finally:
+        await tab.close()
+
+
+# Checking what was stored ------------------------------------------------------------------------------------
+
+
+def versions(database_url: str, setup: dict[str, object]) -> dict[tuple[str, str], tuple[int, str]]:
+    from checklists.models import CaseFileReview
+    from core.db import make_engine, session_scope
+    from improvement_actions.models import ImprovementAction
+    from qaf.models import ComponentRating
+
+    engine = make_engine(database_url)
+    found: dict[tuple[str, str], tuple[int, str]] = {}
+    with session_scope(engine) as session:
+        for code, version, notes in session.execute(select(
+                ComponentRating.component_code, ComponentRating.version_id, ComponentRating.notes)
+                .where(ComponentRating.assessment_id == setup["assessment"])):
+            found[("component", code)] = (version, notes)
+        for review_id, version, feedback in session.execute(select(
+                CaseFileReview.id, CaseFileReview.version_id, CaseFileReview.feedback)):
+            found[("review", str(review_id))] = (version, feedback)
+        for action_id, version in session.execute(select(ImprovementAction.id, ImprovementAction.version_id)):
+            found[("action", str(action_id))] = (version, "")
+    engine.dispose()
+    return found
+
+
+def written_since(database_url: str, first_audit_id: int) -> str:
+    """Every value the audit trail recorded as written since the run began, as one text to search."""
+    from core.audit import AuditRecord
+    from core.db import make_engine, session_scope
+
+    engine = make_engine(database_url)
+    with session_scope(engine) as session:
+        changes = session.scalars(select(AuditRecord.changes).where(AuditRecord.id > first_audit_id)).all()
+    engine.dispose()
+    return "\n".join(json.dumps(c, ensure_ascii=False) for c in changes)
+
+
+def last_audit_id(database_url: str) -> int:
+    from sqlalchemy import func
+
+    from core.audit import AuditRecord
+    from core.db import make_engine, session_scope
+
+    engine = make_engine(database_url)
+    with session_scope(engine) as session:
+        found = session.scalar(select(func.max(AuditRecord.id))) or 0
+    engine.dispose()
+    return found
+
+
+SINGLE_UPDATE = ("component", "action")  # records a save updates with one statement: one version per save
+
+
+def lost_updates(before: dict[tuple[str, str], tuple[int, str]], after: dict[tuple[str, str], tuple[int, str]],
+                 tally: Tally, written: str) -> list[str]:
+    """Every confirmed save is in the audit trail as written and no refused one is; for records one save updates
+    once, the version moved exactly once per confirmed save (two saves over the same version would move it once);
+    the text stored last is one a person was told was saved."""
+    problems = []
+    for key, confirmed in tally.confirmed.items():
+        moved = after[key][0] - before.get(key, (0, ""))[0]
+        if key[0] in SINGLE_UPDATE and moved != confirmed:
+            problems.append(f"{key}: {confirmed} saves confirmed, the version moved {moved} times")
+        if key in tally.texts and key[0] != "action" and after[key][1] not in tally.texts[key]:
+            problems.append(f"{key}: the stored text is none of the confirmed saves' texts")
+    records = written.split("\n")
+    for saved_text, seen in tally.seen_before.items():  # the value a save replaced is the one its author had on screen
+        quoted = json.dumps(saved_text, ensure_ascii=False)[1:-1]
+        record = next((r for r in records if quoted in r), "")
+        if record and seen and json.dumps(seen, ensure_ascii=False)[1:-1] not in record:
+            problems.append(f"lost update: {saved_text!r} replaced a value its author never saw")
+    missing = [text for texts in tally.texts.values() for text in texts
+               if json.dumps(text, ensure_ascii=False)[1:-1] not in written]
+    if missing:
+        problems.append(f"{len(missing)} confirmed saves are not in the audit trail, e.g. {missing[0]!r}")
+    stored = [text for text in tally.refused_texts if json.dumps(text, ensure_ascii=False)[1:-1] in written]
+    if stored:
+        problems.append(f"{len(stored)} refused saves were written anyway, e.g. {stored[0]!r} "
+                        f"(told: {tally.refusals.get(stored[0], '')})")
+    return problems
+
+
+# The run -----------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    people: int
+    servers: int
+    seconds: float
+    clicks: int
+    confirmed: int
+    refused: int
+    unexpected: list[str]
+    lost: list[str]
+    times: dict[str, list[float]]
+    rss_idle: list[int]
+    rss_busy: list[int]
+
+    def percentile(self, values: list[float], share: float) -> float:
+        ordered = sorted(values)
+        return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+    def table(self) -> str:
+        lines = ["| click | count | p50 | p95 |", "|---|---|---|---|"]
+        every = [s for values in self.times.values() for s in values]
+        for kind, values in [*sorted(self.times.items()), ("every click", every)]:
+            lines.append(f"| {kind} | {len(values)} | {statistics.median(values) * 1000:.0f} ms | "
+                         f"{self.percentile(values, 0.95) * 1000:.0f} ms |")
+        per_session = (sum(self.rss_busy) - sum(self.rss_idle)) / max(1, self.people) / 2**20
+        lines += ["", "| memory | value |", "|---|---|"]
+        for number, (idle, busy) in enumerate(zip(self.rss_idle, self.rss_busy, strict=True), start=1):
+            lines.append(f"| app process {number}: idle → with its sessions | {idle / 2**20:.0f} MiB → "
+                         f"{busy / 2**20:.0f} MiB |")
+        lines.append(f"| per session (growth ÷ {self.people} sessions) | {per_session:.1f} MiB |")
+        return "\n".join(lines)
+
+    def summary(self) -> str:
+        return (f"{self.people} people on {self.servers} app processes for {self.seconds:.0f} s: {self.clicks} "
+                f"clicks, {self.confirmed} saves confirmed, {self.refused} refused with the conflict message, "
+                f"{len(self.unexpected)} unexpected errors, {len(self.lost)} lost updates.")
+
+
+def run_load(database_url: str, *, people: int = 20, seconds: float = 60, servers: int = 2,
+             log_dir: Path | None = None) -> Result:
+    crowd, setup = prepare(database_url, people)
+    apps = [start(database_url, log=(log_dir / f"app-{n}.log") if log_dir else None) for n in range(servers)]
+    try:
+        before = versions(database_url, setup)
+        first_audit_id = last_audit_id(database_url)
+        idle = [rss_bytes(a.pid) for a in apps]
+        tally = Tally()
+        started = time.monotonic()
+
+        async def everyone() -> None:
+            until = time.monotonic() + seconds
+            await asyncio.gather(*(person_loop(apps[p.server % servers], p, tally, setup, until, seed)
+                                   for seed, p in enumerate(crowd)))
+
+        asyncio.run(everyone())
+        elapsed = time.monotonic() - started
+        busy = [rss_bytes(a.pid) for a in apps]
+        after = versions(database_url, setup)
+    finally:
+        for app in apps:
+            stop(app)
+    return Result(people=len(crowd), servers=servers, seconds=elapsed,
+                  clicks=sum(len(v) for v in tally.times.values()), confirmed=sum(tally.confirmed.values()),
+                  refused=tally.refused, unexpected=tally.unexpected,
+                  lost=lost_updates(before, after, tally, written_since(database_url, first_audit_id)),
+                  times=dict(tally.times), rss_idle=idle, rss_busy=busy)
+
+
+def scratch_database() -> tuple[str, str]:
+    """A fresh PostgreSQL database for the run, and the server URL to drop it with."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from tests.conftest import create_scratch_postgres_database
+
+    server = os.environ.get("CPCM_TEST_POSTGRES_URL", "")
+    if not server:
+        raise SystemExit("Set CPCM_LOAD_DATABASE_URL (an empty PostgreSQL database) or CPCM_TEST_POSTGRES_URL "
+                         "(a server to create a scratch database on).")
+    return create_scratch_postgres_database(server), server
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--people", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--servers", type=int, default=2)
+    parser.add_argument("--report", type=Path)
+    args = parser.parse_args()
+    url = os.environ.get("CPCM_LOAD_DATABASE_URL", "")
+    scratch = not url
+    if scratch:
+        url, _server = scratch_database()
+    try:
+        result = run_load(url, people=args.people, seconds=args.seconds, servers=args.servers)
+    finally:
+        if scratch:
+            from tests.conftest import drop_postgres_database
+
+            drop_postgres_database(url)
+    report = f"{result.summary()}\n\n{result.table()}\n"
+    if result.unexpected or result.lost:
+        report += "\nProblems:\n" + "\n".join(f"- {p}" for p in result.unexpected + result.lost) + "\n"
+    print(report)
+    if args.report:
+        args.report.write_text(f"# Many people at once\n\n{report}")
+    sys.exit(1 if result.unexpected or result.lost else 0)
+
+
+if __name__ == "__main__":
+    main()

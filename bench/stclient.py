@@ -1,0 +1,150 @@
+"""A small client of Streamlit's own websocket protocol: what a browser tab sends and receives, without the
+browser. It opens a session, asks for script runs with widget values (a click is a trigger, a tick a boolean, text
+a string), and reads back the elements each run drew. Used by ``bench.load`` to be many people at once on a
+machine that could not run that many browsers."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import websockets
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+RERUN_FOLLOWS = 2  # ForwardMsg.ScriptFinishedStatus.FINISHED_EARLY_FOR_RERUN: st.rerun(), another run follows
+WIDGETS = ("button", "checkbox", "text_input", "text_area", "selectbox", "radio", "dataframe", "multiselect",
+           "number_input", "date_input", "download_button")
+
+
+@dataclass
+class Run:
+    """What one interaction drew, and how long from sending it to the end of the last script run it caused."""
+    seconds: float
+    elements: list[tuple[str, Any]] = field(default_factory=list)
+
+    def widgets(self, kind: str) -> list[Any]:
+        return [proto for k, proto in self.elements if k == kind]
+
+    def widget(self, kind: str, label: str) -> Any:
+        found = [w for w in self.widgets(kind) if w.label == label]
+        if not found:
+            raise LookupError(f"no {kind} labelled {label!r}")
+        return found[-1]
+
+    def texts(self, kind: str) -> list[str]:
+        out = []
+        for k, proto in self.elements:
+            if k == kind:
+                out.append(getattr(proto, "body", "") or getattr(proto, "message", ""))
+        return out
+
+    @property
+    def errors(self) -> list[str]:
+        return [proto.body for k, proto in self.elements if k == "alert" and proto.format == 1]  # ERROR
+
+    @property
+    def exceptions(self) -> list[str]:
+        return [f"{proto.type}: {proto.message}" for k, proto in self.elements if k == "exception"]
+
+    def has_button(self, label: str) -> bool:
+        return any(w.label == label for w in self.widgets("button"))
+
+
+class Tab:
+    """One browser tab's session on the server."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url.replace("http://", "ws://").rstrip("/") + "/_stcore/stream"
+        self.pages: dict[str, str] = {}  # url path -> page script hash
+        self.page_hash = ""
+        self.query = ""
+        self.held: dict[str, WidgetState] = {}  # values this tab set and keeps sending, as a browser does
+        self._socket: Any = None
+
+    async def open(self, path: str = "", query: str = "") -> Run:
+        self._socket = await websockets.connect(self.url, subprotocols=["streamlit"], max_size=2**26,
+                                                open_timeout=60, ping_interval=None)
+        self.query = query
+        return await self.run(path=path)
+
+    async def close(self) -> None:
+        if self._socket is not None:
+            await self._socket.close()
+
+    async def run(self, *, path: str | None = None, query: str | None = None,
+                  set_values: list[WidgetState] | None = None, triggers: list[str] | None = None,
+                  timeout: float = 120) -> Run:
+        """Send a rerun (a page change, new widget values, a click) and wait until the script runs it causes are
+        over. Values set here are kept and sent again with later runs; triggers (clicks) go once."""
+        if path is not None:
+            self.page_hash = self.pages.get(path, "") if path else ""
+            self.held = {}
+        if query is not None:
+            self.query = query
+        for value in set_values or []:
+            self.held[value.id] = value
+        message = BackMsg()
+        state = message.rerun_script
+        state.query_string = self.query
+        state.page_script_hash = self.page_hash
+        for value in self.held.values():
+            state.widget_states.widgets.append(value)
+        for trigger in triggers or []:
+            state.widget_states.widgets.append(WidgetState(id=trigger, trigger_value=True))
+        started = time.perf_counter()
+        await self._socket.send(message.SerializeToString())
+        return await self._collect(started, timeout)
+
+    async def _collect(self, started: float, timeout: float) -> Run:
+        elements: dict[tuple[int, ...], tuple[str, Any]] = {}
+        toasts: dict[tuple[int, ...], tuple[str, Any]] = {}
+        deadline = started + timeout
+        while True:
+            remaining = deadline - time.perf_counter()
+            if remaining <= 0:
+                raise TimeoutError("the script run did not finish")
+            raw = await _receive(self._socket, remaining)
+            message = ForwardMsg()
+            message.ParseFromString(raw)
+            kind = message.WhichOneof("type")
+            if kind == "new_session":  # a script run starts: what it draws replaces the previous run's page
+                toasts.update({k: v for k, v in elements.items() if v[0] == "toast"})  # a toast outlives a rerun
+                elements = {}
+                self.pages.update({p.url_pathname: p.page_script_hash for p in message.new_session.app_pages})
+            elif kind == "navigation":
+                self.pages.update({p.url_pathname: p.page_script_hash for p in message.navigation.app_pages})
+                self.page_hash = message.navigation.page_script_hash or self.page_hash
+            elif kind == "page_info_changed":
+                self.query = message.page_info_changed.query_string
+            elif kind == "delta" and message.delta.WhichOneof("type") == "new_element":
+                element = message.delta.new_element
+                element_kind = element.WhichOneof("type")
+                elements[tuple(message.metadata.delta_path)] = (element_kind, getattr(element, element_kind))
+            elif kind == "script_finished" and message.script_finished != RERUN_FOLLOWS:
+                drawn = [elements[k] for k in sorted(elements)]
+                return Run(time.perf_counter() - started, drawn + [toasts[k] for k in sorted(toasts)])
+
+
+async def _receive(socket: Any, timeout: float) -> bytes:
+    import asyncio
+
+    return await asyncio.wait_for(socket.recv(), timeout)
+
+
+def text(widget_id: str, value: str) -> WidgetState:
+    return WidgetState(id=widget_id, string_value=value)
+
+
+def tick(widget_id: str, value: bool) -> WidgetState:
+    return WidgetState(id=widget_id, bool_value=value)
+
+
+def json_value(widget_id: str, value: str) -> WidgetState:
+    return WidgetState(id=widget_id, string_value=value)
+
+
+def choice(widget_id: str, label: str) -> WidgetState:
+    return WidgetState(id=widget_id, string_value=label)

@@ -1,0 +1,29 @@
+"""Twenty people at once on two app processes and one PostgreSQL database, through Streamlit's own websocket
+protocol (``bench.load``): no lost update, no error but the expected conflicts. A bounded run here; the
+documented release check runs it longer (``python -m bench.load --seconds 300``)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import create_scratch_postgres_database, drop_postgres_database, postgres_server_url
+
+
+def test_twenty_people_on_two_app_processes_lose_nothing(tmp_path):
+    server = postgres_server_url()
+    if not server:
+        pytest.skip("PostgreSQL not configured: set CPCM_TEST_POSTGRES_URL to a server URL to run this test there")
+    from bench.load import run_load
+
+    database = create_scratch_postgres_database(server)
+    try:
+        result = run_load(database, people=20, seconds=30, servers=2, log_dir=tmp_path)
+    finally:
+        drop_postgres_database(database)
+    print(result.summary())
+    print(result.table())
+    assert not result.unexpected, result.unexpected[:5]
+    assert not result.lost, result.lost[:5]
+    assert result.confirmed >= 10  # people did save, on both processes, and some met each other
+    assert result.refused >= 1
+    assert {"workshop: save a component", "review: save the draft", "tracker: save"} <= set(result.times)
