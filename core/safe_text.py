@@ -29,6 +29,11 @@ def clean(text: str | None) -> str:
     return _NOT_XML.sub("", text or "")
 
 
+def one_line(text: str | None) -> str:
+    """Text for a field that holds one line (a calendar's name): line breaks and runs of spaces become a space."""
+    return " ".join(clean(text).split())
+
+
 def for_html(text: str | None) -> str:
     return html.escape(clean(text), quote=True)
 

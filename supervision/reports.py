@@ -37,7 +37,7 @@ from core.reports.pdf import (
     usable_height,
     usable_width,
 )
-from core.safe_text import clean
+from core.safe_text import clean, one_line
 from supervision.generator import series_key
 from supervision.services.access import may_run_team, visible_teams
 from supervision.services.calendars import working_calendar_of
@@ -146,7 +146,7 @@ def calendar_ics(views: list[SessionView], *, name: str, timezone: str, team_uui
     cal.add("version", "2.0")
     cal.add("method", "PUBLISH")
     cal.add("calscale", "GREGORIAN")
-    cal.add("x-wr-calname", clean(name))
+    cal.add("x-wr-calname", one_line(name))  # an unknown property: icalendar would not escape a line break
     cal.add("x-wr-timezone", timezone)
     series, single = _split(views)
     for group in series:
