@@ -36,7 +36,7 @@ class ReviewBench:
     reviews: int
 
 
-def build_reviews(engine: Engine, *, seed: int = 11, today: date | None = None) -> ReviewBench:
+def build_reviews(engine: Engine, *, seed: int = 11, today: date | None = None, scale: int = 1) -> ReviewBench:
     rng = random.Random(seed)
     today = today or date.today()
     start_day = today - timedelta(days=4 * 365)
@@ -44,7 +44,7 @@ def build_reviews(engine: Engine, *, seed: int = 11, today: date | None = None) 
         template_id = ensure_bundled_checklist(session)
         agency = create_agency(session, actor=SYSTEM, name="Review bench agency")
         teams, caseworkers, supervisors = [], [], []
-        for t in range(TEAMS):
+        for t in range(TEAMS * scale):
             team = create_team(session, actor=SYSTEM, name=f"Team {t + 1:02d}", agency_id=agency)
             teams.append(team)
             lead = create_staff(session, actor=SYSTEM, draft=StaffDraft(

@@ -1,4 +1,12 @@
-"""Benchmark: ``python -m bench.run [--repeat N]``.
+"""Benchmark: ``python -m bench.run [--scale org|country] [--repeat N] [--report FILE.md]``.
+
+``--scale org`` is an organisation (the sizes below); ``--scale country`` is ten times every volume (assessments
+and key actions, teams, caseworkers and their case files and reviews, the managers' organisation), while the
+work timed stays the same (a year generated for 12 teams, 5,000 files imported, a team's calendar), so the two
+runs compare how each figure grows with the database. ``--report`` writes a markdown report: every page's script
+run (median and p95), every report's build, calendar generation, imports, the peak memory of the process (which
+runs the pages as the app server does), and, when the other scale's results are in ``bench/results``, the ratio
+country ÷ organisation for each figure.
 
 Builds a large database (50 assessments with every component scored and 2,000 key actions, plus one assessment
 whose plan holds all 135 Change Grid actions; and 70 caseworkers with 25 open case files each and 3 years of
@@ -23,7 +31,9 @@ from core.db import make_engine, migrate_to_head, session_scope
 from qaf import reports, services
 
 ROOT = Path(__file__).resolve().parent.parent
-TARGETS = {"page": 0.300, "pdf": 0.500, "team_pdf": 1.0, "import": 10.0, "generate": 2.0, "export": 1.0}
+TARGETS = {"page": 0.300, "pdf": 0.500, "team_pdf": 1.0, "import": 10.0, "generate": 2.0, "export": 1.0,
+           "dashboard": 0.500, "report": 2.0}
+SCALES = {"org": 1, "country": 10}
 
 
 def _time(action: Callable[[], object], repeat: int) -> list[float]:
@@ -86,13 +96,16 @@ def summarise(measures: dict[str, tuple[str, list[float]]], targets: dict[str, f
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", choices=sorted(SCALES), default="org")
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--assessments", type=int, default=50)
-    parser.add_argument("--key-actions", type=int, default=2000)
+    parser.add_argument("--report", type=Path)
     args = parser.parse_args()
+    factor = SCALES[args.scale]
 
     from bench.generate import build
+    from bench.management import management_measures
+    from bench.serving import peak_rss_bytes
 
     url = os.environ.get("CPCM_BENCH_DATABASE_URL")
     scratch = None
@@ -101,10 +114,11 @@ def main() -> None:
         url = f"sqlite:///{Path(scratch.name) / 'bench.db'}"
     engine = make_engine(url)
     migrate_to_head(engine)
-    print(f"Building {args.assessments} assessments and {args.key_actions} key actions on "
-          f"{engine.url.get_backend_name()}…", flush=True)
+    backend = engine.url.get_backend_name()
+    assessments, key_actions = 50 * factor, 2000 * factor
+    print(f"Building {assessments} assessments and {key_actions} key actions on {backend}…", flush=True)
     start = time.perf_counter()
-    data = build(engine, assessments=args.assessments, key_actions=args.key_actions)
+    data = build(engine, assessments=assessments, key_actions=key_actions)
     print(f"  built in {time.perf_counter() - start:.1f} s", flush=True)
 
     from accounts.services import build_actor
@@ -130,7 +144,7 @@ def main() -> None:
     measures["PDF download as the user gets it (audited)"] = ("pdf", _time(audited_export, args.repeat))
     typical = data.assessment_ids[-1]
     pages = [
-        ("Assessments page (51 assessments)", "qaf/ui/assessments.py", typical),
+        ("Assessments page", "qaf/ui/assessments.py", typical),
         ("Workshop page (dimension 1)", "qaf/ui/workshop.py", typical),
         ("Summary page", "qaf/ui/summary.py", typical),
         ("Action plan page (40 key actions)", "qaf/ui/action_plan.py", typical),
@@ -141,23 +155,76 @@ def main() -> None:
         measures[label] = ("page", _time(_page_runner(url, page, assessment_id, data.facilitator_account_id),
                                          args.repeat))
 
-    measures.update(_review_measures(engine, url, args.repeat))
+    measures.update(_review_measures(engine, url, args.repeat, factor))
     measures.update(_supervision_measures(engine, url, args.repeat))
+    managed, sizes = management_measures(url, scale=factor, repeat=args.repeat)
+    measures.update(managed)
 
-    rows = summarise(measures, TARGETS)
+    rows = summarise(measures, TARGETS, width=52)
+    peak = peak_rss_bytes(os.getpid())
     results_dir = ROOT / "bench" / "results"
     results_dir.mkdir(exist_ok=True)
-    (results_dir / "latest.json").write_text(json.dumps({
-        "backend": engine.url.get_backend_name(), "assessments": args.assessments + 1,
-        "key_actions": data.key_actions, "pdf_pages_key_actions": len(full_plan.key_actions),
-        "python": platform.python_version(), "machine": platform.machine(), "results": rows,
-    }, indent=2))
+    result = {
+        "scale": args.scale, "backend": backend, "assessments": assessments + 1, "key_actions": data.key_actions,
+        "pdf_pages_key_actions": len(full_plan.key_actions), "management": sizes,
+        "peak_rss_mib": round(peak / 2**20), "python": platform.python_version(), "machine": platform.machine(),
+        "results": rows, "runs": {label: [round(r * 1000, 1) for r in runs] for label, (_k, runs) in measures.items()},
+        "kinds": {label: kind for label, (kind, _r) in measures.items()},
+    }
+    (results_dir / f"{args.scale}-{backend}.json").write_text(json.dumps(result, indent=2))
+    (results_dir / "latest.json").write_text(json.dumps(result, indent=2))
+    if args.report:
+        args.report.write_text(report(result, results_dir))
+        print(f"Report written to {args.report}")
     engine.dispose()
     if scratch is not None:
         scratch.cleanup()
 
 
-def _review_measures(engine, url: str, repeat: int) -> dict[str, tuple[str, list[float]]]:  # type: ignore[no-untyped-def]
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def report(result: dict, results_dir: Path) -> str:  # type: ignore[type-arg]
+    """The markdown report: this run's figures, and the ratio to the organisation scale when both are there."""
+    other = None
+    if result["scale"] == "country":
+        for backend in (result["backend"], "postgresql", "sqlite"):
+            path = results_dir / f"org-{backend}.json"
+            if path.exists():
+                other = json.loads(path.read_text())
+                break
+    lines = [f"# Benchmark: {result['scale']} scale on {result['backend']}", "",
+             f"{result['assessments']} assessments, {result['key_actions']} key actions; managers' organisation: "
+             + ", ".join(f"{v:,} {k.replace('_', ' ')}" for k, v in result["management"].items())
+             + f". Python {result['python']} on {result['machine']}. Peak memory of the process that ran the "
+             f"pages: {result['peak_rss_mib']} MiB.", ""]
+    header = "| measure | median | p95 | target | verdict |"
+    rule = "|---|---|---|---|---|"
+    if other:
+        header += f" {other['backend']} org median | ratio |"
+        rule += "---|---|"
+    lines += [header, rule]
+    for label, runs in result["runs"].items():
+        kind = result["kinds"][label]
+        target = TARGETS.get(kind)
+        median, p95 = statistics.median(runs), percentile(runs, 0.95)
+        verdict = "" if target is None else ("ok" if median < target * 1000 else "**missed**")
+        row = (f"| {label} | {median:,.0f} ms | {p95:,.0f} ms | "
+               f"{'' if target is None else f'< {target * 1000:,.0f} ms'} | {verdict} |")
+        if other:
+            base = other["runs"].get(label)
+            if base:
+                ratio = median / statistics.median(base)
+                row += f" {statistics.median(base):,.0f} ms | {ratio:.1f}×{' **over 3×**' if ratio > 3 else ''} |"
+            else:
+                row += " | |"
+        lines.append(row)
+    return "\n".join(lines) + "\n"
+
+
+def _review_measures(engine, url: str, repeat: int, scale: int = 1) -> dict[str, tuple[str, list[float]]]:  # type: ignore[no-untyped-def]
     """Case file reviews at a country's scale: pages, the team's monthly PDF, and a 5,000-row import."""
     import io
     from datetime import date, timedelta
@@ -171,7 +238,7 @@ def _review_measures(engine, url: str, repeat: int) -> dict[str, tuple[str, list
 
     print("Building 70 caseworkers, 1,750 case files and 3 years of monthly reviews…", flush=True)
     start = time.perf_counter()
-    data = build_reviews(engine)
+    data = build_reviews(engine, scale=scale)
     print(f"  built {data.reviews} reviews in {time.perf_counter() - start:.1f} s", flush=True)
     with session_scope(engine) as session:
         supervisor = build_actor(session, data.supervisor_account_id)
@@ -188,8 +255,9 @@ def _review_measures(engine, url: str, repeat: int) -> dict[str, tuple[str, list
         ("Monthly reviews page (supervisor)", "checklists/ui/reviews.py", data.supervisor_account_id, {}),
         ("Review page (31 items, completed)", "checklists/ui/review.py", data.supervisor_account_id,
          {"review_current": data.review_id}),
-        ("Case files page (manager, 1,750 files)", "checklists/ui/case_files.py", data.manager_account_id, {}),
-        ("Trends page (manager, 70 caseworkers, 12 months)", "checklists/ui/trends.py", data.manager_account_id, {}),
+        ("Case files page (manager, every file)", "checklists/ui/case_files.py", data.manager_account_id, {}),
+        ("Trends page (manager, every caseworker, 12 months)", "checklists/ui/trends.py", data.manager_account_id,
+         {}),
         ("Review settings page (manager)", "checklists/ui/settings.py", data.manager_account_id, {}),
     ]
     for label, page, account_id, state in pages:
