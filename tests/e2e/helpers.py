@@ -58,9 +58,19 @@ def go(tab, link: str, heading: str) -> None:  # type: ignore[no-untyped-def]
 
 
 def download(tab, button: str) -> bytes:  # type: ignore[no-untyped-def]
-    """Press a download button and return the file the browser saved."""
-    with tab.expect_download(timeout=60_000) as caught:
-        tab.get_by_role("button", name=button).first.click()
+    """Press a download button and return the file the browser saved. A click that lands while the page is being
+    drawn again can be lost (the button it hit is replaced), so a person clicks again."""
+    settle(tab)
+    for attempt in range(3):
+        try:
+            with tab.expect_download(timeout=30_000 * (attempt + 1)) as caught:
+                tab.locator("xpath=//button[not(ancestor::*[@data-stale='true'])][normalize-space(.)!='']") \
+                    .filter(has_text=button).first.click()
+            break
+        except Exception:
+            if attempt == 2:
+                raise
+            settle(tab)
     path = caught.value.path()
     with open(path, "rb") as saved:
         return saved.read()
