@@ -32,8 +32,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from bench.run import percentile
 from bench.serving import AppServer, rss_bytes, start, stop
-from bench.stclient import Run, Tab, json_value, text, tick
+from bench.stclient import Run, Tab, text, tick
 
 CONFLICT_WORDS = ("changed this at", "at the same moment", "Nothing was saved")
 THINK = (2.0, 8.0)  # seconds a person reads and thinks between two actions
@@ -204,7 +205,7 @@ async def manager(tab: Tab, person: Person, tally: Tally, setup: dict[str, objec
     note = f"{person.username} at {time.time():.3f}"
     edited = json.dumps({"edited_rows": {str(row): {"status": status, "note": note}}, "added_rows": [],
                          "deleted_rows": []})
-    changed = tally.time("tracker: change a status", await tab.run(set_values=[json_value(grid.id, edited)]))
+    changed = tally.time("tracker: change a status", await tab.run(set_values=[text(grid.id, edited)]))
     button = next((b for b in changed.widgets("button") if b.label.startswith("Save 1 change")), None)
     if button is None:
         tally.unexpected.append(f"tracker: no save button after an edit ({changed.errors})")
@@ -338,16 +339,12 @@ class Result:
     rss_idle: list[int]
     rss_busy: list[int]
 
-    def percentile(self, values: list[float], share: float) -> float:
-        ordered = sorted(values)
-        return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
     def table(self) -> str:
         lines = ["| click | count | p50 | p95 |", "|---|---|---|---|"]
         every = [s for values in self.times.values() for s in values]
         for kind, values in [*sorted(self.times.items()), ("every click", every)]:
             lines.append(f"| {kind} | {len(values)} | {statistics.median(values) * 1000:.0f} ms | "
-                         f"{self.percentile(values, 0.95) * 1000:.0f} ms |")
+                         f"{percentile(values, 0.95) * 1000:.0f} ms |")
         per_session = (sum(self.rss_busy) - sum(self.rss_idle)) / max(1, self.people) / 2**20
         lines += ["", "| memory | value |", "|---|---|"]
         for number, (idle, busy) in enumerate(zip(self.rss_idle, self.rss_busy, strict=True), start=1):

@@ -5,6 +5,7 @@ machine that could not run that many browsers."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,13 +34,6 @@ class Run:
         if not found:
             raise LookupError(f"no {kind} labelled {label!r}")
         return found[-1]
-
-    def texts(self, kind: str) -> list[str]:
-        out = []
-        for k, proto in self.elements:
-            if k == kind:
-                out.append(getattr(proto, "body", "") or getattr(proto, "message", ""))
-        return out
 
     @property
     def errors(self) -> list[str]:
@@ -129,22 +123,13 @@ class Tab:
 
 
 async def _receive(socket: Any, timeout: float) -> bytes:
-    import asyncio
-
     return await asyncio.wait_for(socket.recv(), timeout)
 
 
 def text(widget_id: str, value: str) -> WidgetState:
+    """A text field's value, or a data editor's (its edits as JSON text, as the browser sends them)."""
     return WidgetState(id=widget_id, string_value=value)
 
 
 def tick(widget_id: str, value: bool) -> WidgetState:
     return WidgetState(id=widget_id, bool_value=value)
-
-
-def json_value(widget_id: str, value: str) -> WidgetState:
-    return WidgetState(id=widget_id, string_value=value)
-
-
-def choice(widget_id: str, label: str) -> WidgetState:
-    return WidgetState(id=widget_id, string_value=label)
