@@ -571,7 +571,12 @@ def test_actions_agreed_in_a_session_are_improvement_actions_the_caseworker_trac
 def test_the_command_line_generates_and_writes_the_files_or_says_why_not(engine, org, database_url, tmp_path,
                                                                          monkeypatch, capsys):
     monkeypatch.setenv("CPCM_DATABASE_URL", database_url)
-    first = date.today() + timedelta(days=7)  # the command line generates from the real today
+    # The command line generates from the real today: four weeks from the first Monday of a coming month, so
+    # no window of the plan is cut short by the period's edges (a week starting mid-week, a two-month window's
+    # last days), whatever day the suite runs.
+    first = date.today() + timedelta(days=7)
+    while first.weekday() != 0 or first.day > 7:
+        first += timedelta(days=1)
     period = ["--from", first.isoformat(), "--to", (first + timedelta(days=27)).isoformat()]
     ics, pdf = tmp_path / "east.ics", tmp_path / "east.pdf"
     assert main(["calendar", "--team", "east", *period, "--ics", str(ics), "--pdf", str(pdf),
