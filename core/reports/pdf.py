@@ -3,8 +3,10 @@ footer with "page X of Y", and safe paragraphs built from user text."""
 
 from __future__ import annotations
 
+import html
 import io
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -13,7 +15,7 @@ from pathlib import Path
 import arabic_reshaper
 from bidi import get_display
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_CENTER
+from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4, LETTER, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
@@ -22,7 +24,8 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas as rl_canvas
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Table, TableStyle
 
-from core.safe_text import for_pdf
+from core.i18n import is_rtl
+from core.safe_text import clean, for_pdf
 
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
 FONT = "DejaVuSans"
@@ -45,10 +48,16 @@ def register_fonts() -> None:
     pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT, boldItalic=FONT_BOLD)
 
 
-@cache
 def styles() -> dict[str, ParagraphStyle]:
+    """The paragraph styles of the reader's language: right-aligned for a right-to-left language."""
+    return _styles(is_rtl())
+
+
+@cache
+def _styles(rtl: bool) -> dict[str, ParagraphStyle]:
     register_fonts()
-    base = ParagraphStyle("body", fontName=FONT, fontSize=9, leading=11.5, textColor=INK)
+    align = TA_RIGHT if rtl else TA_LEFT
+    base = ParagraphStyle("body", fontName=FONT, fontSize=9, leading=11.5, textColor=INK, alignment=align)
     return {
         "body": base,
         "small": ParagraphStyle("small", parent=base, fontSize=7.5, leading=9.5, textColor=MUTED),
@@ -66,22 +75,102 @@ def styles() -> dict[str, ParagraphStyle]:
     }
 
 
+def _base_direction(text: str) -> str:
+    """'R' when the paragraph's first strong letter is Arabic (or it has none and the reader's language runs
+    right to left), else 'L': the Unicode bidi algorithm's rule P2-P3."""
+    for char in text:
+        kind = unicodedata.bidirectional(char)
+        if kind in ("R", "AL"):
+            return "R"
+        if kind == "L":
+            return "L"
+    return "R" if is_rtl() else "L"
+
+
 def shape(text: str) -> str:
-    """Arabic needs its letters joined and the line reordered right-to-left before ReportLab draws it."""
+    """One line of text as it is drawn: Arabic letters joined, then the line put in visual order (right to left
+    runs reversed). Only for text that is drawn on one line; wrapped text goes through ``BidiParagraph``."""
     if not _ARABIC.search(text):
         return text
-    return "\n".join(get_display(arabic_reshaper.reshape(line)) for line in text.split("\n"))
+    return "\n".join(get_display(arabic_reshaper.reshape(line), base_dir=_base_direction(line))
+                     for line in text.split("\n"))
 
 
-def para(text: str | None, style: str = "body", *, markup: str | None = None) -> Paragraph:
-    """A paragraph of user text: shaped, then escaped. ``markup`` (e.g. 'b') wraps it in trusted tags."""
-    safe = for_pdf(shape(text or ""))
+class BidiParagraph(Flowable):
+    """A paragraph holding right-to-left text, wrapped the way a reader reads it: the words are broken into lines
+    in their logical (reading) order first, and only then is each line put in visual order. Reordering the whole
+    text before wrapping, as a plain Paragraph would need, puts the second half of a wrapped Arabic phrase above
+    its first and reverses a name split across two lines."""
+
+    def __init__(self, text: str, style: ParagraphStyle, markup: str | None = None) -> None:
+        super().__init__()
+        self.text = clean(text)
+        self.style = style
+        self.markup = markup
+        self._inner: Paragraph | None = None
+        self._width = -1.0
+
+    def _font(self) -> str:
+        return FONT_BOLD if self.markup == "b" or self.style.fontName == FONT_BOLD else self.style.fontName
+
+    def visual_lines(self, width: float) -> list[str]:
+        """The lines as drawn, top to bottom, each already in visual order."""
+        font, size = self._font(), self.style.fontSize
+        lines: list[str] = []
+        for paragraph in self.text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+            direction = _base_direction(paragraph)
+            current: list[str] = []
+            for word in arabic_reshaper.reshape(paragraph).split(" "):
+                trial = " ".join([*current, word])
+                if current and pdfmetrics.stringWidth(trial, font, size) > width:
+                    lines.append(get_display(" ".join(current), base_dir=direction))
+                    current = [word]
+                else:
+                    current.append(word)
+            lines.append(get_display(" ".join(current), base_dir=direction))
+        return lines
+
+    def _paragraph(self, width: float) -> Paragraph:
+        if self._inner is None or width != self._width:
+            markup = "<br/>".join(html.escape(line, quote=False) for line in self.visual_lines(width - 1))
+            if self.markup:
+                markup = f"<{self.markup}>{markup}</{self.markup}>"
+            rtl = _base_direction(self.text) == "R"
+            style = self.style if not rtl or self.style.alignment == TA_CENTER else ParagraphStyle(
+                f"{self.style.name}_rtl", parent=self.style, alignment=TA_RIGHT)
+            self._inner, self._width = Paragraph(markup, style), width
+        return self._inner
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        return self._paragraph(available_width).wrap(available_width, available_height)
+
+    def split(self, available_width: float, available_height: float) -> list[Flowable]:
+        return self._paragraph(available_width).split(available_width, available_height)
+
+    def draw(self) -> None:
+        assert self._inner is not None
+        self._inner.drawOn(self.canv, 0, 0)
+
+    def getSpaceBefore(self) -> float:  # noqa: N802 (ReportLab's name)
+        return self.style.spaceBefore
+
+    def getSpaceAfter(self) -> float:  # noqa: N802 (ReportLab's name)
+        return self.style.spaceAfter
+
+
+def para(text: str | None, style: str = "body", *, markup: str | None = None) -> Flowable:
+    """A paragraph of user text, escaped; Arabic text is wrapped in reading order, then shaped line by line.
+    ``markup`` (e.g. 'b') wraps it in trusted tags."""
+    value = text or ""
+    if _ARABIC.search(value):
+        return BidiParagraph(value, styles()[style], markup)
+    safe = for_pdf(value)
     if markup:
         safe = f"<{markup}>{safe}</{markup}>"
     return Paragraph(safe, styles()[style])
 
 
-def cell(text: str | None, style: str = "cell", *, wrap_over: int = 18) -> Paragraph | str:
+def cell(text: str | None, style: str = "cell", *, wrap_over: int = 18) -> Flowable | str:
     """A table cell. Short one-line text is drawn directly (no markup parsing, so nothing to escape and much
     faster for long tables); longer text becomes a wrapping paragraph."""
     value = text or ""
@@ -99,6 +188,11 @@ def grid_table(rows: Sequence[Sequence[Flowable | str]], col_widths: Sequence[fl
     # splitInRow: a row taller than what is left of the page (a long progress note, a long reason) continues
     # on the next page instead of stopping the whole report.
     body = list(rows)
+    rtl = is_rtl()
+    if rtl:  # a right-to-left reader starts at the right: the first column is drawn at the right edge
+        body = [list(reversed(row)) for row in body]
+        col_widths = list(reversed(col_widths))
+        extra = [_mirrored(rule, len(col_widths)) for rule in extra]
     shift = 0
     if heading is not None:
         body = [[para(heading, "h2"), *([""] * (len(col_widths) - 1))], *body]
@@ -116,10 +210,21 @@ def grid_table(rows: Sequence[Sequence[Flowable | str]], col_widths: Sequence[fl
         ("GRID", (0, shift), (-1, -1), 0.4, RULE),
         ("LEFTPADDING", (0, 0), (-1, -1), 3),
         ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+        ("ALIGN", (0, 0), (-1, -1), "RIGHT" if rtl else "LEFT"),
         *heading_style,
         *extra,
     ]))
     return table
+
+
+def _mirrored(rule: tuple, columns: int) -> tuple:
+    """A style rule for the same table with its columns in reverse order."""
+    name, (c0, r0), (c1, r1), *rest = rule
+
+    def mirror(column: int) -> int:
+        return columns - 1 - (column if column >= 0 else columns + column)
+
+    return (name, (mirror(c1), r0), (mirror(c0), r1), *rest)
 
 
 def _shifted(rule: tuple, rows: int) -> tuple:
@@ -164,9 +269,15 @@ class _NumberedCanvas(rl_canvas.Canvas):
         self.saveState()
         self.setFont(FONT, 7.5)
         self.setFillColor(MUTED)
-        self.drawString(MARGIN, height - 9 * mm, shape(self.furniture.header)[:160])
-        self.drawString(MARGIN, 8 * mm, shape(self.furniture.footer)[:160])
-        self.drawRightString(width - MARGIN, 8 * mm, self.page_label(self._pageNumber, total))
+        header, footer = self.furniture.header[:160], self.furniture.footer[:160]
+        if is_rtl():  # the running header and footer start at the right, the page number at the left
+            self.drawRightString(width - MARGIN, height - 9 * mm, shape(header))
+            self.drawRightString(width - MARGIN, 8 * mm, shape(footer))
+            self.drawString(MARGIN, 8 * mm, shape(self.page_label(self._pageNumber, total)))
+        else:
+            self.drawString(MARGIN, height - 9 * mm, shape(header))
+            self.drawString(MARGIN, 8 * mm, shape(footer))
+            self.drawRightString(width - MARGIN, 8 * mm, self.page_label(self._pageNumber, total))
         self.setStrokeColor(RULE)
         self.setLineWidth(0.4)
         self.line(MARGIN, height - 10.5 * mm, width - MARGIN, height - 10.5 * mm)
