@@ -18,6 +18,8 @@ class Agency(UuidMixin, VersionedMixin, AttributionMixin, TimestampMixin, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # the interface language of the agency's people who chose none; none: the server's (CPCM_LOCALE)
+    default_language: Mapped[str | None] = mapped_column(String(10))
 
     def audit_scope(self, _session: Session) -> int | None:
         return self.id

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from sqlalchemy import Select, func, or_, select, update
@@ -17,6 +17,7 @@ from accounts.passwords import hash_password, password_problem, verify_password
 from accounts.staff_services import teams_supervised_by
 from core.actor import ALL_ROLES, Actor, Role, require_role
 from core.audit import binds_actor
+from core.config import get_settings
 from core.errors import Forbidden, ValidationFailed
 from core.i18n import available_locales, t
 from core.records import as_utc, check_version, get_or_raise
@@ -42,6 +43,12 @@ class AccountView:
     last_login_at: datetime | None
     version_id: int
     language: str | None = None
+    agency_language: str | None = None  # the agency's default, for a person who chose none
+
+    @property
+    def interface_language(self) -> str:
+        """The person's language: their own choice, else their agency's, else the server's."""
+        return self.language or self.agency_language or get_settings().locale
 
 
 @dataclass
@@ -273,7 +280,11 @@ def list_accounts(session: Session, *, actor: Actor) -> list[AccountView]:
 
 def get_account(session: Session, account_id: int) -> AccountView:
     row = get_or_raise(session, Account, account_id, "accounts.error.not_found")
-    return _view(row, _agency_names(session))
+    view = _view(row, _agency_names(session))
+    if row.agency_id is None:
+        return view
+    agency_language = session.scalar(select(Agency.default_language).where(Agency.id == row.agency_id))
+    return replace(view, agency_language=agency_language)
 
 
 # ------------------------------------------------------------------------------------------------ agencies
@@ -284,10 +295,22 @@ class AgencyView:
     id: int
     name: str
     active: bool
+    default_language: str | None = None
 
 
 def list_agencies(session: Session) -> list[AgencyView]:
-    return [AgencyView(a.id, a.name, a.active) for a in session.scalars(select(Agency).order_by(Agency.name))]
+    return [AgencyView(a.id, a.name, a.active, a.default_language)
+            for a in session.scalars(select(Agency).order_by(Agency.name))]
+
+
+@binds_actor
+def set_agency_language(session: Session, *, actor: Actor, agency_id: int, language: str | None) -> None:
+    """The interface language of the agency's people who chose none; ``None`` follows the server's default."""
+    require_role(actor, Role.ADMINISTRATOR)
+    if language is not None and language not in available_locales():
+        raise ValidationFailed({"agency_language": t("accounts.error.language")})
+    row = get_or_raise(session, Agency, agency_id, "accounts.error.not_found")
+    row.default_language = language
 
 
 @binds_actor

@@ -8,10 +8,10 @@ import app.registry  # noqa: F401  (every table known before the first query)
 from accounts.services import FIRST_ADMINISTRATOR_HOOKS
 from checklists.services.deadlines import fill_missing_deadlines
 from checklists.services.evidence import completed_reviews_by_month, open_caseloads
-from checklists.services.templates import ensure_bundled_checklist
+from checklists.services.templates import ensure_bundled_checklist, ensure_bundled_checklist_translations
 from core.db import migrate_to_head, session_scope
 from management.services.evidence import component_evidence
-from qaf.services import adopt_unowned_assessments, ensure_bundled_framework
+from qaf.services import adopt_unowned_assessments, ensure_bundled_framework, ensure_bundled_translations
 from qaf.services.evidence import register_evidence_provider
 from supervision.services.compliance import register_caseload_counter, register_review_counter
 
@@ -22,7 +22,9 @@ def prepare_database(engine: Engine) -> None:
     migrate_to_head(engine)
     with session_scope(engine) as session:
         ensure_bundled_framework(session)
+        ensure_bundled_translations(session)  # the working French, Spanish and Arabic texts
         ensure_bundled_checklist(session)
+        ensure_bundled_checklist_translations(session)
         fill_missing_deadlines(session)  # after a restore or an upgrade: derived, so rebuilt where missing
 
 

@@ -19,6 +19,7 @@ import jsonschema
 import yaml
 
 from checklists.timeliness import Step
+from core.content_translation import skeleton
 
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
 BUNDLED_CHECKLIST = CONTENT_DIR / "case_file_checklist.en.yaml"
@@ -165,3 +166,29 @@ def load_checklist_file(path: Path) -> Checklist:
 def bundled_checklist() -> Checklist:
     """The inter-agency Case File Checklist shipped with the tool (English)."""
     return load_checklist_file(BUNDLED_CHECKLIST)
+
+
+@cache
+def bundled_translations() -> dict[str, Checklist]:
+    """The working translations shipped beside it (``case_file_checklist.<language>.yaml``), by language, each
+    with the English file's sections and item ids exactly."""
+    source = bundled_checklist()
+    found: dict[str, Checklist] = {}
+    for path in sorted(CONTENT_DIR.glob("case_file_checklist.*.yaml")):
+        if path == BUNDLED_CHECKLIST:
+            continue
+        translation = load_checklist_file(path)
+        check_translation(source, translation, path.name)
+        found[translation.language] = translation
+    return found
+
+
+def check_translation(source: Checklist, translation: Checklist, where: str) -> None:
+    """Raise ``ChecklistError`` unless ``translation`` is ``source`` in another language: the same sections and
+    item ids (and the same computed items), naming the version it translates."""
+    if translation.meta.get("translation_of") != source.version:
+        raise ChecklistError(f"{where}: translation_of must name version {source.version}")
+    if translation.language == source.language:
+        raise ChecklistError(f"{where}: a translation must be in another language than {source.language}")
+    if skeleton(translation.to_dict()) != skeleton(source.to_dict()):
+        raise ChecklistError(f"{where}: not the same sections and item ids as {source.key} {source.version}")

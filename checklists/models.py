@@ -63,6 +63,8 @@ class ChecklistTemplate(UuidMixin, VersionedMixin, AttributionMixin, TimestampMi
     content: Mapped[dict[str, Any]] = mapped_column(JSON)
     content_sha256: Mapped[str] = mapped_column(String(64))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("checklist_templates.id"))
+    # a translation: the template it translates (same sections and item ids, another language)
+    translation_of_id: Mapped[int | None] = mapped_column(ForeignKey("checklist_templates.id"))
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))  # whose copy; none: shipped
     context_note: Mapped[str] = mapped_column(Text, default="")
 

@@ -17,6 +17,7 @@ from typing import Any
 import jsonschema
 import yaml
 
+from core.content_translation import skeleton
 from qaf.levels import COLUMN_TARGETS, Level
 
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
@@ -279,3 +280,29 @@ def load_framework_file(path: Path) -> Framework:
 def bundled_framework() -> Framework:
     """The 2019 Change Grid shipped with the tool (English)."""
     return load_framework_file(BUNDLED_FRAMEWORK)
+
+
+@cache
+def bundled_translations() -> dict[str, Framework]:
+    """The working translations shipped beside it (``change_grid_2019.<language>.yaml``), by language. Each must
+    have the English file's structure and action ids exactly, and say which version it translates."""
+    source = bundled_framework()
+    found: dict[str, Framework] = {}
+    for path in sorted(CONTENT_DIR.glob("change_grid_2019.*.yaml")):
+        if path == BUNDLED_FRAMEWORK:
+            continue
+        translation = load_framework_file(path)
+        check_translation(source, translation, path.name)
+        found[translation.language] = translation
+    return found
+
+
+def check_translation(source: Framework, translation: Framework, where: str) -> None:
+    """Raise ``FrameworkError`` unless ``translation`` is ``source`` in another language: the same dimensions,
+    components, columns and action ids, a different language, naming the version it translates."""
+    if translation.meta.get("translation_of") != source.version:
+        raise FrameworkError(f"{where}: translation_of must name version {source.version}")
+    if translation.language == source.language:
+        raise FrameworkError(f"{where}: a translation must be in another language than {source.language}")
+    if skeleton(translation.to_dict()) != skeleton(source.to_dict()):
+        raise FrameworkError(f"{where}: not the same structure and action ids as {source.key} {source.version}")

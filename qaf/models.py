@@ -29,6 +29,8 @@ class FrameworkVersion(UuidMixin, VersionedMixin, AttributionMixin, TimestampMix
     content: Mapped[dict[str, Any]] = mapped_column(JSON)
     content_sha256: Mapped[str] = mapped_column(String(64))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("qaf_framework_versions.id"))
+    # a translation: the version it translates (same structure and action ids, another language)
+    translation_of_id: Mapped[int | None] = mapped_column(ForeignKey("qaf_framework_versions.id"))
     context_note: Mapped[str] = mapped_column(Text, default="")
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))  # whose copy; none: shipped
 

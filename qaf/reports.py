@@ -94,6 +94,8 @@ def _cover(plan: ActionPlan) -> list:
          + (f" ({format_date(a.finalised_at)})" if a.finalised_at else "")),
         (t("report.progress"), t("workshop.progress", scored=plan.summary.scored_count, total=plan.summary.total)),
     ]
+    if a.working_translation:
+        details.insert(6, (t("translation.working"), t("translation.notice")))
     rows = [[para(label, "cell_bold"), para(value, "cell")] for label, value in details]
     story.append(grid_table([[para(t("report.details"), "cell_bold"), ""], *rows], [55 * mm, 150 * mm],
                             extra=[("SPAN", (0, 0), (1, 0))]))
@@ -203,7 +205,8 @@ def action_plan_pdf(plan: ActionPlan, *, include_notes: bool = False) -> bytes:
     a = plan.assessment
     furniture = PageFurniture(
         header=f"{t('report.action_plan_title')} — {a.name}",
-        footer=f"{a.country} · {format_date(a.assessed_on)} · {t('report.footer_source')}",
+        footer=f"{a.country} · {format_date(a.assessed_on)} · {t('report.footer_source')}"
+               + (f" · {t('translation.notice')}" if a.working_translation else ""),
         watermark="" if a.is_final else t("report.draft_mark"),
     )
 

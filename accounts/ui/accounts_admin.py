@@ -12,7 +12,7 @@ from accounts import sign_in
 from accounts.staff_services import list_staff
 from accounts.ui import shown_once
 from core.actor import ALL_ROLES, Role
-from core.i18n import format_datetime, t
+from core.i18n import LANGUAGE_NAMES, available_locales, format_datetime, t
 from core.ui import field_error, page_for, submit, unit_of_work
 
 ERRORS = "admin_errors"
@@ -25,7 +25,8 @@ shown_once.show()
 
 with unit_of_work() as session:
     people = accounts.list_accounts(session, actor=actor)
-    agencies = {a.id: a.name for a in accounts.list_agencies(session)}
+    agency_rows = accounts.list_agencies(session)
+    agencies = {a.id: a.name for a in agency_rows}
     staff = {s.id: f"{s.full_name} ({s.agency_name})" for s in list_staff(session, actor=actor)}
 
 st.dataframe(pd.DataFrame([{
@@ -102,6 +103,21 @@ with tab_edit:
                          t("accounts.field.password"): accounts.reset_password(s, actor=actor, account_id=chosen)}])
 with tab_agencies:
     st.write(", ".join(agencies.values()) or t("admin.no_agencies"))
+    if agencies:
+        with st.form("agency_language"):
+            languages = {a.id: a.default_language for a in agency_rows}
+            agency_id = st.selectbox(t("admin.agency_name"), list(agencies), format_func=agencies.get)
+            choices: list[str | None] = [None, *available_locales()]
+            language = st.selectbox(t("admin.agency_language"), choices, help=t("admin.agency_language_help"),
+                                    format_func=lambda code: t("admin.language_server_default")
+                                    if code is None else LANGUAGE_NAMES.get(code, code))
+            field_error(errors, "agency_language")
+            st.caption(t("admin.agency_languages", languages=", ".join(
+                f"{agencies[i]}: {LANGUAGE_NAMES.get(code, code) if code else t('admin.language_server_default')}"
+                for i, code in languages.items())))
+            if st.form_submit_button(t("admin.save_agency_language")):
+                _run(lambda s: accounts.set_agency_language(s, actor=actor, agency_id=agency_id, language=language),
+                     t("common.saved"))
     with st.form("new_agency"):
         name = st.text_input(t("admin.agency_name"), max_chars=200)
         field_error(errors, "name")

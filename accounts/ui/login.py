@@ -14,7 +14,7 @@ from accounts import sign_in as sign_in_service
 from accounts.web import PREFIX
 from core.actor import Actor
 from core.config import get_settings
-from core.i18n import t
+from core.i18n import LANGUAGE_NAMES, available_locales, t
 from core.ui import (
     ACCOUNT,
     ACTOR,
@@ -31,6 +31,8 @@ NOTICE = "auth_notice"
 ERRORS = "auth_errors"
 HANDOFF = "auth_cookie_handoff"  # the one-time code the browser swaps for its cookie, until it has done so
 FORGET_COOKIE = "auth_forget_cookie"
+LANGUAGE_PICK = "auth_language_pick"  # chosen on the sign-in page; stored on the account once signed in
+LANGUAGE_WIDGET = "auth_language_widget"
 
 
 def _check(session: Session, session_id: int | None) -> tuple[Actor | None, str]:
@@ -57,9 +59,12 @@ def sign_out(notice: str = "") -> None:
     if session_id is not None:
         with unit_of_work() as session:
             sessions.end_session(session, session_id)
+    language = st.session_state.get(LOCALE)
     for key in list(st.session_state.keys()):
         del st.session_state[key]
     st.session_state[FORGET_COOKIE] = True
+    if language:  # the sign-in page stays in the language the person was using
+        st.session_state[LOCALE] = language
     if notice:
         st.session_state[NOTICE] = notice
 
@@ -112,7 +117,25 @@ def _new_password_fields(errors: dict[str, str], label_key: str, field: str) -> 
     return password, password == repeat
 
 
+def _on_language_picked() -> None:
+    st.session_state[LOCALE] = st.session_state[LANGUAGE_WIDGET]
+    st.session_state[LANGUAGE_PICK] = st.session_state[LANGUAGE_WIDGET]
+
+
+def _language_picker() -> None:
+    """The language of the sign-in page, and of the account once signed in. The page switches as soon as it
+    is chosen."""
+    codes = available_locales()
+    current = st.session_state.get(LOCALE) or get_settings().locale
+    if st.session_state.get(LANGUAGE_WIDGET) not in codes:
+        st.session_state[LANGUAGE_WIDGET] = current if current in codes else codes[0]
+    _, right = st.columns([3, 1])
+    right.selectbox(t("login.language"), codes, key=LANGUAGE_WIDGET, on_change=_on_language_picked,
+                    format_func=lambda code: LANGUAGE_NAMES.get(code, code))
+
+
 def _first_run() -> None:
+    _language_picker()
     st.title(t("login.first_run_title"))
     st.write(t("login.first_run_intro"))
     errors = st.session_state.get(ERRORS, {})
@@ -138,6 +161,7 @@ def _first_run() -> None:
 
 
 def _login() -> None:
+    _language_picker()
     st.title(t("app.title"))
     notice = st.session_state.pop(NOTICE, "")
     if notice:
@@ -236,7 +260,11 @@ def gate() -> Actor:
         with st.sidebar:
             _post("/session", f"handoff={st.session_state[HANDOFF]}")
     st.session_state[ACTOR] = actor
-    st.session_state[LOCALE] = account.language or get_settings().locale
+    picked = st.session_state.pop(LANGUAGE_PICK, None)
+    if picked and picked != account.language:
+        with unit_of_work() as session:
+            accounts.set_language(session, actor=actor, language=picked)
+    st.session_state[LOCALE] = picked or account.interface_language
     if account.must_change_password:
         _must_change_password(actor)
         st.stop()

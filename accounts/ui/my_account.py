@@ -24,7 +24,7 @@ if account.agency_name:
 if account.last_login_at:
     st.caption(t("my_account.last_login", when=format_datetime(account.last_login_at)))
 
-default = get_settings().locale
+default = account.agency_language or get_settings().locale
 choices: list[str | None] = [None, *available_locales()]
 with st.form("language"):
     language = st.selectbox(
@@ -35,7 +35,7 @@ with st.form("language"):
     if st.form_submit_button(t("common.save")):
         saved = submit(lambda session: set_language(session, actor=actor, language=language), errors_key=ERRORS,
                        general_field="language", success=t("my_account.language_saved"))
-        if saved is not NOT_SAVED:
+        if saved is not NOT_SAVED:  # the page switches now; drafts live in session keys no widget owns
             st.session_state[LOCALE] = language or default
         st.rerun()
 

@@ -11,13 +11,27 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from checklists.checklist import Checklist, ChecklistError, bundled_checklist, checklist_from_dict
+from accounts.models import Agency
+from checklists.checklist import (
+    Checklist,
+    ChecklistError,
+    bundled_checklist,
+    bundled_translations,
+    check_translation,
+    checklist_from_dict,
+)
 from checklists.models import CaseFileReview, ChecklistTemplate, ReviewSettingsVersion
 from checklists.settings import ReviewSettings, SettingsError, default_settings, settings_from_dict
 from core.actor import Actor, Role, require_role
-from core.audit import binds_actor
+from core.audit import binds_actor, record_event
+from core.content_translation import (
+    read_translation_workbook,
+    text_entries,
+    translated_content,
+    translation_workbook,
+)
 from core.errors import Forbidden, ReadOnly, ValidationFailed
-from core.i18n import t
+from core.i18n import LANGUAGE_NAMES, available_locales, t
 from core.records import check_version, get_or_raise
 
 MAX_NOTE = 2000
@@ -40,10 +54,14 @@ class TemplateInfo:
     item_count: int
     used: bool
     version_id: int
+    translation_of_id: int | None = None
+    working_translation: bool = False
 
     @property
     def label(self) -> str:
-        return f"{self.title} — {self.version}"
+        language = LANGUAGE_NAMES.get(self.language, self.language)
+        note = f", {t('translation.working')}" if self.working_translation else ""
+        return f"{self.title} — {self.version} ({language}{note})"
 
     @property
     def editable(self) -> bool:
@@ -69,6 +87,25 @@ def ensure_bundled_checklist(session: Session) -> int:
     return row.id
 
 
+def ensure_bundled_checklist_translations(session: Session) -> list[int]:
+    """Store the working translations shipped with the tool, once per version, each linked to the English
+    checklist it translates; return their ids."""
+    source_id = ensure_bundled_checklist(session)
+    ids = []
+    for translation in bundled_translations().values():
+        row = session.scalar(select(ChecklistTemplate).where(ChecklistTemplate.key == translation.key,
+                                                             ChecklistTemplate.version == translation.version))
+        if row is None:
+            content = translation.to_dict()
+            row = ChecklistTemplate(key=translation.key, version=translation.version, title=translation.title,
+                                    language=translation.language, content=content, content_sha256=_hash(content),
+                                    translation_of_id=source_id)
+            session.add(row)
+            session.flush()
+        ids.append(row.id)
+    return ids
+
+
 def _used_ids(session: Session) -> set[int]:
     return set(session.scalars(select(CaseFileReview.template_id).distinct()).all())
 
@@ -82,7 +119,8 @@ def list_templates(session: Session, *, actor: Actor) -> list[TemplateInfo]:
     used = _used_ids(session)
     rows = session.scalars(select(ChecklistTemplate).order_by(ChecklistTemplate.id)).all()
     return [TemplateInfo(r.id, r.key, r.version, r.title, r.language, r.agency_id, r.parent_id, r.context_note,
-                         checklist_of(r).item_count, r.id in used, r.version_id)
+                         checklist_of(r).item_count, r.id in used, r.version_id, r.translation_of_id,
+                         bool(r.content["checklist"].get("working_translation")))
             for r in rows if _may_read_template(r, actor)]
 
 
@@ -93,13 +131,22 @@ def get_checklist(session: Session, *, actor: Actor, template_id: int) -> Checkl
     return checklist_of(row)
 
 
-def template_for_new_reviews(session: Session, agency_id: int) -> ChecklistTemplate:
-    """New reviews use the agency's newest contextual copy, or the shipped checklist."""
-    row = session.scalar(select(ChecklistTemplate).where(ChecklistTemplate.agency_id == agency_id)
-                         .order_by(ChecklistTemplate.id.desc()).limit(1))
-    if row is not None:
-        return row
-    return get_or_raise(session, ChecklistTemplate, ensure_bundled_checklist(session), "checklist.error.not_found")
+def template_for_new_reviews(session: Session, agency_id: int, language: str | None = None) -> ChecklistTemplate:
+    """New reviews use the agency's newest contextual copy (or its translation into ``language``, the agency's
+    language where none is given), else the shipped checklist in that language, else the English one."""
+    language = language or session.scalar(select(Agency.default_language).where(Agency.id == agency_id))
+    own = session.scalars(select(ChecklistTemplate).where(ChecklistTemplate.agency_id == agency_id)
+                          .order_by(ChecklistTemplate.id.desc())).all()
+    if own:
+        return next((r for r in own if r.language == language), own[0])
+    source = get_or_raise(session, ChecklistTemplate, ensure_bundled_checklist(session), "checklist.error.not_found")
+    if language and language != source.language:
+        translated = session.scalar(select(ChecklistTemplate).where(
+            ChecklistTemplate.translation_of_id == source.id, ChecklistTemplate.agency_id.is_(None),
+            ChecklistTemplate.language == language))
+        if translated is not None:
+            return translated
+    return source
 
 
 @binds_actor
@@ -134,6 +181,62 @@ def create_contextual_copy(session: Session, *, actor: Actor, base_template_id: 
     row = ChecklistTemplate(key=base.key, version=version, title=base.title, language=base.language,
                             content=content, content_sha256=_hash(content), parent_id=base.id,
                             agency_id=actor.agency_id, context_note=context_note)
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+def checklist_translation_workbook(session: Session, *, actor: Actor, template_id: int,
+                                  target_language: str) -> bytes:
+    """The workbook a translator fills in to make a checklist available in another language."""
+    require_role(actor, Role.MANAGER)
+    row = get_or_raise(session, ChecklistTemplate, template_id, "checklist.error.not_found")
+    if not _may_read_template(row, actor):
+        raise Forbidden(t("common.error.forbidden"))
+    data = translation_workbook(text_entries(row.content), source_language=row.language,
+                                target_language=target_language, source_label=f"{row.title} — {row.version}")
+    record_event(session, action="export", entity_type="ChecklistTemplate", entity_id=row.id,
+                 summary=f"{row.key} {row.version} → {target_language}", details={"format": "xlsx"})
+    return data
+
+
+@binds_actor
+def import_checklist_translation(session: Session, *, actor: Actor, source_template_id: int, language: str,
+                                 version: str, filename: str, data: bytes, official: bool = False) -> int:
+    """The agency's new checklist template from a filled translation workbook: the source's sections and item ids,
+    every text translated, linked to the source. All of it or nothing."""
+    require_role(actor, Role.MANAGER)
+    if actor.agency_id is None:
+        raise Forbidden(t("common.error.forbidden"))
+    source = get_or_raise(session, ChecklistTemplate, source_template_id, "checklist.error.not_found")
+    if not _may_read_template(source, actor):
+        raise Forbidden(t("common.error.forbidden"))
+    version = version.strip()
+    errors: dict[str, str] = {}
+    if language not in available_locales() or language == source.language:
+        errors["language"] = t("translation.error.language")
+    if not version:
+        errors["version"] = t("checklist.error.version_required")
+    elif len(version) > 40:
+        errors["version"] = t("common.error.too_long", limit=40)
+    elif session.scalar(select(ChecklistTemplate.id).where(ChecklistTemplate.key == source.key,
+                                                           ChecklistTemplate.version == version)):
+        errors["version"] = t("checklist.error.version_taken", version=version)
+    if errors:
+        raise ValidationFailed(errors)
+    translations = read_translation_workbook(filename, data, text_entries(source.content))
+    content = translated_content(source.content, translations)
+    content["checklist"].update(version=version, language=language, translation_of=source.version,
+                                working_translation=not official)
+    try:
+        translation = checklist_from_dict(content)
+        check_translation(checklist_of(source), translation, filename)
+    except ChecklistError as exc:
+        raise ValidationFailed({"file": str(exc)}) from exc
+    row = ChecklistTemplate(key=source.key, version=version, title=translation.title, language=language,
+                            content=content, content_sha256=_hash(content), parent_id=source.parent_id,
+                            translation_of_id=source.id, agency_id=actor.agency_id,
+                            context_note=source.context_note)
     session.add(row)
     session.flush()
     return row.id

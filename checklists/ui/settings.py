@@ -17,6 +17,7 @@ from core.actor import Role
 from core.i18n import t
 from core.safe_text import for_markdown
 from core.ui import current_actor, field_error, page_for, submit, unit_of_work
+from core.ui.translation import TranslatableVersion, translation_panel
 
 ERRORS = "review_settings_errors"
 
@@ -155,3 +156,12 @@ with tab_checklist:
                                         t("settings.col.guidance"): i.guidance,
                                         t("settings.col.computed"): step_label(i.computed) if i.computed else ""}
                                        for i in section.items]), hide_index=True, width="stretch")
+    st.divider()
+    translation_panel(
+        "checklist", [TranslatableVersion(x.id, x.label, x.key, x.version, x.language) for x in templates],
+        export=lambda session, who, template_id, language: services.checklist_translation_workbook(
+            session, actor=who, template_id=template_id, target_language=language),
+        import_=lambda session, who, template_id, language, version, name, data, official:
+        services.import_checklist_translation(session, actor=who, source_template_id=template_id, language=language,
+                                              version=version, filename=name, data=data, official=official),
+        errors_key="checklist_translation_errors")

@@ -31,9 +31,12 @@ from qaf.services.frameworks import (
     FrameworkVersionInfo,
     create_contextualised_copy,
     ensure_bundled_framework,
+    ensure_bundled_translations,
     get_framework,
+    import_translation,
     list_framework_versions,
     save_contextualised_component,
+    translation_workbook_for,
 )
 
 __all__ = [
@@ -54,10 +57,12 @@ __all__ = [
     "discard_draft",
     "drafts_for",
     "ensure_bundled_framework",
+    "ensure_bundled_translations",
     "finalise_assessment",
     "find_person",
     "get_assessment",
     "get_framework",
+    "import_translation",
     "keep_draft",
     "list_assessments",
     "list_framework_versions",
@@ -65,6 +70,7 @@ __all__ = [
     "save_component_rating",
     "save_contextualised_component",
     "start_from_baseline",
+    "translation_workbook_for",
     "update_assessment_details",
     "update_key_action",
 ]

@@ -57,6 +57,8 @@ class AssessmentView:
     member_account_ids: tuple[int, ...] = ()
     archived: bool = False
     is_facilitator: bool = False  # the signed-in person facilitates it (may archive it, or delete an empty draft)
+    framework_language: str = "en"
+    working_translation: bool = False  # the framework's text is a working translation, not the official one
 
     @property
     def is_final(self) -> bool:
@@ -95,6 +97,8 @@ def _view(row: Assessment, actor: Actor, scored: int | None = None) -> Assessmen
         can_edit=is_member(row, actor) and row.status != "final",
         member_account_ids=tuple(m.account_id for m in row.members if m.role == "participant"),
         archived=row.archived_at is not None, is_facilitator=is_facilitator(row, actor),
+        framework_language=row.framework_version.language,
+        working_translation=bool(row.framework_version.content["framework"].get("working_translation")),
     )
 
 

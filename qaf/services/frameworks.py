@@ -11,11 +11,24 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.actor import Actor, Role, require_role
-from core.audit import binds_actor
+from core.audit import binds_actor, record_event
+from core.content_translation import (
+    read_translation_workbook,
+    text_entries,
+    translated_content,
+    translation_workbook,
+)
 from core.errors import Forbidden, NotFound, ReadOnly, ValidationFailed
-from core.i18n import t, tn
+from core.i18n import LANGUAGE_NAMES, available_locales, t, tn
 from core.records import get_or_raise
-from qaf.framework import Framework, FrameworkError, bundled_framework, framework_from_dict
+from qaf.framework import (
+    Framework,
+    FrameworkError,
+    bundled_framework,
+    bundled_translations,
+    check_translation,
+    framework_from_dict,
+)
 from qaf.models import Assessment, FrameworkVersion
 
 
@@ -30,10 +43,16 @@ class FrameworkVersionInfo:
     context_note: str
     assessments_using: int
     agency_id: int | None = None
+    translation_of_id: int | None = None
+    working_translation: bool = False
 
     @property
     def is_contextualised(self) -> bool:
         return self.parent_id is not None
+
+    @property
+    def is_translation(self) -> bool:
+        return self.translation_of_id is not None
 
     @property
     def editable(self) -> bool:
@@ -41,7 +60,9 @@ class FrameworkVersionInfo:
 
     @property
     def label(self) -> str:
-        return f"{self.title} — {self.version}"
+        language = LANGUAGE_NAMES.get(self.language, self.language)
+        note = f", {t('translation.working')}" if self.working_translation else ""
+        return f"{self.title} — {self.version} ({language}{note})"
 
 
 def _content_hash(content: dict[str, Any]) -> str:
@@ -76,6 +97,27 @@ def ensure_bundled_framework(session: Session) -> int:
     return row.id
 
 
+def ensure_bundled_translations(session: Session) -> list[int]:
+    """Store the working translations shipped with the tool, once per version, each linked to the English
+    version it translates; return their ids."""
+    source_id = ensure_bundled_framework(session)
+    ids = []
+    for translation in bundled_translations().values():
+        existing = session.scalar(select(FrameworkVersion.id).where(
+            FrameworkVersion.key == translation.key, FrameworkVersion.version == translation.version))
+        if existing is not None:
+            ids.append(existing)
+            continue
+        content = translation.to_dict()
+        row = FrameworkVersion(key=translation.key, version=translation.version, title=translation.title,
+                               language=translation.language, content=content, content_sha256=_content_hash(content),
+                               translation_of_id=source_id)
+        session.add(row)
+        session.flush()
+        ids.append(row.id)
+    return ids
+
+
 def list_framework_versions(session: Session) -> list[FrameworkVersionInfo]:
     usage = dict(session.execute(
         select(Assessment.framework_version_id, func.count()).group_by(Assessment.framework_version_id)
@@ -84,7 +126,9 @@ def list_framework_versions(session: Session) -> list[FrameworkVersionInfo]:
     return [
         FrameworkVersionInfo(id=r.id, key=r.key, version=r.version, title=r.title, language=r.language,
                              parent_id=r.parent_id, context_note=r.context_note,
-                             assessments_using=usage.get(r.id, 0), agency_id=r.agency_id)
+                             assessments_using=usage.get(r.id, 0), agency_id=r.agency_id,
+                             translation_of_id=r.translation_of_id,
+                             working_translation=bool(r.content["framework"].get("working_translation")))
         for r in rows
     ]
 
@@ -182,3 +226,54 @@ def save_contextualised_component(session: Session, *, actor: Actor, framework_v
     row.content_sha256 = _content_hash(content)
 
 
+
+
+def translation_workbook_for(session: Session, *, actor: Actor, framework_version_id: int,
+                             target_language: str) -> bytes:
+    """The workbook a translator fills in to make ``framework_version_id`` available in another language."""
+    require_role(actor, Role.FACILITATOR)
+    row = get_or_raise(session, FrameworkVersion, framework_version_id, "framework.error.not_found")
+    data = translation_workbook(text_entries(row.content), source_language=row.language,
+                                target_language=target_language, source_label=f"{row.title} — {row.version}")
+    record_event(session, action="export", entity_type="FrameworkVersion", entity_id=row.id,
+                 summary=f"{row.key} {row.version} → {target_language}", details={"format": "xlsx"})
+    return data
+
+
+@binds_actor
+def import_translation(session: Session, *, actor: Actor, source_version_id: int, language: str, version: str,
+                       filename: str, data: bytes, official: bool = False) -> int:
+    """A new framework version from a filled translation workbook: the source's structure and action ids, every
+    text translated, linked to the source. All of it or nothing: a missing, extra or empty row refuses the file,
+    naming the rows."""
+    require_role(actor, Role.FACILITATOR)
+    source = get_or_raise(session, FrameworkVersion, source_version_id, "framework.error.not_found")
+    version = version.strip()
+    errors: dict[str, str] = {}
+    if language not in available_locales() or language == source.language:
+        errors["language"] = t("translation.error.language")
+    if not version:
+        errors["version"] = t("framework.error.version_required")
+    elif len(version) > 40:
+        errors["version"] = t("common.error.too_long", limit=40)
+    elif session.scalar(select(FrameworkVersion.id).where(FrameworkVersion.key == source.key,
+                                                          FrameworkVersion.version == version)):
+        errors["version"] = t("framework.error.version_taken", version=version)
+    if errors:
+        raise ValidationFailed(errors)
+    translations = read_translation_workbook(filename, data, text_entries(source.content))
+    content = translated_content(source.content, translations)
+    content["framework"].update(version=version, language=language, translation_of=source.version,
+                                working_translation=not official)
+    try:
+        translation = framework_from_dict(content)
+        check_translation(framework_of(source), translation, filename)
+    except FrameworkError as exc:
+        raise ValidationFailed({"file": str(exc)}) from exc
+    row = FrameworkVersion(key=source.key, version=version, title=translation.title, language=language,
+                           content=content, content_sha256=_content_hash(content), parent_id=source.parent_id,
+                           translation_of_id=source.id, context_note=source.context_note,
+                           agency_id=actor.agency_id)
+    session.add(row)
+    session.flush()
+    return row.id

@@ -119,6 +119,8 @@ def assessment_header(view: AssessmentView, *, compact: bool = False) -> None:
     else:
         st.caption(line)
         st.progress(view.scored_count / max(1, view.component_total), text=progress)
+    if view.working_translation:
+        st.caption(f":material/translate: {t('translation.notice')}")
     if not view.can_edit:
         why, can = read_only_reason(view, current_actor())
         read_only_banner(why, can)

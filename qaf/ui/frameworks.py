@@ -10,6 +10,7 @@ from core.actor import Role
 from core.i18n import t, tn
 from core.safe_text import for_markdown
 from core.ui import NOT_SAVED, current_actor, field_error, submit, unit_of_work
+from core.ui.translation import TranslatableVersion, translation_panel
 from qaf import services
 from qaf.levels import COLUMN_TARGETS, level_label
 
@@ -95,3 +96,12 @@ with st.form("copy_framework"):
             session, actor=actor, base_version_id=base_id, version=version, title=title, context_note=note),
             errors_key=ERRORS, general_field="version", success=t("frameworks.copied"))
         st.rerun()
+
+st.divider()
+translation_panel("framework", [TranslatableVersion(v.id, v.label, v.key, v.version, v.language) for v in versions],
+                  export=lambda session, who, version_id, language: services.translation_workbook_for(
+                      session, actor=who, framework_version_id=version_id, target_language=language),
+                  import_=lambda session, who, version_id, language, version, name, data, official:
+                  services.import_translation(session, actor=who, source_version_id=version_id, language=language,
+                                              version=version, filename=name, data=data, official=official),
+                  errors_key="qaf_translation_errors")

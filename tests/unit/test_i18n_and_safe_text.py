@@ -16,20 +16,24 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_a_new_language_is_a_new_catalogue(tmp_path, monkeypatch):
+    """Portuguese is not shipped: one catalogue file makes it a language, with English where it says nothing."""
     (tmp_path / "qaf" / "locales").mkdir(parents=True)
-    (tmp_path / "qaf" / "locales" / "fr.yaml").write_text('level:\n  good_practice: "Bonne pratique"\n',
+    (tmp_path / "qaf" / "locales" / "pt.yaml").write_text('level:\n  good_practice: "Boa prática"\n',
                                                            encoding="utf-8")
     shipped = i18n.catalogue_files
 
-    def with_french(locale):
+    def with_portuguese(locale):
         return shipped(locale) + sorted(tmp_path.glob(f"*/locales/{locale}.yaml"))
 
-    monkeypatch.setattr(i18n, "catalogue_files", with_french)
+    monkeypatch.setattr(i18n, "catalogue_files", with_portuguese)
     i18n.catalogue.cache_clear()
     try:
-        i18n.set_locale("fr")
-        assert i18n.t("level.good_practice") == "Bonne pratique"
+        i18n.set_locale("pt")
+        assert i18n.t("level.good_practice") == "Boa prática"
         assert i18n.t("level.critical") == "Critical to address"  # falls back to English
+        assert i18n.format_date(date(2026, 3, 5)) == "5 de mar. de 2026"
+        assert i18n.format_number(1234.5) == "1.234,5"
+        i18n.set_locale("fr")
         assert i18n.format_date(date(2026, 3, 5)) == "5 mars 2026"
         assert i18n.format_number(1234.5) == "1\u202f234,5"
     finally:
