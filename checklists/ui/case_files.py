@@ -40,7 +40,7 @@ st.caption(t("case_file.intro"))
 
 with unit_of_work() as session:
     caseworkers = services.caseworkers_to_choose(session, actor=actor) if editor else []
-    everyone = services.list_case_files(session, actor=actor)
+    everyone = services.case_file_index(session, actor=actor)
 
 left, mid, right, far = st.columns(4)
 people = sorted({(f.caseworker_id, f.caseworker_name) for f in everyone}, key=lambda p: p[1])
@@ -78,8 +78,8 @@ if shown:
     index = next((i for i, k in enumerate(ids) if str(k) == wanted), 0)
     chosen_id = st.selectbox(t("case_file.choose"), ids, index=index, format_func=labels.get)
     st.query_params["case_file"] = str(chosen_id)
-    chosen = next(f for f in shown if f.id == chosen_id)
     with unit_of_work() as session:
+        chosen = services.get_case_file(session, actor=actor, case_file_id=chosen_id)
         results = services.case_file_timeliness(session, actor=actor, case_file_id=chosen.id)
     st.subheader(t("case_file.timeliness_heading", code=chosen.case_code))
     st.caption(t("case_file.timeliness_help", date=format_date(date.today())))

@@ -31,11 +31,12 @@ end = date.today().replace(day=1)
 start = end - relativedelta(months=span - 1)
 
 
-@st.cache_data(ttl=120, max_entries=64, show_spinner=False)
+@st.cache_resource(ttl=120, max_entries=64, show_spinner=False)
 def _trends(account_id: int | None, team_id: int | None, caseworker_id: int | None, start: date, end: date,
             token: tuple[object, ...]) -> trends.Trends:
     """Trends for one person and selection, kept while the data they come from stands (``token``): a click on
-    this page reruns it, and working out 1,750 case files' timeliness again each time is wasted."""
+    this page reruns it, and working out 1,750 case files' timeliness again each time is wasted. Kept as the
+    object itself (the page only reads it): a copy per rerun would unpickle megabytes of records each time."""
     with unit_of_work() as session:
         return trends.review_trends(session, actor=actor, start=start, end=end, team_id=team_id,
                                     caseworker_id=caseworker_id)

@@ -591,6 +591,8 @@ def _review_matrix(w):  # type: ignore[no-untyped-def]
     return {
         "checklists.services.case_files.list_case_files": (EVERYONE, lambda s, x: case_files.list_case_files(
             s, actor=x)),
+        "checklists.services.case_files.case_file_index": (EVERYONE, lambda s, x: case_files.case_file_index(
+            s, actor=x)),
         "checklists.services.case_files.get_case_file": (readers_of_file, lambda s, x: case_files.get_case_file(
             s, actor=x, case_file_id=cf)),
         "checklists.services.case_files.case_file_timeliness": (readers_of_file, lambda s, x:
