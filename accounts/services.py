@@ -12,9 +12,9 @@ from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from accounts.models import Account, Agency, SignInSession
+from accounts.models import Account, Agency, SignInSession, StaffMember, TeamMembership
 from accounts.passwords import hash_password, password_problem, verify_password
-from accounts.staff_services import teams_supervised_by
+from accounts.staff_services import in_team_on, teams_supervised_by
 from core.actor import ALL_ROLES, Actor, Role, require_role
 from core.audit import binds_actor
 from core.config import get_settings
@@ -301,6 +301,27 @@ class AgencyView:
 def list_agencies(session: Session) -> list[AgencyView]:
     return [AgencyView(a.id, a.name, a.active, a.default_language)
             for a in session.scalars(select(Agency).order_by(Agency.name))]
+
+
+def language_of_staff(session: Session, *, staff_member_id: int | None = None,
+                      team_id: int | None = None) -> str | None:
+    """The language of the person something is made for (a calendar's owner): the account linked to that staff
+    member, or to the team's current supervisor: its own choice, else its agency's default. None when neither
+    says."""
+    if staff_member_id is None and team_id is not None:
+        staff_member_id = session.scalar(select(TeamMembership.staff_member_id).where(
+            TeamMembership.team_id == team_id, TeamMembership.role_in_team == "supervisor", in_team_on())
+            .order_by(TeamMembership.id).limit(1))
+    if staff_member_id is None:
+        return None
+    row = session.execute(select(Account.language, Agency.default_language)
+                          .join(Agency, Agency.id == Account.agency_id, isouter=True)
+                          .where(Account.staff_member_id == staff_member_id, Account.active.is_(True))
+                          .order_by(Account.id).limit(1)).first()
+    if row is not None and (row[0] or row[1]):
+        return row[0] or row[1]
+    return session.scalar(select(Agency.default_language).join(StaffMember, StaffMember.agency_id == Agency.id)
+                          .where(StaffMember.id == staff_member_id))
 
 
 @binds_actor

@@ -23,10 +23,11 @@ from reportlab.platypus import PageBreak
 from sqlalchemy.orm import Session
 
 from accounts.models import StaffMember, Team
+from accounts.services import language_of_staff
 from core.actor import Actor, Role
 from core.audit import record_event
 from core.errors import Forbidden, ValidationFailed
-from core.i18n import format_date, format_month, t
+from core.i18n import current_locale, format_date, format_month, t, using_locale
 from core.reports.pdf import (
     PAGE_SIZES,
     PageFurniture,
@@ -195,7 +196,13 @@ def export_calendar_ics(session: Session, *, actor: Actor, scope: Scope) -> byte
     """The whole calendar of the scope (every session, past and future), so each re-import is complete."""
     views, label, team = _scoped(session, actor, scope)
     timezone = working_calendar_of(session, team.agency_id, []).timezone
-    data = calendar_ics(views, name=label, timezone=timezone, team_uuids={team.id: str(team.uuid)})
+    # Event titles and descriptions in the language of the person whose calendar it is (the team's supervisor for
+    # the team's), who may not be the person who clicked.
+    owner = language_of_staff(session, staff_member_id=scope.person_id if scope.kind != "team" else None,
+                              team_id=team.id)
+    with using_locale(owner or current_locale()):
+        views, label, _team = _scoped(session, actor, scope)
+        data = calendar_ics(views, name=label, timezone=timezone, team_uuids={team.id: str(team.uuid)})
     record_event(session, action="export", entity_type="Team", entity_id=team.id, summary=label,
                  details={"format": "ics", "scope": scope.kind, "sessions": len(views)})
     return data

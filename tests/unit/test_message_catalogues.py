@@ -93,3 +93,59 @@ def test_a_key_defined_by_two_packages_is_refused(tmp_path, monkeypatch):
             i18n.catalogue("en")
     finally:
         i18n.catalogue.cache_clear()
+
+
+SHIPPED = ("fr", "es", "ar")
+PLACEHOLDER = re.compile(r"\{([a-z_0-9]*)\}")
+
+
+def catalogue_differences(english: dict[str, str], other: dict[str, str]) -> list[str]:
+    """What makes ``other`` not a whole translation of ``english``: a key it lacks, a key English lacks (beyond
+    the plural forms a language has that English does not: Arabic's zero, two, few and many), a different set of
+    placeholders."""
+    plural_groups = {key.rsplit(".", 1)[0] for key in english if key.rsplit(".", 1)[1] in ("one", "other")}
+    problems = [f"missing {key}" for key in sorted(set(english) - set(other))]
+    for key in sorted(set(other) - set(english)):
+        group, _, form = key.rpartition(".")
+        if not (group in plural_groups and form in i18n.PLURAL_FORMS):
+            problems.append(f"extra {key}")
+    for key in sorted(set(english) & set(other)):
+        if set(PLACEHOLDER.findall(english[key])) != set(PLACEHOLDER.findall(other[key])):
+            problems.append(f"placeholders of {key}")
+    for key in sorted(set(other) - set(english)):
+        group = key.rpartition(".")[0]
+        if group in plural_groups and not set(PLACEHOLDER.findall(other[key])) <= set(
+                PLACEHOLDER.findall(english[f"{group}.other"])):
+            problems.append(f"placeholders of {key}")
+    return problems
+
+
+@pytest.mark.parametrize("language", SHIPPED)
+def test_each_shipped_language_has_every_message_english_has_and_no_other(language):
+    assert language in i18n.available_locales()
+    for english_file in i18n.catalogue_files("en"):
+        other_file = english_file.with_name(f"{language}.yaml")
+        assert other_file.exists(), other_file
+        english, other = i18n.read_catalogue(english_file), i18n.read_catalogue(other_file)
+        assert catalogue_differences(english, other) == [], other_file
+        untranslated = [k for k, v in other.items() if k in english and v == english[k] and len(v) > 25]
+        assert len(untranslated) < len(english) * 0.02, untranslated[:10]  # copied English is not a translation
+
+
+def test_arabic_has_its_six_plural_forms_wherever_english_has_a_plural():
+    arabic = i18n.catalogue("ar")
+    english = i18n.catalogue("en")
+    groups = {k.rsplit(".", 1)[0] for k in english if k.endswith(".other") and f"{k[:-6]}.one" in english}
+    assert groups and all(f"{group}.{form}" in arabic for group in groups for form in i18n.PLURAL_FORMS)
+
+
+def test_the_consistency_check_catches_a_missing_an_extra_key_and_a_changed_placeholder():
+    english = {"a.b": "Saved {count}", "c.one": "{count} item", "c.other": "{count} items"}
+    assert catalogue_differences(english, {"a.b": "Enregistré {count}", "c.one": "{count}", "c.other": "{count}",
+                                           "c.two": "{count}"}) == []
+    assert catalogue_differences(english, {"a.b": "Enregistré {nombre}", "c.one": "{count} x",
+                                           "c.other": "{count} y", "d.e": "z"}) == ["extra d.e",
+                                                                                    "placeholders of a.b"]
+    assert catalogue_differences(english, {"c.one": "{count} x", "c.other": "{count} y"}) == ["missing a.b"]
+    assert catalogue_differences(english, {"a.b": "{count}", "c.one": "{count}", "c.other": "{count}",
+                                           "c.few": "{count} {other}"}) == ["placeholders of c.few"]
