@@ -13,7 +13,7 @@ from functools import cache
 from pathlib import Path
 
 import arabic_reshaper
-from bidi import get_display
+from bidi.algorithm import get_display  # the reference algorithm: it also mirrors brackets in right-to-left runs
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4, LETTER, landscape

@@ -78,3 +78,10 @@ def test_an_arabic_table_starts_at_the_right():
     first = next(x for t, x in placed.items() if "الأول" in t)
     second = next(x for t, x in placed.items() if "الثاني" in t)
     assert first > second  # the first column is drawn to the right of the second
+
+
+def test_brackets_in_right_to_left_text_face_the_words_they_enclose():
+    with using_locale("ar"):
+        (line,) = BidiParagraph("الجلسة [منعقدة] (QAF)", styles()["cell"]).visual_lines(200 * mm)
+    # drawn left to right: "(QAF) [ةدقعنم] ةسلجلا", each bracket turned to face its words
+    assert line.startswith("(QAF)") and "[" in line and line.index("[") < line.index("]")
