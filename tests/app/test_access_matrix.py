@@ -279,6 +279,9 @@ UNSCOPED = {
     "accounts.sign_in.account_for_email": "single sign-on: the identity provider vouches for the person",
     "accounts.sign_in.authenticate": "signing in: no one is acting yet",
     "qaf.services.frameworks.ensure_bundled_framework": "start-up seeding",
+    "qaf.services.frameworks.ensure_bundled_translations": "start-up seeding",
+    "checklists.services.templates.ensure_bundled_checklist_translations": "start-up seeding",
+    "accounts.services.language_of_staff": "a language code, for a calendar the caller may already export",
     "qaf.services.frameworks.get_framework": "the Change Grid is published material",
     "qaf.services.frameworks.list_framework_versions": "framework titles and versions",
     "qaf.services.assessments.adopt_unowned_assessments": "the first administrator's hook",
@@ -362,6 +365,8 @@ def _matrix(w):  # type: ignore[no-untyped-def]
         "accounts.services.reset_password": ({"admin"}, lambda s, x: acc.reset_password(
             s, actor=x, account_id=ids["caseworker"])),
         "accounts.services.set_language": (EVERYONE, lambda s, x: acc.set_language(s, actor=x, language="en")),
+        "accounts.services.set_agency_language": ({"admin"}, lambda s, x: acc.set_agency_language(
+            s, actor=x, agency_id=w["agency"], language="fr")),
         "accounts.services.update_account": ({"admin"}, lambda s, x: acc.update_account(
             s, actor=x, account_id=ids["caseworker"], draft=acc.AccountDraft(
                 username="mariam", display_name="Mariam H", roles=["caseworker"], agency_id=w["agency"]))),
@@ -417,6 +422,11 @@ def _matrix(w):  # type: ignore[no-untyped-def]
             s, actor=x, filters=tracker.TrackerFilters(), fmt="csv")),
         "qaf.services.frameworks.create_contextualised_copy": (FACILITATORS, lambda s, x: qaf.create_contextualised_copy(
             s, actor=x, base_version_id=w["version"], version="v-x", title="Copy")),
+        "qaf.services.frameworks.translation_workbook_for": (FACILITATORS, lambda s, x:
+            qaf.translation_workbook_for(s, actor=x, framework_version_id=w["version"], target_language="fr")),
+        "qaf.services.frameworks.import_translation": (FACILITATORS, lambda s, x: qaf.import_translation(
+            s, actor=x, source_version_id=w["version"], language="fr", version="v-fr", filename="fr.csv",
+            data=b"identifier,translation\n")),
         "qaf.services.frameworks.save_contextualised_component": ({"facilitator"}, lambda s, x:
             qaf.save_contextualised_component(s, actor=x, framework_version_id=copy, component_code="8",
                                               columns=w["columns"])),
@@ -633,6 +643,13 @@ def _review_matrix(w):  # type: ignore[no-untyped-def]
             s, actor=x)),
         "checklists.services.templates.get_checklist": (EVERYONE, lambda s, x: templates.get_checklist(
             s, actor=x, template_id=w.get("template", 0))),
+        "checklists.services.templates.checklist_translation_workbook": ({"manager", "other_manager"},
+            lambda s, x: templates.checklist_translation_workbook(s, actor=x, template_id=w.get("template", 0),
+                                                                  target_language="fr")),
+        "checklists.services.templates.import_checklist_translation": ({"manager", "other_manager"},
+            lambda s, x: templates.import_checklist_translation(
+                s, actor=x, source_template_id=w.get("template", 0), language="fr", version="ctx-fr",
+                filename="fr.csv", data=b"identifier,translation\n")),
         "checklists.services.templates.create_contextual_copy": ({"manager", "other_manager"}, lambda s, x:
             templates.create_contextual_copy(s, actor=x, base_template_id=w.get("template", 0), version="ctx-1",
                                              context_note="")),
