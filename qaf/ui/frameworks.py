@@ -30,7 +30,7 @@ with unit_of_work() as session:
 st.dataframe(pd.DataFrame([{
     t("frameworks.col.title"): v.title, t("frameworks.col.version"): v.version,
     t("frameworks.col.kind"): t("frameworks.kind.contextualised") if v.is_contextualised
-    else t("frameworks.kind.original"),
+    else t("frameworks.kind.translation") if v.is_translation else t("frameworks.kind.original"),
     t("frameworks.col.in_use"): v.assessments_using,
 } for v in versions]), hide_index=True, width="stretch")
 

@@ -248,7 +248,7 @@ def test_framework_page_lists_and_copies(open_page, fac):
     button(at, "Make the copy").click().run()
     assert not errors(at)
     kinds = list(at.dataframe[0].value["Kind"])
-    assert kinds == ["Original", "Contextualised copy"]
+    assert kinds == ["Original", "Translation", "Translation", "Translation", "Contextualised copy"]
 
 
 def test_a_colleague_saved_first_so_my_save_is_refused_and_my_ticks_stay(open_page, app_database, example,

@@ -18,6 +18,7 @@ from accounts import staff_services as supervision_services
 from accounts.staff import StaffDraft
 from checklists import reports as review_reports
 from checklists.case_file import CaseFileDraft
+from checklists.models import ChecklistTemplate
 from checklists.review import AnswerDraft
 from checklists.services import case_files as review_case_files
 from checklists.services import imports as review_imports
@@ -37,6 +38,7 @@ from qaf import reports
 from qaf import services as qaf_services
 from qaf.action_plan import KeyActionDraft
 from qaf.assessment import AssessmentDetails
+from qaf.models import FrameworkVersion
 from qaf.services import action_plans, assessments, frameworks
 from supervision import reports as calendar_reports
 from supervision.plan import default_plan_data
@@ -159,6 +161,9 @@ def scenarios(w):  # type: ignore[no-untyped-def]
                 s, actor=fac, details=DETAILS, framework_version_id=w["framework"]))),
         "qaf.services.assessments.start_from_baseline": ("create", lambda s: qaf_services.start_from_baseline(
             s, actor=fac, baseline_id=w["assessment"], details=DETAILS)),
+        "qaf.services.frameworks.import_translation": ("create", lambda s: qaf_services.import_translation(
+            s, actor=fac, source_version_id=w["framework"], language="fr", version="fr-2", filename="fr.csv",
+            data=_translation_csv(s.get(FrameworkVersion, w["framework"]).content))),
         "qaf.services.frameworks.create_contextualised_copy": ("create", lambda s: qaf_services.create_contextualised_copy(
             s, actor=fac, base_version_id=w["framework"], version="ctx-2", title="Context 2")),
         "qaf.services.frameworks.save_contextualised_component": ("update", lambda s: qaf_services.save_contextualised_component(
@@ -296,6 +301,10 @@ def _review_scenarios(w):  # type: ignore[no-untyped-def]
         "checklists.services.reviews.add_follow_up_action": ("create", lambda s: review_services.add_follow_up_action(
             s, actor=sup, review_id=w["review"], item_id="1.2", draft=ImprovementActionDraft(
                 text="Complete the forms", owner_person="Grace", due_on=date.today()))),
+        "checklists.services.templates.import_checklist_translation": ("create", lambda s:
+            review_templates.import_checklist_translation(
+                s, actor=manager, source_template_id=w["template"], language="fr", version="cl-fr", filename="fr.csv",
+                data=_translation_csv(s.get(ChecklistTemplate, w["template"]).content))),
         "checklists.services.templates.create_contextual_copy": ("create", lambda s:
             review_templates.create_contextual_copy(s, actor=manager, base_template_id=w["template"],
                                                     version="ctx-cl-2", context_note="")),
@@ -322,6 +331,18 @@ def _finalise(session, w):  # type: ignore[no-untyped-def]
         qaf_services.save_component_rating(session, actor=w["fac"], assessment_id=w["assessment"],
                                            component_code=component.code, in_place=[], agreed_level=None)
     qaf_services.finalise_assessment(session, actor=w["fac"], assessment_id=w["assessment"])
+
+
+def _translation_csv(content) -> bytes:  # type: ignore[no-untyped-def]
+    """A filled translation file for ``content``: every text, prefixed."""
+    from core.content_translation import text_entries
+
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer)
+    writer.writerow(["identifier", "translation"])
+    for entry in text_entries(content):
+        writer.writerow([entry.identifier, f"fr {entry.text}"])
+    return buffer.getvalue().encode()
 
 
 def test_every_write_service_is_covered_here():
