@@ -153,3 +153,15 @@ def read_translation_workbook(filename: str, data: bytes, entries: list[TextEntr
     if not found:
         raise ValidationFailed({"file": t("import.error.empty")})
     return found
+
+
+def translated_version(content: Mapping[str, Any], header: str, *, language: str, version: str, filename: str,
+                       data: bytes, official: bool) -> dict[str, Any]:
+    """The content of a new version made from a filled translation workbook: the source's structure, every text
+    from the file, and a header (``content[header]``) naming the new version, its language and the version it
+    translates. Raises ``ValidationFailed`` (naming the rows) unless the file translates every text once."""
+    translations = read_translation_workbook(filename, data, text_entries(content))
+    result = translated_content(content, translations)
+    result[header].update(version=version, language=language, translation_of=content[header]["version"],
+                          working_translation=not official)
+    return result

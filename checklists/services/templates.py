@@ -24,12 +24,7 @@ from checklists.models import CaseFileReview, ChecklistTemplate, ReviewSettingsV
 from checklists.settings import ReviewSettings, SettingsError, default_settings, settings_from_dict
 from core.actor import Actor, Role, require_role
 from core.audit import binds_actor, record_event
-from core.content_translation import (
-    read_translation_workbook,
-    text_entries,
-    translated_content,
-    translation_workbook,
-)
+from core.content_translation import text_entries, translated_version, translation_workbook
 from core.errors import Forbidden, ReadOnly, ValidationFailed
 from core.i18n import LANGUAGE_NAMES, available_locales, t
 from core.records import check_version, get_or_raise
@@ -224,10 +219,8 @@ def import_checklist_translation(session: Session, *, actor: Actor, source_templ
         errors["version"] = t("checklist.error.version_taken", version=version)
     if errors:
         raise ValidationFailed(errors)
-    translations = read_translation_workbook(filename, data, text_entries(source.content))
-    content = translated_content(source.content, translations)
-    content["checklist"].update(version=version, language=language, translation_of=source.version,
-                                working_translation=not official)
+    content = translated_version(source.content, "checklist", language=language, version=version, filename=filename,
+                                 data=data, official=official)
     try:
         translation = checklist_from_dict(content)
         check_translation(checklist_of(source), translation, filename)

@@ -12,12 +12,7 @@ from sqlalchemy.orm import Session
 
 from core.actor import Actor, Role, require_role
 from core.audit import binds_actor, record_event
-from core.content_translation import (
-    read_translation_workbook,
-    text_entries,
-    translated_content,
-    translation_workbook,
-)
+from core.content_translation import text_entries, translated_version, translation_workbook
 from core.errors import Forbidden, NotFound, ReadOnly, ValidationFailed
 from core.i18n import LANGUAGE_NAMES, available_locales, t, tn
 from core.records import get_or_raise
@@ -261,10 +256,8 @@ def import_translation(session: Session, *, actor: Actor, source_version_id: int
         errors["version"] = t("framework.error.version_taken", version=version)
     if errors:
         raise ValidationFailed(errors)
-    translations = read_translation_workbook(filename, data, text_entries(source.content))
-    content = translated_content(source.content, translations)
-    content["framework"].update(version=version, language=language, translation_of=source.version,
-                                working_translation=not official)
+    content = translated_version(source.content, "framework", language=language, version=version, filename=filename,
+                                 data=data, official=official)
     try:
         translation = framework_from_dict(content)
         check_translation(framework_of(source), translation, filename)
