@@ -32,8 +32,8 @@ def run_page() -> None:
     from core.i18n import is_rtl, t
     from core.ui import end_run, engine, set_database_preparation, start_run
 
-    st.set_page_config(page_title=t("app.title"), page_icon=":material/child_care:", layout="wide")
     start_run()
+    st.set_page_config(page_title=t("app.title"), page_icon=":material/child_care:", layout="wide")
     set_database_preparation(prepare_database)
     engine()
     # Help text (captions) darker than Streamlit's faded grey, so it reads at WCAG AA contrast on a dim screen.

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, date, datetime
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -27,7 +27,7 @@ from babel.dates import format_date as _babel_format_date
 from babel.dates import format_time as _babel_format_time
 from babel.numbers import format_decimal
 
-from core.config import LOCALE_VAR, PROJECT_ROOT, get_settings
+from core.config import LOCALE_VAR, PROJECT_ROOT
 
 FALLBACK_LOCALE = "en"
 RTL_LANGUAGES = {"ar", "he", "fa", "ur"}
@@ -90,7 +90,7 @@ def current_locale() -> str:
         chosen = source()
         if chosen:
             return chosen
-    return os.environ.get(LOCALE_VAR) or get_settings().locale  # the server default, without building all settings
+    return os.environ.get(LOCALE_VAR) or FALLBACK_LOCALE  # the server default (core.config.Settings.locale)
 
 
 def set_locale(locale: str | None) -> None:
@@ -160,7 +160,12 @@ def format_date(value: date | datetime | None) -> str:
         return ""
     if isinstance(value, datetime):
         value = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(_reader_timezone()).date()
-    return _babel_format_date(value, format="medium", locale=_babel_locale())
+    return _medium_date(value, current_locale())
+
+
+@lru_cache(maxsize=8192)
+def _medium_date(value: date, locale: str) -> str:  # a table of a thousand rows shows a few hundred distinct days
+    return _babel_format_date(value, format="medium", locale=_parsed_locale(locale))
 
 
 def format_datetime(value: datetime | None) -> str:
@@ -187,7 +192,12 @@ def format_number(value: float | int) -> str:
 def _babel_locale() -> Locale:
     """Babel's locale for formatting. English is formatted the British way ("24 Nov 2026"), as the sector
     writes it."""
+    return _parsed_locale(current_locale())
+
+
+@lru_cache(maxsize=32)
+def _parsed_locale(locale: str) -> Locale:  # parsed once per language: a long table formats thousands of dates
     try:
-        return Locale.parse("en_GB" if current_locale() == "en" else current_locale())
+        return Locale.parse("en_GB" if locale == "en" else locale)
     except (ValueError, TypeError):
         return Locale.parse(FALLBACK_LOCALE)

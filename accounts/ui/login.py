@@ -25,6 +25,7 @@ from core.ui import (
     set_session_check,
     submit,
     unit_of_work,
+    use_language,
 )
 
 NOTICE = "auth_notice"
@@ -64,7 +65,7 @@ def sign_out(notice: str = "") -> None:
         del st.session_state[key]
     st.session_state[FORGET_COOKIE] = True
     if language:  # the sign-in page stays in the language the person was using
-        st.session_state[LOCALE] = language
+        use_language(language)
     if notice:
         st.session_state[NOTICE] = notice
 
@@ -118,7 +119,7 @@ def _new_password_fields(errors: dict[str, str], label_key: str, field: str) -> 
 
 
 def _on_language_picked() -> None:
-    st.session_state[LOCALE] = st.session_state[LANGUAGE_WIDGET]
+    use_language(st.session_state[LANGUAGE_WIDGET])
     st.session_state[LANGUAGE_PICK] = st.session_state[LANGUAGE_WIDGET]
 
 
@@ -264,7 +265,7 @@ def gate() -> Actor:
     if picked and picked != account.language:
         with unit_of_work() as session:
             accounts.set_language(session, actor=actor, language=picked)
-    st.session_state[LOCALE] = picked or account.interface_language
+    use_language(picked or account.interface_language)
     if account.must_change_password:
         _must_change_password(actor)
         st.stop()

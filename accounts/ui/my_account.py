@@ -9,7 +9,7 @@ from accounts.ui.login import password_form
 from core.config import get_settings
 from core.i18n import LANGUAGE_NAMES, available_locales, format_datetime, t
 from core.safe_text import for_markdown
-from core.ui import LOCALE, NOT_SAVED, current_actor, field_error, submit, unit_of_work
+from core.ui import NOT_SAVED, current_actor, field_error, submit, unit_of_work, use_language
 
 ERRORS = "my_account_errors"
 
@@ -36,7 +36,7 @@ with st.form("language"):
         saved = submit(lambda session: set_language(session, actor=actor, language=language), errors_key=ERRORS,
                        general_field="language", success=t("my_account.language_saved"))
         if saved is not NOT_SAVED:  # the page switches now; drafts live in session keys no widget owns
-            st.session_state[LOCALE] = language or default
+            use_language(language or default)
         st.rerun()
 
 st.subheader(t("accounts.change_password"))

@@ -63,8 +63,16 @@ class TemplateInfo:
         return self.agency_id is not None and not self.used
 
 
+_checklist_cache: dict[str, Checklist] = {}
+
+
 def checklist_of(row: ChecklistTemplate) -> Checklist:
-    return checklist_from_dict(row.content)
+    """The template's checklist, validated once per content (a template's content never changes under its hash:
+    saving new content stores its new hash)."""
+    cached = _checklist_cache.get(row.content_sha256)
+    if cached is None:
+        cached = _checklist_cache[row.content_sha256] = checklist_from_dict(row.content)
+    return cached
 
 
 def ensure_bundled_checklist(session: Session) -> int:

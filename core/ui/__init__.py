@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, MutableMapping
 from contextlib import contextmanager
 from typing import Any, TypeVar
+from weakref import ref
 
 import streamlit as st
 from sqlalchemy import Engine
@@ -28,19 +29,51 @@ SESSION = "auth_session_id"  # their sign-in session record (shared with the bro
 LOCALE = "auth_locale"  # the signed-in person's language (or the server default), set by the sign-in gate
 
 
+# The language and time zone of each page run, read once: a table of a thousand rows asks for them thousands of
+# times, and each read of the session state takes its lock. Forgotten at the start of every run (``start_run``)
+# and changed only through ``use_language``.
+_run_memo: dict[int, tuple[ref[Any], dict[str, str | None]]] = {}  # by run context, while it lives
+
+
+def _memo() -> dict[str, str | None] | None:
+    ctx = get_script_run_ctx(suppress_warning=True)
+    if ctx is None:
+        return None
+    key = id(ctx)
+    entry = _run_memo.get(key)
+    if entry is None or entry[0]() is not ctx:
+        entry = (ref(ctx, lambda _gone: _run_memo.pop(key, None)), {})
+        _run_memo[key] = entry
+    return entry[1]
+
+
 def _session_locale() -> str | None:
     """The language of the person whose page run (or button callback) this is; none outside a page run."""
-    if get_script_run_ctx(suppress_warning=True) is None:
+    memo = _memo()
+    if memo is None:
         return None
-    return st.session_state.get(LOCALE)
+    if "locale" not in memo:
+        memo["locale"] = st.session_state.get(LOCALE)
+    return memo["locale"]
+
+
+def use_language(locale: str | None) -> None:
+    """Show the rest of this run, and the runs after, in ``locale``."""
+    st.session_state[LOCALE] = locale
+    memo = _memo()
+    if memo is not None:
+        memo["locale"] = locale
 
 
 def _browser_timezone() -> str | None:
     """The reader's time zone as their browser reports it; none outside a page run."""
-    if get_script_run_ctx(suppress_warning=True) is None:
+    memo = _memo()
+    if memo is None:
         return None
-    zone = st.context.timezone
-    return zone if isinstance(zone, str) else None
+    if "timezone" not in memo:
+        zone = st.context.timezone
+        memo["timezone"] = zone if isinstance(zone, str) else None
+    return memo["timezone"]
 
 
 set_locale_source(_session_locale)
@@ -68,6 +101,9 @@ RUN = "ui_this_run"  # what this page run has already loaded; emptied by the ent
 
 def start_run() -> None:
     """Called by the entry point first thing in every run: forget what the previous run loaded."""
+    ctx = get_script_run_ctx(suppress_warning=True)
+    if ctx is not None:
+        _run_memo.pop(id(ctx), None)
     st.session_state[RUN] = {}
 
 

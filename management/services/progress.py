@@ -22,7 +22,7 @@ from management.indicators import month_end, next_month
 from management.services.indicators import Scope
 from management.services.tracker import TrackedAction, TrackerFilters, tracked_actions
 from qaf.models import Assessment
-from qaf.services import assessment_results
+from qaf.services import assessment_results, framework_for_reader
 from qaf.services.access import assessment_row, readable
 from supervision.models import SupervisionSession
 from supervision.services.compliance import ratios
@@ -100,11 +100,13 @@ def compare(session: Session, *, actor: Actor, earlier_id: int, later_id: int) -
     if before_view.assessed_on > after_view.assessed_on:
         before_view, after_view, before, after = after_view, before_view, after, before
     then = {r.component.code: r for r in before.results}
+    reader = {c.code: c.title for c in framework_for_reader(session, after_view.framework_version_id).components()}
     changes = []
     for result in after.results:
         old = then.get(result.component.code)
         changes.append(ComponentChange(
-            result.component.code, result.component.title, result.component.dimension_number,
+            result.component.code, reader.get(result.component.code, result.component.title),
+            result.component.dimension_number,
             old.agreed_level if old is not None and old.scored else None,
             result.agreed_level if result.scored else None, result.from_baseline))
     plan = tracked_actions(session, actor=actor, filters=TrackerFilters(assessment_ids=(before_view.id,))).actions

@@ -104,9 +104,9 @@ for key in (ind.ASSESSMENT_ON_TIME, ind.PLAN_REVIEW_ON_TIME, ind.OBJECTIVES_ACHI
         rows = [{"month": format_month(m, short=True), "value": f.value} for m, f in by_month.items()
                 if f.value is not None]
         if rows:
-            right.altair_chart(trend_chart(pd.DataFrame(rows), x="month", y="value", x_title=t("dashboard.month"),
-                                           y_title=t(f"indicator.{key}.unit"), percent=key in ind.PERCENT_KEYS),
-                               width="stretch")
+            right.vega_lite_chart(pd.DataFrame(rows), trend_chart(
+                x="month", y="value", x_title=t("dashboard.month"), y_title=t(f"indicator.{key}.unit"),
+                percent=key in ind.PERCENT_KEYS), width="stretch")
         else:
             right.caption(t("dashboard.no_figure"))
         right.dataframe(pd.DataFrame([{
@@ -121,8 +121,8 @@ with st.container(border=True):
     frame = pd.DataFrame([{"level": t(f"risk_level.{k.split('.')[1]}"), "value": f.value or 0} for k, f in
                           zip(ind.CASELOAD_KEYS, latest, strict=True)])
     left, right = st.columns([2, 1])
-    left.altair_chart(bar_chart(frame, x="level", y="value", x_title=t("dashboard.risk_level"),
-                                y_title=t(f"indicator.{ind.CASELOAD}.unit")), width="stretch")
+    left.vega_lite_chart(frame, bar_chart(x="level", y="value", x_title=t("dashboard.risk_level"),
+                                          y_title=t(f"indicator.{ind.CASELOAD}.unit")), width="stretch")
     right.dataframe(pd.DataFrame([{
         t("dashboard.month"): format_month(m), **{t(f"risk_level.{k.split('.')[1]}"): figure_text(figures[k][m])
                                               for k in ind.CASELOAD_KEYS},

@@ -89,9 +89,9 @@ else:
                                  "label": level_label(level), "changed": last_level.get(code) != level})
                     last_level[code] = level
         if rows:
-            st.altair_chart(level_chart(pd.DataFrame(rows), x="assessment", y="level", series="code",
-                                        x_title=t("progress.col.assessment"), y_title=t("progress.col.level"),
-                                        level_names=level_names))
+            st.vega_lite_chart(pd.DataFrame(rows), level_chart(
+                x="assessment", y="level", series="code", x_title=t("progress.col.assessment"),
+                y_title=t("progress.col.level"), level_names=level_names))
         st.subheader(t("progress.completed_heading", first=format_date(comparison.earlier.assessed_on),
                        last=format_date(comparison.later.assessed_on)))
         actions_table(comparison.completed_between, key="progress_completed")
@@ -137,9 +137,9 @@ if chart_rows:
     frame = pd.DataFrame(chart_rows)
     for team_name in dict.fromkeys(frame["team"]):
         st.caption(for_markdown(team_name))
-        st.altair_chart(trend_chart(frame[frame["team"] == team_name], x="month", y="score",
-                                    x_title=t("dashboard.month"), y_title=t("indicator.review_score.unit"),
-                                    percent=True), width="stretch")
+        st.vega_lite_chart(frame[frame["team"] == team_name], trend_chart(
+            x="month", y="score", x_title=t("dashboard.month"), y_title=t("indicator.review_score.unit"),
+            percent=True), width="stretch")
 st.dataframe(pd.DataFrame([{
     t("progress.col.team"): r.team, t("dashboard.month"): format_month(r.month), t("progress.col.reviews"): r.reviews,
     t("progress.col.score"): format_number(r.mean_score) if r.mean_score is not None else "—",

@@ -14,7 +14,7 @@ from core.actor import Actor, Role, require_role
 from core.audit import binds_actor, record_event
 from core.content_translation import text_entries, translated_version, translation_workbook
 from core.errors import Forbidden, NotFound, ReadOnly, ValidationFailed
-from core.i18n import LANGUAGE_NAMES, available_locales, t, tn
+from core.i18n import LANGUAGE_NAMES, available_locales, current_locale, t, tn
 from core.records import get_or_raise
 from qaf.framework import (
     Framework,
@@ -131,6 +131,34 @@ def list_framework_versions(session: Session) -> list[FrameworkVersionInfo]:
 def get_framework(session: Session, framework_version_id: int) -> Framework:
     row = get_or_raise(session, FrameworkVersion, framework_version_id, "framework.error.not_found")
     return framework_of(row)
+
+
+def framework_for_reader(session: Session, framework_version_id: int, language: str | None = None) -> Framework:
+    """The framework's text in the reader's language where a translation of it exists: the version itself when
+    it is in that language, else a translation of the same source in it (an official one before a working one,
+    the newest first), else the version as it is. Codes and action ids are the same in every translation, so a
+    page can show another language's titles for what an assessment recorded."""
+    language = language or current_locale()
+    row = get_or_raise(session, FrameworkVersion, framework_version_id, "framework.error.not_found")
+    if row.language == language:
+        return framework_of(row)
+    root = row
+    while root.translation_of_id is not None:
+        root = get_or_raise(session, FrameworkVersion, root.translation_of_id, "framework.error.not_found")
+    if root.language == language:
+        return framework_of(root)
+    family, frontier = {root.id}, {root.id}
+    while frontier:  # translations of translations belong to the same source
+        frontier = set(session.scalars(select(FrameworkVersion.id).where(
+            FrameworkVersion.translation_of_id.in_(frontier)))) - family
+        family |= frontier
+    found = session.scalars(select(FrameworkVersion).where(
+        FrameworkVersion.id.in_(family), FrameworkVersion.language == language)
+        .order_by(FrameworkVersion.id.desc())).all()
+    if not found:
+        return framework_of(row)
+    official = [r for r in found if not r.content["framework"].get("working_translation")]
+    return framework_of((official or found)[0])
 
 
 @binds_actor

@@ -29,6 +29,7 @@ from management.reports import export_monthly_report, export_tracker
 from management.services.progress import compare
 from management.services.tracker import TrackerFilters
 from qaf import services
+from qaf.action_plan import KeyActionDraft
 from qaf.assessment import AssessmentDetails
 from qaf.framework import bundled_framework, bundled_translations, framework_from_dict
 from qaf.models import FrameworkVersion
@@ -171,11 +172,25 @@ def test_a_filled_workbook_becomes_a_translated_version_and_both_languages_compa
                                            in_place=ticked if version_id == framework_version_id
                                            else [*ticked, *[a.id for a in source.component("1").columns[1]]],
                                            agreed_level=None)
+    with session_scope(engine, actor=facilitator) as session:  # the English plan's action, still open a year on
+        services.add_key_action(session, actor=facilitator, assessment_id=ids[0], draft=KeyActionDraft(
+            component_code="1", text="Agree the SOPs", owner_agency="Task force", due_on=date(2026, 1, 31)))
     with session_scope(engine, actor=facilitator) as session:
         comparison = compare(session, actor=facilitator, earlier_id=ids[0], later_id=ids[1])
     change = next(c for c in comparison.components if c.code == "1")
     assert (change.before.key, change.after.key) == ("requires_improvement", "meets_minimum")
-    assert len(comparison.components) == 17 and change.title.startswith("[fr] ")
+    # Each reader sees the titles in their own language: the English source for an English reader, the team's
+    # official French text (not the shipped working translation) for a French one.
+    assert len(comparison.components) == 17 and change.title == source.component("1").title
+    with using_locale("fr"), session_scope(engine, actor=facilitator) as session:
+        services.ensure_bundled_translations(session)
+        in_french = compare(session, actor=facilitator, earlier_id=ids[0], later_id=ids[1])
+        in_arabic = services.framework_for_reader(session, french_id, "ar")
+    assert next(c for c in in_french.components if c.code == "1").title == f"[fr] {source.component('1').title}"
+    # The open action of the English plan names its component in French too (the tracker's labels).
+    assert comparison.still_open[0].item_label == source.component("1").title
+    assert in_french.still_open[0].item_label == f"[fr] {source.component('1').title}"
+    assert in_arabic.language == "ar" and in_arabic.meta.get("working_translation")
 
 
 @pytest.mark.parametrize("damage, words", [
