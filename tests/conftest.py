@@ -28,6 +28,8 @@ settings.register_profile("release", max_examples=3000, deadline=None, print_blo
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# What a test leaves for people to look at (screenshots, rendered report pages); CI keeps the folder.
+ARTIFACTS = Path(os.environ.get("CPCM_TEST_ARTIFACTS", PROJECT_ROOT / "test-artifacts"))
 BACKENDS = ["sqlite", "postgresql"]
 
 

@@ -8,18 +8,28 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.i18n import is_rtl
+
 Spec = dict[str, Any]
 
 
 def _axis_x(field: str, title: str) -> Spec:
-    return {"field": field, "type": "nominal", "title": title, "sort": None, "axis": {"labelAngle": 0}}
+    """Categories (months, levels) in reading order: from the right in a right-to-left language, where the value
+    axis stands at the right too (``_axis_y``)."""
+    return {"field": field, "type": "nominal", "title": title, "sort": None, "axis": {"labelAngle": 0},
+            "scale": {"reverse": is_rtl()}}
+
+
+def _axis_y(field: str, title: str, **more: Any) -> Spec:
+    axis = {"orient": "right" if is_rtl() else "left", **more.pop("axis", {})}
+    return {"field": field, "type": "quantitative", "title": title, "axis": axis, **more}
 
 
 def trend_chart(*, x: str, y: str, x_title: str, y_title: str, percent: bool = False) -> Spec:
     """A line over months with a point and its value printed at each month."""
     scale = {"domain": [0, 100]} if percent else {"zero": True}
     return {"height": 220, "encoding": {
-        "x": _axis_x(x, x_title), "y": {"field": y, "type": "quantitative", "title": y_title, "scale": scale}},
+        "x": _axis_x(x, x_title), "y": _axis_y(y, y_title, scale=scale)},
         "layer": [{"mark": {"type": "line", "point": {"size": 60, "filled": True}}},
                   {"mark": {"type": "text", "dy": -12, "fontSize": 12},
                    "encoding": {"text": {"field": y, "type": "quantitative", "format": ".1f"}}}]}
@@ -28,7 +38,7 @@ def trend_chart(*, x: str, y: str, x_title: str, y_title: str, percent: bool = F
 def bar_chart(*, x: str, y: str, x_title: str, y_title: str) -> Spec:
     """Bars named on the axis, each with its value printed above it."""
     return {"height": 220, "encoding": {
-        "x": _axis_x(x, x_title), "y": {"field": y, "type": "quantitative", "title": y_title}},
+        "x": _axis_x(x, x_title), "y": _axis_y(y, y_title)},
         "layer": [{"mark": {"type": "bar"}},
                   {"mark": {"type": "text", "dy": -8, "fontSize": 12},
                    "encoding": {"text": {"field": y, "type": "quantitative", "format": ".1f"}}}]}
@@ -36,10 +46,9 @@ def bar_chart(*, x: str, y: str, x_title: str, y_title: str) -> Spec:
 
 def level_chart(*, x: str, y: str, series: str, x_title: str, y_title: str, level_names: list[str]) -> Spec:
     """Levels over assessments, one small chart per component so no line is told apart by colour alone."""
-    encoding = {"x": _axis_x(x, x_title), "y": {
-        "field": y, "type": "quantitative", "title": y_title, "scale": {"domain": [0, len(level_names) - 1]},
-        "axis": {"values": list(range(len(level_names))), "labelExpr": _label_expr(level_names),
-                 "labelLimit": 160}}}
+    encoding = {"x": _axis_x(x, x_title), "y": _axis_y(
+        y, y_title, scale={"domain": [0, len(level_names) - 1]},
+        axis={"values": list(range(len(level_names))), "labelExpr": _label_expr(level_names), "labelLimit": 160})}
     # The level is named on a point only where it changed (or at the first), so labels never sit on each other.
     return {"facet": {"field": series, "type": "nominal", "title": None, "sort": None,
                       "header": {"labelFontWeight": "bold"}},

@@ -15,10 +15,9 @@ from pathlib import Path
 import pytest
 
 from bench.serving import serving
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import ARTIFACTS
 
 BROWSER = os.environ.get("CPCM_BROWSER", "/usr/bin/chromium")
-ARTIFACTS = Path(os.environ.get("CPCM_TEST_ARTIFACTS", PROJECT_ROOT / "test-artifacts"))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 

@@ -5,9 +5,16 @@ in each language read back, and the language a person, an agency and a calendar'
 from __future__ import annotations
 
 import csv
+import difflib
 import io
+import os
+import re
+import shutil
+import subprocess
+import tempfile
 import unicodedata
 from datetime import date
+from pathlib import Path
 
 import icalendar
 import pytest
@@ -35,6 +42,7 @@ from qaf.framework import bundled_framework, bundled_translations, framework_fro
 from qaf.models import FrameworkVersion
 from qaf.reports import export_action_plan
 from supervision import reports as calendar_reports
+from tests.conftest import ARTIFACTS, PROJECT_ROOT
 
 LANGUAGES = ("fr", "es", "ar")
 
@@ -235,6 +243,8 @@ def org(engine):
     from app.example import load_example
 
     with session_scope(engine) as session:
+        services.ensure_bundled_translations(session)  # seeded at start-up, as the app does
+        templates.ensure_bundled_checklist_translations(session)
         result = load_example(session, today=date(2026, 11, 23))
         ids = dict(session.execute(select(Account.username, Account.id)).all())
         people = {name: build_actor(session, account_id) for name, account_id in ids.items()}
@@ -339,3 +349,76 @@ def test_a_calendar_is_exported_in_its_owners_language_whoever_clicks(engine, or
     summaries = [str(e.get("SUMMARY")) for e in icalendar.Calendar.from_ical(ics).walk("VEVENT")]
     assert any(s.startswith(french) for s in summaries) and not any(s.startswith(english) for s in summaries)
 
+
+
+# One rendered page per report and language, kept and compared ---------------------------------------------------
+
+REFERENCES = PROJECT_ROOT / "tests" / "reference" / "reports"
+UPDATE_REFERENCES = "CPCM_UPDATE_REFERENCES"  # set to 1 to write the references again after a deliberate change
+
+
+def _reports(session, org, language: str) -> dict[str, bytes]:
+    people, month = org["people"], date(2026, 11, 1)
+    manager = people["demo-manager"]
+    review_id = session.scalar(select(CaseFileReview.id).where(CaseFileReview.status == "completed")
+                               .order_by(CaseFileReview.id).limit(1))
+    return {
+        "action-plan": export_action_plan(session, actor=people["demo-facilitator"],
+                                          assessment_id=org["assessment_id"], fmt="pdf"),
+        "review": review_reports.export_review_pdf(session, actor=manager, review_id=review_id),
+        "team-month": review_reports.export_team_month(session, actor=people["demo-supervisor"],
+                                                       team_id=org["team_id"], month=month, fmt="pdf"),
+        "calendar": calendar_reports.export_calendar_pdf(
+            session, actor=manager, scope=calendar_reports.Scope(org["team_id"], "team"), first=month,
+            last=date(2026, 11, 30)),
+        "monthly-report": export_monthly_report(session, actor=manager, month=month, fmt="pdf",
+                                                today=date(2026, 11, 23)),
+    }
+
+
+def _first_page_lines(data: bytes) -> list[str]:
+    """The first page's text as extracted, line by line, every digit as 0: the example's dates and counts move
+    with the day the suite runs, its words and their order do not."""
+    text = PdfReader(io.BytesIO(data)).pages[0].extract_text()
+    return [re.sub(r"\d", "0", line).strip() for line in text.splitlines() if line.strip()]
+
+
+def _render_first_page(data: bytes, png: Path) -> None:
+    if shutil.which("pdftoppm") is None:
+        return
+    with tempfile.TemporaryDirectory() as scratch:
+        source = Path(scratch) / "report.pdf"
+        source.write_bytes(data)
+        subprocess.run(["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "1", "-singlefile", str(source),
+                        str(png.with_suffix(""))], check=True, timeout=60)
+
+
+def test_each_report_in_each_language_reads_as_its_kept_reference(engine, org):
+    """Every report's first page in every language is rendered to PNG (kept as a test artefact, beside the
+    reference kept in the repository for people to look at) and its extracted text compared with the reference's:
+    a heading fallen back to English, a right-to-left line come out reversed or a table lost changes the text."""
+    backend = engine.url.get_backend_name()
+    out = ARTIFACTS / "reports" / backend
+    out.mkdir(parents=True, exist_ok=True)
+    update = os.environ.get(UPDATE_REFERENCES) == "1" and backend == "sqlite"
+    problems = []
+    for language in ("en", *LANGUAGES):
+        with using_locale(language), session_scope(engine, actor=org["people"]["demo-manager"]) as session:
+            built = _reports(session, org, language)
+        for name, data in built.items():
+            lines = _first_page_lines(data)
+            stem = f"{name}.{language}"
+            (out / f"{stem}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+            _render_first_page(data, out / f"{stem}.png")
+            reference = REFERENCES / f"{stem}.txt"
+            if update:
+                REFERENCES.mkdir(parents=True, exist_ok=True)
+                reference.write_text("\n".join(lines) + "\n", encoding="utf-8")
+                _render_first_page(data, REFERENCES / f"{stem}.png")
+                continue
+            kept = reference.read_text(encoding="utf-8").splitlines()
+            likeness = difflib.SequenceMatcher(None, kept, lines, autojunk=False).ratio()
+            if likeness < 0.8:
+                diff = "\n".join(list(difflib.unified_diff(kept, lines, "kept", "now", lineterm="", n=1))[:40])
+                problems.append(f"{stem}: {likeness:.0%} of the lines as kept\n{diff}")
+    assert not problems, "\n\n".join(problems)
