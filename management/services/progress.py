@@ -25,7 +25,7 @@ from qaf.models import Assessment
 from qaf.services import assessment_results, framework_for_reader
 from qaf.services.access import assessment_row, readable
 from supervision.models import SupervisionSession
-from supervision.services.compliance import ratios
+from supervision.services.compliance import ratios_of_teams
 
 
 @dataclass(frozen=True)
@@ -203,11 +203,10 @@ def supervision_by_supervisor(session: Session, *, scope: Scope, months: list[da
 def ratios_by_team(session: Session, *, actor: Actor, scope: Scope) -> list[RatioStatus]:
     """Each team's staffing ratios as the supervision pages judge them (caseloads, caseworkers per supervisor,
     a female caseworker, the supervisor's experience)."""
-    found = []
-    for team_id, name in _teams(session, scope):
-        for check in ratios(session, actor=actor, team_id=team_id):
-            found.append(RatioStatus(name, check.subject, check.rule, check.light, check.figure))
-    return found
+    teams = _teams(session, scope)
+    checked = ratios_of_teams(session, actor=actor, team_ids=[team_id for team_id, _name in teams])
+    return [RatioStatus(name, check.subject, check.rule, check.light, check.figure)
+            for team_id, name in teams for check in checked[team_id]]
 
 
 def _teams(session: Session, scope: Scope) -> list[tuple[int, str]]:

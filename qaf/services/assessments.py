@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from accounts.models import Account
 from accounts.services import PersonChoice, list_people, person_by_username
@@ -32,7 +32,7 @@ from qaf.levels import Level, derive_level, level_label
 from qaf.models import Assessment, AssessmentMember, ComponentRating, FrameworkVersion, Participant
 from qaf.services.access import assessment_row, is_member, readable, require_draft
 from qaf.services.drafts import NOTES_LIMIT, REASON_LIMIT, drop_draft
-from qaf.services.frameworks import framework_of
+from qaf.services.frameworks import framework_of, frameworks_by_id
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,7 @@ def _view(row: Assessment, actor: Actor, scored: int | None = None) -> Assessmen
         member_account_ids=tuple(m.account_id for m in row.members if m.role == "participant"),
         archived=row.archived_at is not None, is_facilitator=is_facilitator(row, actor),
         framework_language=row.framework_version.language,
-        working_translation=bool(row.framework_version.content["framework"].get("working_translation")),
+        working_translation=bool(framework.meta.get("working_translation")),
     )
 
 
@@ -174,18 +174,48 @@ def update_assessment_details(session: Session, *, actor: Actor, assessment_id: 
 
 
 def list_assessments(session: Session, *, actor: Actor, archived: bool = False) -> list[AssessmentView]:
-    """The assessments the person may read; archived ones only when asked for."""
-    scored = dict(session.execute(
-        select(ComponentRating.assessment_id, func.count()).group_by(ComponentRating.assessment_id)
-    ).all())
-    rows = session.scalars(
-        select(Assessment)
-        .where(readable(actor), Assessment.archived_at.is_not(None) if archived else Assessment.archived_at.is_(None))
-        .options(selectinload(Assessment.participants), selectinload(Assessment.framework_version),
-                 selectinload(Assessment.members))
-        .order_by(Assessment.assessed_on.desc(), Assessment.id.desc())
-    ).all()
-    return [_view(r, actor, scored.get(r.id, 0)) for r in rows]
+    """The assessments the person may read; archived ones only when asked for. Read as plain rows (a country's
+    list holds hundreds of assessments and thousands of participants; mapped objects would cost most of the
+    page)."""
+    chosen = select(Assessment.id).where(
+        readable(actor), Assessment.archived_at.is_not(None) if archived else Assessment.archived_at.is_(None))
+    rows = session.execute(
+        select(Assessment.id, Assessment.name, Assessment.country, Assessment.scope, Assessment.assessed_on,
+               Assessment.facilitator, Assessment.agencies, Assessment.status, Assessment.finalised_at,
+               Assessment.framework_version_id, Assessment.baseline_id, Assessment.version_id,
+               Assessment.archived_at, FrameworkVersion.title, FrameworkVersion.version, FrameworkVersion.language)
+        .join(FrameworkVersion, FrameworkVersion.id == Assessment.framework_version_id)
+        .where(Assessment.id.in_(chosen)).order_by(Assessment.assessed_on.desc(), Assessment.id.desc())).all()
+    scored = dict(session.execute(select(ComponentRating.assessment_id, func.count()).where(
+        ComponentRating.assessment_id.in_(chosen)).group_by(ComponentRating.assessment_id)).all())
+    participants: dict[int, list[ParticipantEntry]] = {}
+    for assessment_id, name, agency, role in session.execute(
+            select(Participant.assessment_id, Participant.name, Participant.agency, Participant.role)
+            .where(Participant.assessment_id.in_(chosen)).order_by(Participant.assessment_id, Participant.position,
+                                                                   Participant.id)):
+        participants.setdefault(assessment_id, []).append(ParticipantEntry(name, agency, role))
+    members: dict[int, list[tuple[int, str]]] = {}
+    for assessment_id, account_id, role in session.execute(
+            select(AssessmentMember.assessment_id, AssessmentMember.account_id, AssessmentMember.role)
+            .where(AssessmentMember.assessment_id.in_(chosen)).order_by(AssessmentMember.id)):
+        members.setdefault(assessment_id, []).append((account_id, role))
+    frameworks = frameworks_by_id(session, {r.framework_version_id for r in rows})
+    views = []
+    for r in rows:
+        framework, its_members = frameworks[r.framework_version_id], members.get(r.id, [])
+        member = actor.account_id is not None and any(a == actor.account_id for a, _role in its_members)
+        views.append(AssessmentView(
+            id=r.id, name=r.name, country=r.country, scope=r.scope, assessed_on=r.assessed_on,
+            facilitator=r.facilitator, agencies=list(r.agencies or []), participants=participants.get(r.id, []),
+            status=r.status, finalised_at=r.finalised_at, framework_version_id=r.framework_version_id,
+            framework_label=f"{r.title} — {r.version}", baseline_id=r.baseline_id,
+            scored_count=scored.get(r.id, 0), component_total=framework.component_count, version_id=r.version_id,
+            can_edit=member and r.status != "final",
+            member_account_ids=tuple(a for a, role in its_members if role == "participant"),
+            archived=r.archived_at is not None,
+            is_facilitator=any(a == actor.account_id and role == "facilitator" for a, role in its_members),
+            framework_language=r.language, working_translation=bool(framework.meta.get("working_translation"))))
+    return views
 
 
 def get_assessment(session: Session, assessment_id: int, *, actor: Actor) -> AssessmentView:

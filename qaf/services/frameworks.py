@@ -75,6 +75,17 @@ def framework_of(row: FrameworkVersion) -> Framework:
     return cached
 
 
+def frameworks_by_id(session: Session, version_ids: set[int]) -> dict[int, Framework]:
+    """Several framework versions, each content read from the database only when it is not cached yet (a list
+    of assessments names a handful of versions, each a large document)."""
+    hashes = dict(session.execute(select(FrameworkVersion.id, FrameworkVersion.content_sha256).where(
+        FrameworkVersion.id.in_(version_ids))).all()) if version_ids else {}
+    missing = [i for i, sha in hashes.items() if sha not in _framework_cache]
+    for row in session.scalars(select(FrameworkVersion).where(FrameworkVersion.id.in_(missing))) if missing else []:
+        framework_of(row)
+    return {i: _framework_cache[sha] for i, sha in hashes.items()}
+
+
 def ensure_bundled_framework(session: Session) -> int:
     """Store the framework shipped with the tool, once per version; return its id."""
     framework = bundled_framework()

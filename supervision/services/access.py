@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from accounts.models import Team, TeamMembership
 from accounts.staff_services import in_team_on
 from core.actor import Actor, Role
-from core.errors import Forbidden
+from core.errors import Forbidden, NotFound
 from core.i18n import t
 from core.records import get_or_raise
 from supervision.models import SupervisionSession
@@ -55,6 +55,18 @@ def team_row(session: Session, actor: Actor, team_id: int) -> Team:
     if not may_run_team(session, actor, team_id):
         raise Forbidden(t("common.error.forbidden"))
     return row
+
+
+def team_rows(session: Session, actor: Actor, team_ids: list[int]) -> dict[int, Team]:
+    """``team_row`` for many teams in one query: each must exist and be run by the person."""
+    rows = {r.id: r for r in session.scalars(select(Team).where(Team.id.in_(team_ids)))} if team_ids else {}
+    if len(rows) < len(set(team_ids)):
+        raise NotFound(t("teams.error.not_found"))
+    for row in rows.values():
+        if not ((actor.has(Role.SUPERVISOR) and row.id in actor.supervised_team_ids)
+                or (actor.has(Role.MANAGER) and actor.agency_id is not None and row.agency_id == actor.agency_id)):
+            raise Forbidden(t("common.error.forbidden"))
+    return rows
 
 
 def session_row(session: Session, actor: Actor, session_id: int, *, edit: bool = False) -> SupervisionSession:

@@ -27,8 +27,14 @@ class PlanInfo:
 
 
 def plan_of(session: Session, team_id: int) -> SupervisionPlan:
-    row = session.scalar(select(SupervisionPlanRecord).where(SupervisionPlanRecord.team_id == team_id))
-    return plan_from_dict(row.content) if row is not None else default_plan()
+    return plans_of(session, [team_id])[team_id]
+
+
+def plans_of(session: Session, team_ids: list[int]) -> dict[int, SupervisionPlan]:
+    """Each team's stored plan, or the shipped defaults where it has none (one query for many teams)."""
+    stored = {r.team_id: plan_from_dict(r.content) for r in session.scalars(
+        select(SupervisionPlanRecord).where(SupervisionPlanRecord.team_id.in_(team_ids)))} if team_ids else {}
+    return {team_id: stored[team_id] if team_id in stored else default_plan() for team_id in team_ids}
 
 
 def team_plan(session: Session, *, actor: Actor, team_id: int) -> PlanInfo:
