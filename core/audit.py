@@ -245,9 +245,11 @@ def readable_changes(entry: AuditEntry, limit: int = 400) -> str:
 @event.listens_for(Session, "before_flush")
 def _attribute(session: Session, _context: Any, _instances: Any) -> None:
     actor = actor_of(session)
-    _refuse_nul(list(session.new) + list(session.dirty))
-    for obj in list(session.new) + list(session.dirty):
-        if isinstance(obj, AttributionMixin) and (obj in session.new or session.is_modified(obj)):
+    new = session.new  # built afresh on every access: read once, or an import of thousands goes quadratic
+    changed = list(new) + list(session.dirty)
+    _refuse_nul(changed)
+    for obj in changed:
+        if isinstance(obj, AttributionMixin) and (obj in new or session.is_modified(obj)):
             obj.updated_by_id = actor.account_id
             obj.updated_by_name = actor.name
 

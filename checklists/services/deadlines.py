@@ -60,7 +60,8 @@ def _write(session: Session, stale: list[int], rows: list[dict]) -> None:
     if stale:
         session.execute(delete(CaseFileDeadline).where(CaseFileDeadline.case_file_id.in_(stale)))
     if rows:
-        session.execute(insert(CaseFileDeadline), rows)
+        session.execute(insert(CaseFileDeadline.__table__), rows)  # the table's plain executemany: on psycopg
+        # the ORM's bulk path took ten times as long for the same rows
 
 
 def fill_missing_deadlines(session: Session) -> int:

@@ -223,7 +223,7 @@ def generate_calendar(session: Session, *, actor: Actor, team_id: int, first: da
             cancelled += 1
     session.flush()
     if new_rows:  # one statement for a year of sessions; the generation itself is the audited event
-        session.execute(insert(SupervisionSession), new_rows)
+        session.execute(insert(SupervisionSession.__table__), new_rows)  # plain executemany (see deadlines._write)
     created = len(new_rows)
     record_event(session, action="generate_calendar", entity_type="Team", entity_id=team_id, summary=team.name,
                  details={"from": start.isoformat(), "to": last.isoformat(), "created": created, "moved": moved,
