@@ -283,6 +283,8 @@ UNSCOPED = {
     "checklists.services.templates.ensure_bundled_checklist_translations": "start-up seeding",
     "accounts.services.language_of_staff": "a language code, for a calendar the caller may already export",
     "qaf.services.frameworks.get_framework": "the Change Grid is published material",
+    "qaf.services.frameworks.framework_for_reader": "a framework version's text in a language (published material)",
+    "qaf.services.frameworks.frameworks_by_id": "framework versions' content (published material)",
     "qaf.services.frameworks.list_framework_versions": "framework titles and versions",
     "qaf.services.assessments.adopt_unowned_assessments": "the first administrator's hook",
     "qaf.services.drafts.drop_draft": "deletes only the acting person's own draft; its callers check access",
@@ -303,9 +305,11 @@ UNSCOPED = {
     "checklists.services.evidence.completed_reviews_by_month": "counts for caseworkers whose team the caller runs",
     "checklists.services.evidence.open_caseloads": "counts for caseworkers whose team the caller runs",
     "supervision.services.plans.plan_of": "the plan of a team whose calendar the caller was checked to run",
+    "supervision.services.plans.plans_of": "the plans of teams whose calendars the caller was checked to run",
     "supervision.services.calendars.closures_of": "an agency's closed days, for a calendar already checked",
     "supervision.services.calendars.working_calendar_of": "an agency's working days, for a calendar already checked",
     "supervision.services.generation.team_people": "a team's people, for a calendar already checked",
+    "supervision.services.generation.teams_people": "teams' people, for calendars already checked",
     "checklists.services.deadlines.refresh_deadlines": "derived data of case files a checked write just changed",
     "checklists.services.deadlines.fill_missing_deadlines": "start-up: derived data for every case file",
     "checklists.services.deadlines.indicator_counts": "counts over conditions the caller built from a checked scope",
@@ -538,6 +542,8 @@ def _calendar_matrix(w):  # type: ignore[no-untyped-def]
         "supervision.services.compliance.standards": (runners, lambda s, x: compliance.standards(
             s, actor=x, team_id=east)),
         "supervision.services.compliance.ratios": (runners, lambda s, x: compliance.ratios(s, actor=x, team_id=east)),
+        "supervision.services.compliance.ratios_of_teams": (runners, lambda s, x: compliance.ratios_of_teams(
+            s, actor=x, team_ids=[east])),
         # Management: scopes are checked when they are made; figures are then computed over a checked scope.
         "management.services.indicators.agency_scope": ({"manager", "other_manager"}, lambda s, x:
             management_indicators.agency_scope(s, actor=x)),
