@@ -26,7 +26,7 @@ T = TypeVar("T")
 ACTOR = "auth_actor"  # set by the sign-in gate in each run, forgotten when the run ends; owned by no widget
 ACCOUNT = "auth_account_id"  # who signed in in this browser session
 SESSION = "auth_session_id"  # their sign-in session record (shared with the browser's other tabs)
-LOCALE = "auth_locale"  # the signed-in person's language (or the server default), set by the sign-in gate
+LOCALE = "auth_locale"  # the signed-in person's language (or the server default); written only by use_language
 
 
 # The language and time zone of each page run, read once: a table of a thousand rows asks for them thousands of

@@ -23,7 +23,7 @@ from improvement_actions.models import ImprovementAction
 from improvement_actions.rules import OPEN_STATUSES, is_due_soon, is_overdue
 from improvement_actions.services import readable_actions
 from qaf.action_plan import SOURCE_KIND as QAF
-from qaf.models import Assessment, FrameworkVersion
+from qaf.models import Assessment
 from qaf.services.frameworks import framework_for_reader
 from supervision.models import SupervisionSession
 from supervision.plan import Activity
@@ -184,9 +184,8 @@ class _Labels:
         if version_id is None or not code:
             return ""
         if version_id not in self.frameworks:
-            row = self.session.get(FrameworkVersion, version_id)
-            self.frameworks[version_id] = ({c.code: c.title for c in framework_for_reader(
-                self.session, version_id).components()} if row else {})
+            self.frameworks[version_id] = {c.code: c.title for c in framework_for_reader(
+                self.session, version_id).components()}
         return self.frameworks[version_id].get(code, "")
 
     def item(self, template_id: int | None, item_id: str) -> str:

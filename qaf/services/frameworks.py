@@ -163,13 +163,14 @@ def framework_for_reader(session: Session, framework_version_id: int, language: 
         frontier = set(session.scalars(select(FrameworkVersion.id).where(
             FrameworkVersion.translation_of_id.in_(frontier)))) - family
         family |= frontier
-    found = session.scalars(select(FrameworkVersion).where(
+    found = session.scalars(select(FrameworkVersion.id).where(
         FrameworkVersion.id.in_(family), FrameworkVersion.language == language)
         .order_by(FrameworkVersion.id.desc())).all()
     if not found:
         return framework_of(row)
-    official = [r for r in found if not r.content["framework"].get("working_translation")]
-    return framework_of((official or found)[0])
+    texts = frameworks_by_id(session, set(found))  # content read only where not cached
+    official = [i for i in found if not texts[i].meta.get("working_translation")]
+    return texts[(official or found)[0]]
 
 
 @binds_actor

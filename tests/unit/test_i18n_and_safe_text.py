@@ -83,3 +83,16 @@ def test_markdown_shows_user_text_as_text(payload):
     escaped = for_markdown(payload)
     assert not re.search(r"(?<!\\)[\[\]<>!]", escaped)  # every character Markdown could act on is escaped
     assert re.sub(r"\\(.)", r"\1", escaped) == payload  # what the reader sees is exactly what was typed
+
+
+def test_the_language_of_a_page_run_changes_only_through_use_language():
+    """A page run reads the person's language once (``core.ui``); a write that bypassed ``use_language`` would
+    leave the rest of the run in the old language."""
+    import re
+
+    from tests.conftest import PROJECT_ROOT
+
+    direct = re.compile(r"session_state\[LOCALE\]\s*=[^=]|session_state\[[\"']auth_locale[\"']\]\s*=[^=]")
+    writers = [str(path.relative_to(PROJECT_ROOT)) for path in PROJECT_ROOT.glob("*/**/*.py")
+               if ".venv" not in path.parts and direct.search(path.read_text(encoding="utf-8"))]
+    assert writers == ["core/ui/__init__.py"]
