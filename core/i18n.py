@@ -163,9 +163,14 @@ def format_date(value: date | datetime | None) -> str:
     return _medium_date(value, current_locale())
 
 
+# Babel puts right-to-left marks between an Arabic date's numbers ("02\u200f/02\u200f/2026"). Table cells are drawn
+# on a canvas that reorders them into "022026/02/"; without the marks the date reads as digits are written.
+_BIDI_MARKS = str.maketrans("", "", "\u200e\u200f\u061c")
+
+
 @lru_cache(maxsize=8192)
 def _medium_date(value: date, locale: str) -> str:  # a table of a thousand rows shows a few hundred distinct days
-    return _babel_format_date(value, format="medium", locale=_parsed_locale(locale))
+    return _babel_format_date(value, format="medium", locale=_parsed_locale(locale)).translate(_BIDI_MARKS)
 
 
 def format_datetime(value: datetime | None) -> str:
@@ -175,8 +180,8 @@ def format_datetime(value: datetime | None) -> str:
         return ""
     zone = _reader_timezone()
     moment = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(zone)
-    day = _babel_format_date(moment.date(), format="medium", locale=_babel_locale())
-    clock = _babel_format_time(moment, format="short", tzinfo=zone, locale=_babel_locale())
+    day = _medium_date(moment.date(), current_locale())
+    clock = _babel_format_time(moment, format="short", tzinfo=zone, locale=_babel_locale()).translate(_BIDI_MARKS)
     return f"{day}, {clock} {moment.tzname() or zone.key}"
 
 

@@ -96,3 +96,13 @@ def test_the_language_of_a_page_run_changes_only_through_use_language():
     writers = [str(path.relative_to(PROJECT_ROOT)) for path in PROJECT_ROOT.glob("*/**/*.py")
                if ".venv" not in path.parts and direct.search(path.read_text(encoding="utf-8"))]
     assert writers == ["core/ui/__init__.py"]
+
+
+def test_an_arabic_date_carries_no_direction_marks_so_a_table_cell_keeps_its_digits_in_order():
+    from datetime import UTC, date, datetime
+
+    from core.i18n import format_date, format_datetime, using_locale
+
+    with using_locale("ar"):
+        day, moment = format_date(date(2026, 2, 2)), format_datetime(datetime(2026, 2, 2, 10, 5, tzinfo=UTC))
+    assert day == "02/02/2026" and moment.startswith("02/02/2026, 10:05")
