@@ -15,7 +15,7 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
@@ -168,6 +168,12 @@ def format_date(value: date | datetime | None) -> str:
 _BIDI_MARKS = str.maketrans("", "", "\u200e\u200f\u061c")
 
 
+@lru_cache(maxsize=2048)
+def _short_time(hour: int, minute: int, locale: str) -> str:  # the clock already on the reader's zone
+    return _babel_format_time(time(hour, minute), format="short", locale=_parsed_locale(locale)).translate(
+        _BIDI_MARKS)
+
+
 @lru_cache(maxsize=8192)
 def _medium_date(value: date, locale: str) -> str:  # a table of a thousand rows shows a few hundred distinct days
     return _babel_format_date(value, format="medium", locale=_parsed_locale(locale)).translate(_BIDI_MARKS)
@@ -181,7 +187,7 @@ def format_datetime(value: datetime | None) -> str:
     zone = _reader_timezone()
     moment = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(zone)
     day = _medium_date(moment.date(), current_locale())
-    clock = _babel_format_time(moment, format="short", tzinfo=zone, locale=_babel_locale()).translate(_BIDI_MARKS)
+    clock = _short_time(moment.hour, moment.minute, current_locale())
     return f"{day}, {clock} {moment.tzname() or zone.key}"
 
 

@@ -77,10 +77,12 @@ else:
     if tracker.counts["total"] > SHOWN:
         st.warning(t("tracker.too_many", shown=SHOWN, total=tracker.counts["total"]))
     st.caption(t("tracker.edit_help"))
+    priority_label = {x.priority: t(f"improvement_action.priority.{x.priority}") for x in shown}
+    source_label = {x.source_kind: t(f"tracker.source.{x.source_kind}") for x in shown}
     frame = pd.DataFrame([{
         "id": x.id, "due": due_text(x), "status": status_label[x.status], "note": "", "action": x.text,
-        "owner": x.owner, "priority": t(f"improvement_action.priority.{x.priority}"), "team": x.team,
-        "agency": x.agency, "source": f"{t(f'tracker.source.{x.source_kind}')} · {x.source_label}",
+        "owner": x.owner, "priority": priority_label[x.priority], "team": x.team,
+        "agency": x.agency, "source": f"{source_label[x.source_kind]} · {x.source_label}",
         "item": f"{x.item} {x.item_label}".strip(), "link": source_link(x),
         "updated": f"{format_datetime(x.updated_at)} · {x.updated_by}" if x.updated_at else ""} for x in shown])
     key = f"tracker_editor_{st.session_state[REVISION]}_{abs(hash(filters))}"
