@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -30,7 +31,7 @@ from qaf.assessment import (
 from qaf.framework import Framework
 from qaf.levels import Level, derive_level, level_label
 from qaf.models import Assessment, AssessmentMember, ComponentRating, FrameworkVersion, Participant
-from qaf.services.access import assessment_row, is_member, readable, require_draft
+from qaf.services.access import assessment_row, readable, require_draft
 from qaf.services.drafts import NOTES_LIMIT, REASON_LIMIT, drop_draft
 from qaf.services.frameworks import framework_of, frameworks_by_id
 
@@ -84,21 +85,29 @@ def _clean_details(details: AssessmentDetails) -> AssessmentDetails:
 
 
 def _view(row: Assessment, actor: Actor, scored: int | None = None) -> AssessmentView:
-    framework = framework_of(row.framework_version)
+    version = row.framework_version
+    return _assembled(row, actor, framework=framework_of(version), label=f"{version.title} — {version.version}",
+                      language=version.language,
+                      participants=[ParticipantEntry(p.name, p.agency, p.role) for p in row.participants],
+                      members=[(m.account_id, m.role) for m in row.members],
+                      scored=len(row.ratings) if scored is None else scored)
+
+
+def _assembled(row: Any, actor: Actor, *, framework: Framework, label: str, language: str,
+               participants: list[ParticipantEntry], members: list[tuple[int, str]], scored: int) -> AssessmentView:
+    """The one way an assessment is shown, from its mapped row or a plain row with the same column names;
+    ``members`` are (account id, role in the assessment)."""
+    mine = [role for account_id, role in members if actor.account_id is not None and account_id == actor.account_id]
     return AssessmentView(
         id=row.id, name=row.name, country=row.country, scope=row.scope, assessed_on=row.assessed_on,
-        facilitator=row.facilitator, agencies=list(row.agencies or []),
-        participants=[ParticipantEntry(p.name, p.agency, p.role) for p in row.participants],
+        facilitator=row.facilitator, agencies=list(row.agencies or []), participants=participants,
         status=row.status, finalised_at=row.finalised_at, framework_version_id=row.framework_version_id,
-        framework_label=f"{row.framework_version.title} — {row.framework_version.version}",
-        baseline_id=row.baseline_id,
-        scored_count=len(row.ratings) if scored is None else scored,
+        framework_label=label, baseline_id=row.baseline_id, scored_count=scored,
         component_total=framework.component_count, version_id=row.version_id,
-        can_edit=is_member(row, actor) and row.status != "final",
-        member_account_ids=tuple(m.account_id for m in row.members if m.role == "participant"),
-        archived=row.archived_at is not None, is_facilitator=is_facilitator(row, actor),
-        framework_language=row.framework_version.language,
-        working_translation=bool(framework.meta.get("working_translation")),
+        can_edit=bool(mine) and row.status != "final",
+        member_account_ids=tuple(a for a, role in members if role == "participant"),
+        archived=row.archived_at is not None, is_facilitator="facilitator" in mine,
+        framework_language=language, working_translation=bool(framework.meta.get("working_translation")),
     )
 
 
@@ -200,22 +209,9 @@ def list_assessments(session: Session, *, actor: Actor, archived: bool = False) 
             .where(AssessmentMember.assessment_id.in_(chosen)).order_by(AssessmentMember.id)):
         members.setdefault(assessment_id, []).append((account_id, role))
     frameworks = frameworks_by_id(session, {r.framework_version_id for r in rows})
-    views = []
-    for r in rows:
-        framework, its_members = frameworks[r.framework_version_id], members.get(r.id, [])
-        member = actor.account_id is not None and any(a == actor.account_id for a, _role in its_members)
-        views.append(AssessmentView(
-            id=r.id, name=r.name, country=r.country, scope=r.scope, assessed_on=r.assessed_on,
-            facilitator=r.facilitator, agencies=list(r.agencies or []), participants=participants.get(r.id, []),
-            status=r.status, finalised_at=r.finalised_at, framework_version_id=r.framework_version_id,
-            framework_label=f"{r.title} — {r.version}", baseline_id=r.baseline_id,
-            scored_count=scored.get(r.id, 0), component_total=framework.component_count, version_id=r.version_id,
-            can_edit=member and r.status != "final",
-            member_account_ids=tuple(a for a, role in its_members if role == "participant"),
-            archived=r.archived_at is not None,
-            is_facilitator=any(a == actor.account_id and role == "facilitator" for a, role in its_members),
-            framework_language=r.language, working_translation=bool(framework.meta.get("working_translation"))))
-    return views
+    return [_assembled(r, actor, framework=frameworks[r.framework_version_id], label=f"{r.title} — {r.version}",
+                       language=r.language, participants=participants.get(r.id, []), members=members.get(r.id, []),
+                       scored=scored.get(r.id, 0)) for r in rows]
 
 
 def get_assessment(session: Session, assessment_id: int, *, actor: Actor) -> AssessmentView:

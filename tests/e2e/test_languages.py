@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.i18n import t, using_locale
+from core.i18n import LANGUAGE_NAMES, t, using_locale
 from tests.e2e.conftest import ARTIFACTS, settle
 from tests.e2e.helpers import expect, go
 
@@ -21,7 +21,7 @@ def _in(language: str, key: str) -> str:
 def _pick_language(tab, language: str) -> None:  # type: ignore[no-untyped-def]
     """Choose the language in the sign-in page's picker, as a person does (open the list, click the name)."""
     tab.get_by_test_id("stSelectbox").first.click()
-    tab.get_by_role("option", name={"ar": "العربية", "fr": "Français", "es": "Español"}[language]).click()
+    tab.get_by_role("option", name=LANGUAGE_NAMES[language]).click()
     settle(tab)
     expect(tab.get_by_role("button", name=_in(language, "login.button"))).to_be_visible()
 

@@ -417,8 +417,11 @@ def test_each_report_in_each_language_reads_as_its_kept_reference(engine, org):
                 _render_first_page(data, REFERENCES / f"{stem}.png")
                 continue
             kept = reference.read_text(encoding="utf-8").splitlines()
+            # A line without a number (a heading, a label, a sentence) must come back exactly as kept; lines with
+            # dates and counts may move, within a fifth of the page.
+            lost = sorted(set(line for line in kept if "0" not in line) - set(lines))
             likeness = difflib.SequenceMatcher(None, kept, lines, autojunk=False).ratio()
-            if likeness < 0.8:
+            if lost or likeness < 0.8:
                 diff = "\n".join(list(difflib.unified_diff(kept, lines, "kept", "now", lineterm="", n=1))[:40])
-                problems.append(f"{stem}: {likeness:.0%} of the lines as kept\n{diff}")
+                problems.append(f"{stem}: {likeness:.0%} of the lines as kept; lines gone: {lost[:5]}\n{diff}")
     assert not problems, "\n\n".join(problems)
