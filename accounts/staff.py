@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from dateutil.relativedelta import relativedelta
+
 from core.i18n import t
 
 PROGRAMME_ROLES = ("caseworker", "supervisor", "manager", "data_entry", "other")
@@ -40,7 +42,8 @@ def validate_staff(draft: StaffDraft) -> dict[str, str]:
     email = draft.email.strip()
     if email and ("@" not in email or " " in email or len(email) > 254):
         errors["email"] = t("accounts.error.email")
-    if draft.start_date and draft.start_date > date.today().replace(year=date.today().year + 1):
+    # A year from today as the calendar counts it: on 29 February that is 28 February of the next year.
+    if draft.start_date and draft.start_date > date.today() + relativedelta(years=1):
         errors["start_date"] = t("staff.error.start_date_future")
     return errors
 
