@@ -13,12 +13,14 @@ from sqlalchemy.orm import Session
 
 from core.actor import Actor
 from core.audit import record_event
+from core.errors import Forbidden
 from core.i18n import format_date, format_datetime, format_month, format_number, t, tn
 from core.levels import Level, level_label
 from core.reports.pdf import PAGE_SIZES, PageFurniture, bar_chart, build_pdf, cell, grid_table, para, usable_width
 from core.reports.spreadsheet import csv_bytes, workbook_bytes, write_sheet
 from management import indicators as ind
 from management.indicators import Figure, change, direction
+from management.services.indicators import agency_scope
 from management.services.monthly import MonthlyReport, Progress, monthly_report
 from management.services.tracker import TrackedAction, TrackerFilters, record_export, tracked_actions
 
@@ -325,10 +327,24 @@ def export_monthly_files(session: Session, *, actor: Actor, month: date, formats
     for fmt in formats:
         if progress_to is not None:
             progress_to(0.92 if fmt == "pdf" else 0.96, f"draw_{fmt}")
-        files[fmt] = monthly_pdf(report) if fmt == "pdf" else monthly_xlsx(report)
-        record_event(session, action="export", entity_type="MonthlyReport", entity_id=f"{month:%Y-%m}",
-                     summary=monthly_report_filename(report, fmt),
-                     details={"format": fmt, "team_id": team_id, "agencies": list(report.scope.agency_ids)})
+        files[fmt] = _drawn(session, report, fmt)
     if progress_to is not None:
         progress_to(1.0, "done")
     return files
+
+
+def export_built_monthly_report(session: Session, *, actor: Actor, report: MonthlyReport, fmt: str) -> bytes:
+    """A report whose figures the page gathered earlier (with its progress shown), drawn when its download is
+    clicked: only for someone who may still see its scope now, and audited like every export."""
+    scope = agency_scope(session, actor=actor, team_id=report.scope.team_id)
+    if scope.agency_ids != report.scope.agency_ids:
+        raise Forbidden(t("common.error.forbidden"))
+    return _drawn(session, report, fmt)
+
+
+def _drawn(session: Session, report: MonthlyReport, fmt: str) -> bytes:
+    content = monthly_pdf(report) if fmt == "pdf" else monthly_xlsx(report)
+    record_event(session, action="export", entity_type="MonthlyReport", entity_id=f"{report.month:%Y-%m}",
+                 summary=monthly_report_filename(report, fmt),
+                 details={"format": fmt, "team_id": report.scope.team_id, "agencies": list(report.scope.agency_ids)})
+    return content

@@ -1,5 +1,5 @@
-"""The monthly management report: choose the month and the scope, build it with a progress bar, download the PDF
-and the workbook (the same figures)."""
+"""The monthly management report: choose the month and the scope, gather its figures with a progress bar, download
+the PDF and the workbook (the same figures), each drawn and audited when clicked."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ from core.actor import Role
 from core.errors import Forbidden, NotFound
 from core.i18n import format_month, t
 from core.safe_text import for_markdown
-from core.ui import page_for, unit_of_work
+from core.ui import deferred_download, page_for, unit_of_work
 from management.indicators import months_ending
-from management.reports import export_monthly_files
+from management.reports import export_built_monthly_report
 from management.services.indicators import scope_choices
+from management.services.monthly import monthly_report
 
 BUILT = "monthly_report_built"  # the last report built in this browser session: its choice and files
 
@@ -42,24 +43,28 @@ if st.button(t("monthly_page.build"), type="primary", icon=":material/summarize:
 
     try:
         with unit_of_work() as session:
-            files = export_monthly_files(session, actor=actor, month=month, team_id=team_id, progress_to=told)
+            report = monthly_report(session, actor=actor, month=month, team_id=team_id, progress_to=told)
     except (Forbidden, NotFound) as exc:
         bar.empty()
         st.error(for_markdown(str(exc)))
         st.stop()
     bar.empty()
     label = "".join(c if c.isalnum() else "-" for c in (teams.get(team_id) or choices.agency or "")).strip("-")
-    st.session_state[BUILT] = {"key": (month, team_id), "files": files, "name": f"monthly-report-{month:%Y-%m}-"
+    st.session_state[BUILT] = {"key": (month, team_id), "report": report, "name": f"monthly-report-{month:%Y-%m}-"
                                f"{label.lower()[:40] or 'scope'}"}
 built = st.session_state.get(BUILT)
 if built and built["key"] == (month, team_id):
+    # The figures were gathered above, with progress shown; each file is drawn when its button is clicked, for
+    # the person checked again then (a tab left open after a deactivation or the idle timeout gets nothing).
     st.success(t("monthly_page.built", month=format_month(month)), icon=":material/check:")
     x, y = st.columns(2)
-    x.download_button(t("monthly_page.download_pdf"), data=built["files"]["pdf"], file_name=f"{built['name']}.pdf",
-                      mime="application/pdf", icon=":material/picture_as_pdf:", width="stretch")
-    y.download_button(t("monthly_page.download_xlsx"), data=built["files"]["xlsx"],
-                      file_name=f"{built['name']}.xlsx", icon=":material/table:", width="stretch",
-                      mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    for column, fmt, mime, icon in (
+            (x, "pdf", "application/pdf", ":material/picture_as_pdf:"),
+            (y, "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ":material/table:")):
+        deferred_download(column, t(f"monthly_page.download_{fmt}"), file_name=f"{built['name']}.{fmt}", mime=mime,
+                          icon=icon, key=f"monthly_{fmt}",
+                          build=lambda session, person, fmt=fmt: export_built_monthly_report(
+                              session, actor=person, report=built["report"], fmt=fmt))
 st.caption(t("monthly_page.command"))
 st.code("python -m management monthly-report --month YYYY-MM --agency NAME [--team NAME] --pdf FILE --xlsx FILE",
         language="bash")

@@ -89,3 +89,28 @@ def open_page(app_database: str) -> Callable[..., AppTest]:
         return at
 
     return run
+
+
+@pytest.fixture
+def downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, Callable[[], bytes]]:
+    """What each deferred download button of the page would build when clicked, by its label: AppTest runs no
+    server to click it, so the callable the page hands to the button is kept here to be called as the server
+    would (outside the page run)."""
+    import core.ui
+
+    made: dict[str, Callable[[], bytes]] = {}
+    real_download, real_build = core.ui.deferred_download, core.ui.deferred_build
+
+    def recording(container, label, **options):  # type: ignore[no-untyped-def]
+        def keep(*args):  # type: ignore[no-untyped-def]
+            made[label] = real_build(*args)
+            return made[label]
+
+        monkeypatch.setattr(core.ui, "deferred_build", keep)
+        try:
+            real_download(container, label, **options)
+        finally:
+            monkeypatch.setattr(core.ui, "deferred_build", real_build)
+
+    monkeypatch.setattr(core.ui, "deferred_download", recording)
+    return made

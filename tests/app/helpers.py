@@ -26,3 +26,4 @@ def texts(at: AppTest) -> str:
 
 def errors(at: AppTest) -> list[str]:
     return [str(e.value) for e in at.error]
+

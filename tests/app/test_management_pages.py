@@ -113,3 +113,30 @@ def test_the_monthly_report_is_built_with_progress_and_offered_as_pdf_and_workbo
     assert "is ready" in texts(at)
     labels = [b.label for b in at.get("download_button")]
     assert labels == ["Download the PDF", "Download the workbook (Excel)"]
+
+
+def test_the_monthly_reports_files_are_drawn_when_clicked_and_refused_to_a_deactivated_account(
+        open_page, app_engine, example, downloads):
+    from sqlalchemy import func, select, update
+
+    from accounts.models import Account
+    from core.audit import AuditRecord
+    from core.db import session_scope
+    from core.errors import Forbidden
+    at = open_page("management/ui/monthly_report.py", example["demo-manager"])
+    button(at, "Build the report").click().run()
+
+    def exports() -> int:
+        with session_scope(app_engine) as session:
+            return session.scalar(select(func.count()).where(AuditRecord.action == "export",
+                                                             AuditRecord.entity_type == "MonthlyReport"))
+
+    before = exports()
+    assert downloads["Download the PDF"]().startswith(b"%PDF")
+    assert downloads["Download the workbook (Excel)"]().startswith(b"PK")
+    assert exports() == before + 2  # each download is an audited export of its own
+    with session_scope(app_engine) as session:
+        session.execute(update(Account).where(Account.id == example["demo-manager"]).values(active=False))
+    with pytest.raises(Forbidden):
+        downloads["Download the PDF"]()
+    assert exports() == before + 2
