@@ -115,17 +115,23 @@ def is_facilitator(row: Assessment, actor: Actor) -> bool:
     return any(m.account_id == actor.account_id and m.role == "facilitator" for m in row.members)
 
 
-def _set_members(session: Session, row: Assessment, actor: Actor, participant_account_ids: list[int]) -> None:
+def _set_members(session: Session, row: Assessment, actor: Actor, participant_account_ids: list[int],
+                 participant_usernames: list[str] | None = None) -> None:
     """The facilitator who created it stays; participants are the accounts chosen on the form. Only the
-    assessment's facilitator decides who may edit it."""
-    wanted = {int(a) for a in participant_account_ids if a != row.created_by_account_id}
+    assessment's facilitator decides who may edit it, and only among the people they may see, as the form offers
+    them (``people_to_choose``: their own agency and the members of the assessments they take part in), the
+    assessment's present members, and someone of a partner agency named by exact username. An account id from
+    anywhere else is refused with the same message as an unknown one, so ids cannot be probed."""
+    named = [find_person(session, actor=actor, username=u).id for u in participant_usernames or [] if u.strip()]
+    wanted = {int(a) for a in [*participant_account_ids, *named] if a != row.created_by_account_id}
     current = {m.account_id for m in row.members if m.role == "participant"}
     if wanted == current:
         return
     if row.id is not None and not is_facilitator(row, actor):
         raise Forbidden(t("assessment.error.only_facilitator_members"))
+    visible = {p.id for p in people_to_choose(session, actor=actor)} | current | set(named)
     known = set(session.scalars(select(Account.id).where(Account.id.in_(wanted), Account.active.is_(True))).all())
-    if wanted - known:
+    if wanted - (known & visible):
         raise ValidationFailed({"members": t("assessment.error.unknown_member")})
     keep = [m for m in row.members if m.role == "facilitator" or m.account_id in wanted]
     present = {m.account_id for m in keep}
@@ -134,7 +140,8 @@ def _set_members(session: Session, row: Assessment, actor: Actor, participant_ac
 
 @binds_actor
 def create_assessment(session: Session, *, actor: Actor, details: AssessmentDetails, framework_version_id: int,
-                      baseline_id: int | None = None, participant_account_ids: list[int] | None = None) -> int:
+                      baseline_id: int | None = None, participant_account_ids: list[int] | None = None,
+                      participant_usernames: list[str] | None = None) -> int:
     require_role(actor, Role.FACILITATOR)
     if baseline_id is not None:
         assessment_row(session, baseline_id, actor)  # a baseline must be one the person may read
@@ -152,7 +159,7 @@ def create_assessment(session: Session, *, actor: Actor, details: AssessmentDeta
                         for i, p in enumerate(details.participants)]
     if actor.account_id is not None:
         row.members = [AssessmentMember(account_id=actor.account_id, role="facilitator")]
-    _set_members(session, row, actor, participant_account_ids or [])
+    _set_members(session, row, actor, participant_account_ids or [], participant_usernames)
     session.add(row)
     session.flush()
     return row.id
@@ -161,6 +168,7 @@ def create_assessment(session: Session, *, actor: Actor, details: AssessmentDeta
 @binds_actor
 def update_assessment_details(session: Session, *, actor: Actor, assessment_id: int, details: AssessmentDetails,
                               participant_account_ids: list[int] | None = None,
+                              participant_usernames: list[str] | None = None,
                               expected_version: int | None = None) -> None:
     row = assessment_row(session, assessment_id, actor, edit=True)
     require_draft(row)
@@ -178,8 +186,10 @@ def update_assessment_details(session: Session, *, actor: Actor, assessment_id: 
     row.assessed_on, row.facilitator, row.agencies = details.assessed_on, details.facilitator, details.agencies
     row.participants = [Participant(position=i, name=p.name, agency=p.agency, role=p.role)
                         for i, p in enumerate(details.participants)]
-    if participant_account_ids is not None:
-        _set_members(session, row, actor, participant_account_ids)
+    if participant_account_ids is not None or participant_usernames:
+        current = [m.account_id for m in row.members if m.role == "participant"]
+        _set_members(session, row, actor, current if participant_account_ids is None else participant_account_ids,
+                     participant_usernames)
 
 
 def list_assessments(session: Session, *, actor: Actor, archived: bool = False) -> list[AssessmentView]:
@@ -314,13 +324,15 @@ def finalise_assessment(session: Session, *, actor: Actor, assessment_id: int) -
 
 @binds_actor
 def start_from_baseline(session: Session, *, actor: Actor, baseline_id: int, details: AssessmentDetails,
-                        participant_account_ids: list[int] | None = None) -> int:
+                        participant_account_ids: list[int] | None = None,
+                        participant_usernames: list[str] | None = None) -> int:
     """A new draft assessment on the same framework version, pre-filled with the baseline's ratings so the task
     force reviews what changed instead of starting from nothing."""
     baseline = assessment_row(session, baseline_id, actor)
     new_id = create_assessment(session, actor=actor, details=details,
                                framework_version_id=baseline.framework_version_id, baseline_id=baseline.id,
-                               participant_account_ids=participant_account_ids)
+                               participant_account_ids=participant_account_ids,
+                               participant_usernames=participant_usernames)
     for rating in baseline.ratings:
         session.add(ComponentRating(
             assessment_id=new_id, component_code=rating.component_code,

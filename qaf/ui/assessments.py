@@ -87,13 +87,6 @@ def _submit(form_key: str, general_field: str, action: Callable[[Session], T], s
                   store=st.session_state.setdefault(ERRORS, {}))
 
 
-def _members(session: Session, chosen: list[int], from_partner: str) -> list[int]:
-    """The members chosen in the list, and the person of a partner agency named by exact username."""
-    if not from_partner.strip():
-        return chosen
-    return [*chosen, services.find_person(session, actor=actor, username=from_partner).id]
-
-
 def _open_or_rerun(new_id: object) -> None:
     """Open a newly made assessment in the workshop; if it was not saved, show the form again with its messages."""
     if new_id is NOT_SAVED:
@@ -182,7 +175,7 @@ if actor.has(Role.FACILITATOR):
         details, version_id, members, from_partner = submitted
         _open_or_rerun(_submit("new_assessment", "name", lambda session: services.create_assessment(
             session, actor=actor, details=details, framework_version_id=int(version_id or 0),
-            participant_account_ids=_members(session, members, from_partner))))
+            participant_account_ids=members, participant_usernames=[from_partner])))
 else:
     st.caption(t("assessments.facilitators_create"))
 
@@ -195,7 +188,7 @@ if current is not None and current.can_edit:
         if edited_details:
             _submit("edit_assessment", "save", lambda session: services.update_assessment_details(
                 session, actor=actor, assessment_id=current.id, details=edited_details[0],
-                participant_account_ids=_members(session, edited_details[2], edited_details[3]),
+                participant_account_ids=edited_details[2], participant_usernames=[edited_details[3]],
                 expected_version=current.version_id),
                 success=t("common.saved"))
             st.rerun()

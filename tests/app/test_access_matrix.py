@@ -14,6 +14,7 @@ from core.actor import SYSTEM
 from core.audit import AuditFilter, list_audit
 from core.db import session_scope
 from core.errors import Forbidden, ValidationFailed
+from qaf import models as qaf_models
 from qaf import services as qaf
 from qaf.action_plan import KeyActionDraft
 from qaf.assessment import AssessmentDetails
@@ -165,8 +166,8 @@ def test_the_trail_follows_the_record_not_the_writer(world):
         qaf.update_assessment_details(session, actor=world["actors"]["facilitator"], assessment_id=world["a"],
                                       details=qaf.get_assessment(session, world["a"],
                                                                  actor=world["actors"]["facilitator"]).details,
-                                      participant_account_ids=[world["ids"]["caseworker"],
-                                                               world["ids"]["other_facilitator"]])
+                                      participant_account_ids=[world["ids"]["caseworker"]],
+                                      participant_usernames=["omar"])
     guest = world["actors"]["other_facilitator"]
     with session_scope(engine, actor=guest) as session:
         qaf.save_component_rating(session, actor=guest, assessment_id=world["a"], component_code="3", in_place=[],
@@ -227,6 +228,34 @@ def test_only_the_facilitator_decides_who_takes_part(world):
     with session_scope(engine, actor=participant) as session:  # their other edits still go through
         qaf.update_assessment_details(session, actor=participant, assessment_id=world["a"], details=view.details,
                                       participant_account_ids=list(view.member_account_ids))
+
+
+def test_a_facilitator_adds_another_agencys_person_only_by_their_exact_username(world):
+    """The people directory shows a facilitator their own agency and their fellow members; someone of another
+    agency is added by the username they gave. An account id from elsewhere, sent as if chosen from the list, is
+    refused like an unknown one, on a new assessment and on an existing one."""
+    engine, mine, ids = world["engine"], world["actors"]["facilitator"], world["ids"]
+    details = AssessmentDetails(name="C", country="X", scope="inter_agency", assessed_on=date(2026, 11, 2),
+                                facilitator="Z")
+    with session_scope(engine) as session:
+        version = session.get(qaf_models.Assessment, world["a"]).framework_version_id
+        view = qaf.get_assessment(session, world["a"], actor=mine)
+    for outsider in (ids["other_manager"], ids["other_facilitator"]):
+        with pytest.raises(ValidationFailed) as refused, session_scope(engine, actor=mine) as session:
+            qaf.create_assessment(session, actor=mine, details=details, framework_version_id=version,
+                                  participant_account_ids=[outsider])
+        assert "members" in refused.value.field_errors
+        with pytest.raises(ValidationFailed), session_scope(engine, actor=mine) as session:
+            qaf.update_assessment_details(session, actor=mine, assessment_id=world["a"], details=view.details,
+                                          participant_account_ids=[*view.member_account_ids, outsider])
+    with session_scope(engine, actor=mine) as session:  # the same person, named by their exact username
+        qaf.update_assessment_details(session, actor=mine, assessment_id=world["a"], details=view.details,
+                                      participant_account_ids=list(view.member_account_ids),
+                                      participant_usernames=["ines"])
+    with session_scope(engine) as session:
+        assert ids["other_manager"] in qaf.get_assessment(session, world["a"], actor=mine).member_account_ids
+    with session_scope(engine, actor=mine) as session:  # from then on a fellow member, offered in the list
+        assert ids["other_manager"] in {p.id for p in qaf.people_to_choose(session, actor=mine)}
 
 
 def test_a_baseline_must_be_one_the_facilitator_may_read(world):
@@ -566,6 +595,9 @@ def _calendar_matrix(w):  # type: ignore[no-untyped-def]
             management_reports.export_monthly_report(s, actor=x, month=today, fmt="xlsx")),
         "management.reports.export_monthly_files": ({"manager", "other_manager"}, lambda s, x:
             management_reports.export_monthly_files(s, actor=x, month=today, formats=("xlsx",))),
+        "management.reports.export_built_monthly_report": ({"manager"}, lambda s, x:
+            management_reports.export_built_monthly_report(s, actor=x, fmt="xlsx", report=management_monthly.monthly_report(
+                s, actor=w["actors"]["manager"], month=today))),
         "management.services.evidence.component_evidence": (READERS_OF_A, lambda s, x:
             management_evidence.component_evidence(s, x, w["a"])),
         "qaf.services.evidence.evidence_for": (READERS_OF_A, lambda s, x: qaf_evidence.evidence_for(
