@@ -21,6 +21,7 @@ from core.config import get_settings
 from core.errors import Forbidden, ValidationFailed
 from core.i18n import available_locales, t
 from core.records import as_utc, check_version, get_or_raise
+from core.safe_text import text_problem
 from core.settings_store import InstallationSetting
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,79}$")
@@ -340,8 +341,8 @@ def create_agency(session: Session, *, actor: Actor, name: str) -> int:
     clean = name.strip()
     if not clean:
         raise ValidationFailed({"name": t("accounts.error.agency_name")})
-    if len(clean) > 200:
-        raise ValidationFailed({"name": t("common.error.too_long", limit=200)})
+    if problem := text_problem(clean, 200):
+        raise ValidationFailed({"name": problem})
     if session.scalar(select(Agency.id).where(func.lower(Agency.name) == clean.lower())):
         raise ValidationFailed({"name": t("accounts.error.agency_taken", name=clean)})
     row = Agency(name=clean)
@@ -372,6 +373,8 @@ def list_people(session: Session, *, agency_id: int | None, also: Select | None 
 
 
 def person_by_username(session: Session, username: str) -> PersonChoice | None:
-    row = session.scalar(select(Account).where(Account.username == username.strip().lower(),
-                                               Account.active.is_(True)))
+    name = username.strip().lower()
+    if not name or len(name) > 80 or "\x00" in name:  # no username is like that: nobody to find
+        return None
+    row = session.scalar(select(Account).where(Account.username == name, Account.active.is_(True)))
     return PersonChoice(id=row.id, display_name=f"{row.display_name} ({row.username})") if row else None

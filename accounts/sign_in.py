@@ -97,7 +97,8 @@ def authenticate(session: Session, *, username: str, password: str, source: str 
     moment = now or _now()
     generic = t("accounts.error.login_failed")
     key = _source_key(session, source)
-    name = username.strip().lower()[:80]
+    # No username holds a NUL (PostgreSQL could not even compare one): such a name is simply nobody's.
+    name = username.strip().lower()[:80].replace("\x00", "\ufffd")
     row = session.scalar(select(Account).where(Account.username == name)) if name else None
     matches = verify_password(row.password_hash if row is not None else None, password)  # always the same work
     wait = _wait_seconds(session, key, moment)

@@ -20,6 +20,7 @@ from core.audit import binds_actor
 from core.errors import NotFound, ValidationFailed
 from core.i18n import t
 from core.records import check_version, get_or_raise
+from core.safe_text import text_problem
 
 
 @dataclass(frozen=True)
@@ -183,8 +184,8 @@ def create_team(session: Session, *, actor: Actor, name: str, agency_id: int) ->
     errors: dict[str, str] = {}
     if not clean:
         errors["name"] = t("teams.error.name")
-    elif len(clean) > 200:
-        errors["name"] = t("common.error.too_long", limit=200)
+    elif problem := text_problem(clean, 200):
+        errors["name"] = problem
     elif session.scalar(select(Team.id).where(Team.agency_id == agency_id, func.lower(Team.name) == clean.lower())):
         errors["name"] = t("teams.error.name_taken", name=clean)
     if session.get(Agency, agency_id) is None:

@@ -170,15 +170,44 @@ def _diff(obj: Any, excluded: frozenset[str]) -> dict[str, list[Any]]:
     return changes
 
 
-def _refuse_nul(objects: list[Any]) -> None:
-    """One check for every service: a NUL character (which PostgreSQL cannot store, and no person types) in any
-    text about to be saved is refused with a message on that field, before anything is written."""
+def holds_nul(value: Any) -> bool:
+    """A NUL character anywhere in ``value``: a string, or a JSON value's strings and keys."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(holds_nul(k) or holds_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple | set | frozenset):
+        return any(holds_nul(v) for v in value)
+    return False
+
+
+def _column_limits(obj: Any) -> dict[str, int]:
+    mapper = inspect(obj).mapper
+    limits = getattr(mapper, "_cpcm_text_limits", None)
+    if limits is None:  # read once per model
+        limits = {attr.key: attr.columns[0].type.length for attr in mapper.column_attrs
+                  if isinstance(attr.columns[0].type, String) and attr.columns[0].type.length}
+        mapper._cpcm_text_limits = limits
+    return limits
+
+
+def _refuse_unstorable(objects: list[tuple[Any, bool]]) -> None:
+    """One check for every service, on every engine: text about to be saved that the database cannot hold as
+    typed is refused with a message on that field, before anything is written. A NUL character (which
+    PostgreSQL cannot store, and no person types), in a text or inside a JSON value; a text longer than its
+    column (PostgreSQL refuses it, SQLite would keep it whole: the same message on both)."""
     errors = {}
-    for obj in objects:
+    for obj, new in objects:
+        limits = _column_limits(obj)
+        state = inspect(obj)
         for key in _columns(obj):
+            if not new and not state.attrs[key].history.has_changes():
+                continue  # what was stored before is not this save's to answer for
             value = getattr(obj, key, None)
-            if isinstance(value, str) and "\x00" in value:
+            if holds_nul(value):
                 errors[key] = t("common.error.nul_character")
+            elif isinstance(value, str) and key in limits and len(value) > limits[key]:
+                errors[key] = t("common.error.too_long", limit=limits[key])
     if errors:
         raise ValidationFailed(errors)
 
@@ -247,7 +276,7 @@ def _attribute(session: Session, _context: Any, _instances: Any) -> None:
     actor = actor_of(session)
     new = session.new  # built afresh on every access: read once, or an import of thousands goes quadratic
     changed = list(new) + list(session.dirty)
-    _refuse_nul(changed)
+    _refuse_unstorable([(obj, obj in new) for obj in changed])
     for obj in changed:
         if isinstance(obj, AttributionMixin) and (obj in new or session.is_modified(obj)):
             obj.updated_by_id = actor.account_id
@@ -310,10 +339,24 @@ def record_event(session: Session, *, action: str, entity_type: str, entity_id: 
     scope is the agency of the record it concerns, or by default the actor's."""
     who = actor or actor_of(session)
     session.flush()
-    _append(session, [{"account_id": who.account_id, "actor_name": who.name, "actor_agency_id": who.agency_id,
-                       "action": action, "entity_type": entity_type, "entity_id": str(entity_id),
-                       "summary": summary, "changes": _plain(details or {}), "occurred_at": datetime.now(UTC),
+    _append(session, [{"account_id": who.account_id, "actor_name": _storable(who.name, 200),
+                       "actor_agency_id": who.agency_id, "action": action, "entity_type": entity_type,
+                       "entity_id": _storable(str(entity_id), 80), "summary": _storable(summary),
+                       "changes": _storable(_plain(details or {})), "occurred_at": datetime.now(UTC),
                        "scope_agency_id": who.agency_id if scope_agency_id is None else scope_agency_id}])
+
+
+def _storable(value: Any, limit: int | None = None) -> Any:
+    """What an event names (a file name, a typed search) as the trail can always keep it: a NUL shown as the
+    replacement character, a text cut to its column. Recording the event matters more than its exact bytes."""
+    if isinstance(value, str):
+        value = value.replace("\x00", "\ufffd")
+        return value[: limit - 1] + "…" if limit and len(value) > limit else value
+    if isinstance(value, dict):
+        return {_storable(str(k)): _storable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_storable(v) for v in value]
+    return value
 
 
 @dataclass(frozen=True)

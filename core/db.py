@@ -6,23 +6,25 @@ error, so a failed save never leaves half a record behind.
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError, StatementError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from core.actor import Actor
-from core.audit import record_event  # importing it registers the audit trail on every session
+from core.audit import holds_nul, record_event  # importing it registers the audit trail on every session
 from core.config import PROJECT_ROOT
-from core.errors import Busy, Conflict, Forbidden, Unavailable
+from core.errors import ANY_FIELD, Busy, Conflict, Forbidden, Unavailable, ValidationFailed
 from core.i18n import t
 
 PROJECT_PACKAGES = {"core", "accounts", "improvement_actions", "qaf", "supervision", "checklists", "app"}
@@ -34,13 +36,46 @@ BATCH_BUSY_TIMEOUT_MS = 30_000
 log = logging.getLogger(__name__)
 
 
+def _refuse_nul_parameters(_connection, _cursor, _statement, parameters, _context, _executemany) -> None:  # type: ignore[no-untyped-def]
+    """The last guard, for every statement on every engine: a NUL character in any parameter (a lookup by a
+    typed name, a raw insert, a JSON value) is refused as input, never sent to the database (PostgreSQL would
+    answer with a DataError; SQLite would store it). Services name the field where they can; this catches the
+    paths they do not, with a message about the input as a whole."""
+    if _nul_in_parameters(parameters):
+        raise ValidationFailed({ANY_FIELD: t("common.error.nul_character")})
+
+
+def _nul_in_parameters(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, Mapping):
+        return any(_nul_in_parameters(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(_nul_in_parameters(v) for v in value)
+    wrapped = getattr(value, "obj", None)  # psycopg's Json(...) around a JSON value
+    return wrapped is not None and holds_nul(wrapped)
+
+
+def _json_text(value: Any) -> str:
+    """JSON as stored on every engine; a NUL inside (SQLite would keep it as an escape) is refused like text."""
+    if holds_nul(value):
+        raise ValidationFailed({ANY_FIELD: t("common.error.nul_character")})
+    return json.dumps(value)
+
+
 def make_engine(url: str, *, busy_timeout_ms: int = INTERACTIVE_BUSY_TIMEOUT_MS) -> Engine:
     """Build an engine for ``url``. SQLite gets WAL, a busy timeout and enforced foreign keys."""
+    engine = _engine_for_url(url, busy_timeout_ms)
+    event.listen(engine, "before_cursor_execute", _refuse_nul_parameters)
+    return engine
+
+
+def _engine_for_url(url: str, busy_timeout_ms: int) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": busy_timeout_ms / 1000})
+        engine = create_engine(url, connect_args={"timeout": busy_timeout_ms / 1000}, json_serializer=_json_text)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -51,7 +86,7 @@ def make_engine(url: str, *, busy_timeout_ms: int = INTERACTIVE_BUSY_TIMEOUT_MS)
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, json_serializer=_json_text)
 
 
 @contextmanager
@@ -78,6 +113,11 @@ def session_scope(engine: Engine, actor: Actor | None = None) -> Iterator[Sessio
         if isinstance(exc, OperationalError) or exc.connection_invalidated:
             log.warning("database unavailable: %s", exc.orig)
             raise Unavailable(t("common.error.unavailable")) from exc
+        raise
+    except StatementError as exc:  # a value refused while the statement's parameters were prepared
+        session.rollback()
+        if isinstance(exc.orig, ValidationFailed):
+            raise exc.orig from None
         raise
     except Forbidden as exc:
         session.rollback()

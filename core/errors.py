@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+ANY_FIELD = "*"  # a message about the input as a whole, shown where a page shows its general messages
+
 
 class ValidationFailed(Exception):
-    """Input was rejected. ``field_errors`` maps a field name to a message shown next to that field."""
+    """Input was rejected. ``field_errors`` maps a field name to a message shown next to that field (or
+    ``ANY_FIELD``: the input as a whole, when no one field can be named)."""
 
     def __init__(self, field_errors: dict[str, str]):
         super().__init__("; ".join(f"{k}: {v}" for k, v in field_errors.items()))

@@ -6,6 +6,8 @@ from __future__ import annotations
 import html
 import re
 
+from core.i18n import t
+
 # What XML 1.0 (and so every .xlsx, and ReportLab's paragraph markup) cannot hold: control characters other than
 # tab and line breaks, lone surrogates, and the non-characters U+FFFE and U+FFFF.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -22,6 +24,17 @@ def as_saved(text: str | None) -> str:
     """Free text as the tool stores it: without leading or trailing spaces and line breaks. Pages compare what is
     typed with what is saved through this too, so a trailing space is never an "unsaved change"."""
     return (text or "").strip()
+
+
+def text_problem(text: str, limit: int | None) -> str:
+    """What stops a typed text from being stored, in the person's words: a NUL character, or more than ``limit``
+    characters; empty when it can be stored. Services check a text with this before they look it up, so the
+    same message comes from every engine."""
+    if "\x00" in text:
+        return t("common.error.nul_character")
+    if limit is not None and len(text) > limit:
+        return t("common.error.too_long", limit=limit)
+    return ""
 
 
 def clean(text: str | None) -> str:

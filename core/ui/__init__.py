@@ -18,7 +18,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from core.actor import Actor, Role
 from core.config import get_settings
 from core.db import make_engine, migrate_to_head, session_scope
-from core.errors import Conflict, Forbidden, NotFound, ReadOnly, ValidationFailed
+from core.errors import ANY_FIELD, Conflict, Forbidden, NotFound, ReadOnly, ValidationFailed
 from core.i18n import current_locale, set_locale_source, set_timezone_source, t, using_locale
 from core.safe_text import for_markdown
 
@@ -196,7 +196,10 @@ def submit(action: Callable[[Session], T], *, errors_key: str, general_field: st
         with unit_of_work() as session:
             outcome = action(session)
     except ValidationFailed as exc:
-        target[errors_key] = exc.field_errors
+        found = dict(exc.field_errors)
+        if ANY_FIELD in found:  # about the input as a whole: where the page shows its general messages
+            found.setdefault(general_field, found.pop(ANY_FIELD))
+        target[errors_key] = found
         return NOT_SAVED
     except (Conflict, Forbidden, NotFound, ReadOnly) as exc:
         target[errors_key] = {general_field: str(exc)}

@@ -16,6 +16,7 @@ from core.content_translation import text_entries, translated_version, translati
 from core.errors import Forbidden, NotFound, ReadOnly, ValidationFailed
 from core.i18n import LANGUAGE_NAMES, available_locales, current_locale, t, tn
 from core.records import get_or_raise
+from core.safe_text import text_problem
 from qaf.framework import (
     Framework,
     FrameworkError,
@@ -182,13 +183,17 @@ def create_contextualised_copy(session: Session, *, actor: Actor, base_version_i
     errors: dict[str, str] = {}
     if not version.strip():
         errors["version"] = t("framework.error.version_required")
-    elif len(version) > 40:
-        errors["version"] = t("common.error.too_long", limit=40)
+    elif problem := text_problem(version.strip(), 40):
+        errors["version"] = problem
     elif session.scalar(select(FrameworkVersion.id).where(FrameworkVersion.key == base.key,
                                                           FrameworkVersion.version == version.strip())):
         errors["version"] = t("framework.error.version_taken", version=version.strip())
     if not title.strip():
         errors["title"] = t("framework.error.title_required")
+    elif problem := text_problem(title.strip(), 300):
+        errors["title"] = problem
+    if problem := text_problem(context_note.strip(), None):
+        errors["context_note"] = problem
     if errors:
         raise ValidationFailed(errors)
     content = json.loads(json.dumps(base.content))

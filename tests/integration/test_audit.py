@@ -32,6 +32,7 @@ from core.errors import Forbidden
 from improvement_actions import services as actions
 from improvement_actions.rules import ActionSource, ImprovementActionDraft
 from management import reports as management_reports
+from management.services import monthly as management_monthly
 from management.services import tracker as management_tracker
 from management.services.tracker import TrackerFilters
 from qaf import reports
@@ -208,6 +209,9 @@ def scenarios(w):  # type: ignore[no-untyped-def]
             s, actor=w["manager"], month=date.today(), fmt="xlsx")),
         "management.reports.export_monthly_files": ("export", lambda s: management_reports.export_monthly_files(
             s, actor=w["manager"], month=date.today(), formats=("pdf",))),
+        "management.reports.export_built_monthly_report": ("export", lambda s: (
+            management_reports.export_built_monthly_report(s, actor=w["manager"], fmt="pdf", report=(
+                management_monthly.monthly_report(s, actor=w["manager"], month=date.today()))))),
         **_review_scenarios(w),
         **_calendar_scenarios(w),
     }
