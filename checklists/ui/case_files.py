@@ -3,6 +3,7 @@ import them. A case is its case code: never a child's name."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 
 import pandas as pd
@@ -28,6 +29,7 @@ from core.ui import NOT_SAVED, field_error, page_for, submit, unit_of_work
 
 ERRORS = "case_file_errors"
 IMPORT_RESULT = "case_file_import_result"
+UPLOAD_LABELS = "case_file_import_labels"  # (the upload's digest, its risk labels to map): a file is read once
 WARNING = "case_file_name_warning"
 LIST_FIELDS = ("follow_ups", "case_plan_reviews", "reassessments")
 
@@ -207,15 +209,20 @@ with tab_import:
     field_error(errors, "file")
     mapping: dict[str, str] = {}
     if upload is not None:
-        try:
-            labels = imports.unmapped_risk_labels(upload.name, upload.getvalue())
-        except Exception:
-            labels = []
-        if labels:
+        content = upload.getvalue()
+        digest = hashlib.sha256(upload.name.encode() + b"\0" + content).hexdigest()
+        read = st.session_state.get(UPLOAD_LABELS)
+        if read is None or read[0] != digest:  # a new upload: read it; every rerun after uses what was read
+            try:
+                labels = imports.unmapped_risk_labels(upload.name, content)
+            except Exception:
+                labels = []  # the import, when clicked, names what is wrong with the file
+            st.session_state[UPLOAD_LABELS] = read = (digest, labels)
+        if read[1]:
             st.markdown(t("case_file.import.map_heading"))
-            for label in labels:
-                mapping[label] = st.selectbox(t("case_file.import.map_label", label=label), RISK_LEVELS,
-                                              format_func=risk_text, key=f"risk_map_{label}")
+            for label in read[1]:
+                mapping[label] = st.selectbox(t("case_file.import.map_label", label=for_markdown(label)),
+                                              RISK_LEVELS, format_func=risk_text, key=f"risk_map_{label}")
     if upload is not None and agency_id is not None and st.button(t("case_file.import.button"), type="primary"):
         with st.spinner(t("case_file.import.running")):
             report = submit(lambda session: imports.import_case_files(
