@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import arabic_reshaper
 from bidi.algorithm import get_display  # the reference algorithm: it also mirrors brackets in right-to-left runs
@@ -23,6 +24,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas as rl_canvas
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Table, TableStyle
+from reportlab.platypus.paragraph import cleanBlockQuotedText
 
 from core.i18n import is_rtl
 from core.safe_text import clean, for_pdf
@@ -87,28 +89,53 @@ def _base_direction(text: str) -> str:
     return "R" if is_rtl() else "L"
 
 
+def _visual(line: str, direction: str) -> str:
+    """One line in visual order. python-bidi refuses a whole line ("not allowed here") when a character is
+    unknown to its Unicode data (an emoji newer than it, an unassigned code point): one such character in one
+    note would stop every report that prints it. Such characters are drawn as U+FFFD (the fonts have no glyph
+    for them either) and the rest of the line is ordered as usual; a line the algorithm still refuses is drawn
+    in reading order rather than not at all."""
+    try:
+        return get_display(line, base_dir=direction)
+    except Exception:  # python-bidi raises AssertionError (and may raise others) for data it does not know
+        known = "".join(c if unicodedata.bidirectional(c) and unicodedata.category(c) not in ("Cn", "Co", "Cs")
+                        else "\ufffd" for c in line)
+        try:
+            return get_display(known, base_dir=direction)
+        except Exception:
+            return known
+
+
 def shape(text: str) -> str:
     """One line of text as it is drawn: Arabic letters joined, then the line put in visual order (right to left
     runs reversed). Only for text that is drawn on one line; wrapped text goes through ``BidiParagraph``."""
     if not _ARABIC.search(text):
         return text
-    return "\n".join(get_display(arabic_reshaper.reshape(line), base_dir=_base_direction(line))
-                     for line in text.split("\n"))
+    return "\n".join(_visual(arabic_reshaper.reshape(line), _base_direction(line)) for line in text.split("\n"))
 
 
-class BidiParagraph(Flowable):
+class BidiParagraph(Paragraph):
     """A paragraph holding right-to-left text, wrapped the way a reader reads it: the words are broken into lines
     in their logical (reading) order first, and only then is each line put in visual order. Reordering the whole
     text before wrapping, as a plain Paragraph would need, puts the second half of a wrapped Arabic phrase above
-    its first and reverses a name split across two lines."""
+    its first and reverses a name split across two lines.
 
-    def __init__(self, text: str, style: ParagraphStyle, markup: str | None = None) -> None:
-        super().__init__()
-        self.text = clean(text)
-        self.style = style
+    It is a Paragraph whose lines are laid out again for each width it is wrapped at, so tables and frames split
+    it across pages exactly as they split any paragraph (a long note in a narrow column runs on over pages)."""
+
+    def __init__(self, text: str | None, style: ParagraphStyle, markup: str | None = None,
+                 **piece: Any) -> None:
+        if text is None:  # a piece of a split paragraph (Paragraph.split makes them so): its lines are laid out
+            self.logical_text, self.markup, self._laid_width = "", None, None
+            super().__init__(None, style, **piece)
+            return
+        self.logical_text = clean(text)  # Paragraph keeps its own ``text``: the markup of the laid-out lines
         self.markup = markup
-        self._inner: Paragraph | None = None
-        self._width = -1.0
+        rtl = _base_direction(self.logical_text) == "R"
+        self._laid_width = -1.0
+        self.style = style if not rtl or style.alignment == TA_CENTER else ParagraphStyle(
+            f"{style.name}_rtl", parent=style, alignment=TA_RIGHT)
+        super().__init__(self._markup(usable_width()), self.style)
 
     def _font(self) -> str:
         return FONT_BOLD if self.markup == "b" or self.style.fontName == FONT_BOLD else self.style.fontName
@@ -117,45 +144,28 @@ class BidiParagraph(Flowable):
         """The lines as drawn, top to bottom, each already in visual order."""
         font, size = self._font(), self.style.fontSize
         lines: list[str] = []
-        for paragraph in self.text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        for paragraph in self.logical_text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
             direction = _base_direction(paragraph)
             current: list[str] = []
             for word in arabic_reshaper.reshape(paragraph).split(" "):
                 trial = " ".join([*current, word])
                 if current and pdfmetrics.stringWidth(trial, font, size) > width:
-                    lines.append(get_display(" ".join(current), base_dir=direction))
+                    lines.append(_visual(" ".join(current), direction))
                     current = [word]
                 else:
                     current.append(word)
-            lines.append(get_display(" ".join(current), base_dir=direction))
+            lines.append(_visual(" ".join(current), direction))
         return lines
 
-    def _paragraph(self, width: float) -> Paragraph:
-        if self._inner is None or width != self._width:
-            markup = "<br/>".join(html.escape(line, quote=False) for line in self.visual_lines(width - 1))
-            if self.markup:
-                markup = f"<{self.markup}>{markup}</{self.markup}>"
-            rtl = _base_direction(self.text) == "R"
-            style = self.style if not rtl or self.style.alignment == TA_CENTER else ParagraphStyle(
-                f"{self.style.name}_rtl", parent=self.style, alignment=TA_RIGHT)
-            self._inner, self._width = Paragraph(markup, style), width
-        return self._inner
+    def _markup(self, width: float) -> str:
+        markup = "<br/>".join(html.escape(line, quote=False) for line in self.visual_lines(width - 1))
+        return f"<{self.markup}>{markup}</{self.markup}>" if self.markup else markup
 
     def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
-        return self._paragraph(available_width).wrap(available_width, available_height)
-
-    def split(self, available_width: float, available_height: float) -> list[Flowable]:
-        return self._paragraph(available_width).split(available_width, available_height)
-
-    def draw(self) -> None:
-        assert self._inner is not None
-        self._inner.drawOn(self.canv, 0, 0)
-
-    def getSpaceBefore(self) -> float:  # noqa: N802 (ReportLab's name)
-        return self.style.spaceBefore
-
-    def getSpaceAfter(self) -> float:  # noqa: N802 (ReportLab's name)
-        return self.style.spaceAfter
+        if self._laid_width is not None and available_width != self._laid_width:
+            self._laid_width = available_width
+            self._setup(self._markup(available_width), self.style, None, None, cleanBlockQuotedText)
+        return super().wrap(available_width, available_height)
 
 
 def para(text: str | None, style: str = "body", *, markup: str | None = None) -> Flowable:

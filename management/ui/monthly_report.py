@@ -58,10 +58,11 @@ if built and built["key"] == (month, team_id):
     # the person checked again then (a tab left open after a deactivation or the idle timeout gets nothing).
     st.success(t("monthly_page.built", month=format_month(month)), icon=":material/check:")
     x, y = st.columns(2)
-    for column, fmt, mime, icon in (
-            (x, "pdf", "application/pdf", ":material/picture_as_pdf:"),
-            (y, "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ":material/table:")):
-        deferred_download(column, t(f"monthly_page.download_{fmt}"), file_name=f"{built['name']}.{fmt}", mime=mime,
+    for column, fmt, label, mime, icon in (
+            (x, "pdf", t("monthly_page.download_pdf"), "application/pdf", ":material/picture_as_pdf:"),
+            (y, "xlsx", t("monthly_page.download_xlsx"),
+             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ":material/table:")):
+        deferred_download(column, label, file_name=f"{built['name']}.{fmt}", mime=mime,
                           icon=icon, key=f"monthly_{fmt}",
                           build=lambda session, person, fmt=fmt: export_built_monthly_report(
                               session, actor=person, report=built["report"], fmt=fmt))

@@ -24,6 +24,7 @@ from checklists.case_file import IMPORT_COLUMNS
 from checklists.models import CaseFile, CaseFileReview
 from core.db import session_scope
 from core.errors import ValidationFailed
+from core.i18n import using_locale
 from improvement_actions.models import ImprovementAction
 
 RELEASE = os.environ.get("HYPOTHESIS_PROFILE") == "release"
@@ -36,7 +37,8 @@ HOSTILE = st.one_of(
     st.text(st.characters(codec="utf-8"), max_size=80),
     st.sampled_from(["=HYPERLINK(\"http://x\",\"y\")", "+1+1", "-2+3", "@SUM(A1)", "\t=1", "<script>alert(1)</script>",
                      "<b>bold</b> & <i>", "**bold** [link](http://x) <img src=x onerror=1>", "\x00\x07\x1b[31m",
-                     "\u202eevil\u202c", "مرحبا بالعالم", "x" * 5000, "2026-02-30", "31/12/2026", "0000-00-00",
+                     "\u202eevil\u202c", "مرحبا بالعالم", "x" * 5000, "متابعة \U0001FAE8 الحالة \U000E0080 (ب)",
+                     ("ملاحظة طويلة عن المتابعة " * 90)[:2000], "ا\U0003FFFE" * 700, "2026-02-30", "31/12/2026", "0000-00-00",
                      "9999-12-31", "1899-12-31", "BEGIN:VEVENT\r\nSUMMARY:x", "line\nbreak\r\nand\rmore"]),
 )
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -182,8 +184,8 @@ def _pdf_opens(content: bytes) -> str:
 
 
 @BOUNDED
-@given(name=HOSTILE, person=HOSTILE, feedback=HOSTILE, action=HOSTILE)
-def test_reports_calendars_and_workbooks_carry_any_stored_text_safely(org, name, person, feedback, action):
+@given(name=HOSTILE, person=HOSTILE, feedback=HOSTILE, action=HOSTILE, language=st.sampled_from(["en", "ar"]))
+def test_reports_calendars_and_workbooks_carry_any_stored_text_safely(org, name, person, feedback, action, language):
     import icalendar
 
     from checklists import reports as review_reports
@@ -203,7 +205,7 @@ def test_reports_calendars_and_workbooks_carry_any_stored_text_safely(org, name,
             feedback=feedback.replace("\x00", "")))
         session.execute(update(ImprovementAction).values(text=action.replace("\x00", "") or "z"))
     try:
-        with session_scope(engine, actor=manager) as session:
+        with using_locale(language), session_scope(engine, actor=manager) as session:
             review = review_reports.export_review_pdf(session, actor=manager, review_id=review_id)
             scope = calendar_reports.Scope(team_id, "team")
             ics = calendar_reports.export_calendar_ics(session, actor=manager, scope=scope)

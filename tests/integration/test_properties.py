@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from datetime import date
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 from pypdf import PdfReader
@@ -21,6 +22,7 @@ from accounts.services import create_agency
 from core.actor import SYSTEM
 from core.db import session_scope
 from core.errors import ValidationFailed
+from core.i18n import using_locale
 from improvement_actions.rules import PRIORITIES, STATUSES, ActionSource
 from qaf import reports
 from qaf.action_plan import SOURCE_KIND
@@ -105,8 +107,24 @@ def test_any_workbook_and_any_damage_to_it_get_a_result_or_a_message(admin_db, r
 # ------------------------------------------------------------------------------------------------ exports
 
 FRAMEWORK = bundled_framework()
-LONG_TEXT = st.text(st.characters(codec="utf-8"), max_size=2000)
-SHORT_TEXT = st.text(st.characters(codec="utf-8"), max_size=200)
+# Text from the whole Unicode range, with right-to-left runs and characters newer than the bidi library's data
+# (or never assigned) among them, and fields filled to their maximum (a 2,000-character Arabic progress note).
+RTL_RUN = st.text(st.characters(min_codepoint=0x0600, max_codepoint=0x06FF), min_size=1, max_size=30)
+UNKNOWN_TO_BIDI = st.sampled_from(["\U0001FAE8", "\U000E0080", "\U0003FFFE", "\u0378", "\U0010FFFD", "\ue000"])
+
+
+def _mixed(max_size: int) -> st.SearchStrategy[str]:
+    return st.lists(st.one_of(st.text(st.characters(codec="utf-8"), max_size=40), RTL_RUN, UNKNOWN_TO_BIDI),
+                    max_size=12).map(lambda parts: "".join(parts)[:max_size])
+
+
+def _full(limit: int) -> st.SearchStrategy[str]:
+    return st.one_of(RTL_RUN.map(lambda run: (run + " ") * limit), _mixed(limit).filter(bool).map(
+        lambda text: (text * limit)[:limit])).map(lambda text: text[:limit])
+
+
+LONG_TEXT = st.one_of(st.text(st.characters(codec="utf-8"), max_size=2000), _mixed(2000), _full(2000))
+SHORT_TEXT = st.one_of(st.text(st.characters(codec="utf-8"), max_size=200), _mixed(200), _full(200))
 
 
 @st.composite
@@ -133,10 +151,15 @@ def action_plans(draw) -> ActionPlan:
                       key_actions=key_actions)
 
 
-@given(plan=action_plans())
-def test_any_plan_prints_and_exports_and_reads_back(plan):
-    pdf = PdfReader(io.BytesIO(reports.action_plan_pdf(plan)))
-    assert len(pdf.pages) >= 3 and "QAF action plan" in pdf.pages[0].extract_text()
+@settings(max_examples=300 if os.environ.get("HYPOTHESIS_PROFILE") == "release" else 40)
+@given(plan=action_plans(), language=st.sampled_from(["en", "ar"]))
+def test_any_plan_prints_and_exports_and_reads_back(plan, language):
+    with using_locale(language):
+        content = reports.action_plan_pdf(plan, include_notes=True)
+    pdf = PdfReader(io.BytesIO(content))
+    assert len(pdf.pages) >= 3
+    if language == "en":
+        assert "QAF action plan" in pdf.pages[0].extract_text()
     workbook = load_workbook(io.BytesIO(reports.action_plan_xlsx(plan)))
     assert workbook.worksheets[0].max_row == len(plan.key_actions) + 1
     rows = list(csv.reader(io.StringIO(reports.action_plan_csv(plan).decode("utf-8-sig"), newline="")))
