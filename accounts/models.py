@@ -138,6 +138,24 @@ class SignInThrottle(Base):
     blocked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+class KnownDevice(Base):
+    """A browser that signed in to an account before: it holds a random token in a long-lived HttpOnly cookie
+    (only the token's SHA-256 is stored here). A lock made by failed sign-ins from elsewhere never stops the person
+    on a device they have used before, so an anonymous guesser cannot lock anyone out of their own browser.
+    System data: no UUID, not audited (sign-ins are)."""
+
+    __tablename__ = "known_devices"
+    __audited__ = False
+    __user_data__ = False
+    __table_args__ = (UniqueConstraint("account_id", "device_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    device_hash: Mapped[str] = mapped_column(String(64))
+    first_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class SignInSession(Base):
     """A signed-in browser, shared by its tabs. The browser holds a random token in an HttpOnly cookie; only the
     token's SHA-256 is stored here, so a copy of the database signs nobody in. Ends on sign-out, on the idle

@@ -140,10 +140,11 @@ def create_first_administrator(session: Session, *, username: str, display_name:
 
 
 def build_actor(session: Session, account_id: int) -> Actor | None:
-    """The acting person for an account, as the database says now, or ``None`` if it no longer exists, was
-    deactivated or is locked."""
+    """The acting person for an account, as the database says now, or ``None`` if it no longer exists or was
+    deactivated. A lock after failed sign-ins refuses new sign-ins from unknown browsers only: anybody can cause
+    one by typing wrong passwords, so it never ends the person's own open sessions."""
     row = session.get(Account, account_id)
-    if row is None or not row.active or (as_utc(row.locked_until) or _now()) > _now():
+    if row is None or not row.active:
         return None
     teams = teams_supervised_by(session, row.staff_member_id) if row.staff_member_id else frozenset()
     return Actor(account_id=row.id, name=row.display_name, roles=frozenset(Role(r) for r in row.roles),

@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from accounts.models import SignInSession
+from accounts.models import KnownDevice, SignInSession
 from accounts.services import build_actor
 from core.actor import Actor
 from core.config import get_settings
@@ -26,6 +26,8 @@ from core.i18n import t
 from core.records import as_utc
 
 COOKIE = "cpcm_session"
+DEVICE_COOKIE = "cpcm_device"  # a browser that signed in before: see KnownDevice
+DEVICE_DAYS = 180
 HANDOFF_SECONDS = 120
 TOUCH_EVERY = timedelta(seconds=30)  # last_seen is written at most this often: not one write per click
 
@@ -59,7 +61,13 @@ def open_session(session: Session, account_id: int, *, now: datetime | None = No
     return Opened(row.id, handoff)
 
 
-def claim_handoff(session: Session, handoff: str, *, now: datetime | None = None) -> str | None:
+@dataclass(frozen=True)
+class Claimed:
+    token: str  # the session cookie's value
+    account_id: int
+
+
+def claim_handoff(session: Session, handoff: str, *, now: datetime | None = None) -> Claimed | None:
     """The cookie token for a valid, unused hand-off code of a live session; ``None`` otherwise."""
     now = now or _now()
     if not handoff or len(handoff) > 100:
@@ -69,7 +77,33 @@ def claim_handoff(session: Session, handoff: str, *, now: datetime | None = None
         return None
     token = secrets.token_urlsafe(32)
     row.token_hash, row.handoff_hash, row.handoff_expires_at = _digest(token), None, None
-    return token
+    return Claimed(token, row.account_id)
+
+
+def remember_device(session: Session, *, account_id: int, device_token: str | None,
+                    now: datetime | None = None) -> str:
+    """The browser that just claimed its sign-in cookie is now a device this account signed in from; returns the
+    device token the browser should keep (its own, or a new one when it had none)."""
+    now = now or _now()
+    if not isinstance(device_token, str) or not device_token or len(device_token) > 100:
+        device_token = secrets.token_urlsafe(32)
+    digest = _digest(device_token)
+    touched = session.execute(update(KnownDevice).where(KnownDevice.account_id == account_id,
+                                                        KnownDevice.device_hash == digest)
+                              .values(last_seen_at=now)).rowcount
+    if not touched:
+        session.add(KnownDevice(account_id=account_id, device_hash=digest, first_seen_at=now, last_seen_at=now))
+    return device_token
+
+
+def is_known_device(session: Session, account_id: int, device_token: str | None) -> bool:
+    """Has this browser signed in to this account before (within the last ``DEVICE_DAYS``)?"""
+    if not isinstance(device_token, str) or not device_token or len(device_token) > 100:
+        return False
+    since = _now() - timedelta(days=DEVICE_DAYS)
+    return session.scalar(select(KnownDevice.id).where(
+        KnownDevice.account_id == account_id, KnownDevice.device_hash == _digest(device_token),
+        KnownDevice.last_seen_at >= since)) is not None
 
 
 @dataclass(frozen=True)

@@ -47,11 +47,17 @@ async def set_session_cookie(request: Request) -> Response:
     form = await request.form()
     handoff = str(form.get("handoff", ""))
     with session_scope(_engine(get_settings().database_url)) as session:
-        token = sessions.claim_handoff(session, handoff)
-    if token is None:
+        claimed = sessions.claim_handoff(session, handoff)
+        device = sessions.remember_device(session, account_id=claimed.account_id, device_token=request.cookies.get(
+            sessions.DEVICE_COOKIE)) if claimed else ""
+    if claimed is None:
         return Response(status_code=403)
     response = Response(status_code=204, headers={"Cache-Control": "no-store"})
-    response.set_cookie(sessions.COOKIE, token, httponly=True, samesite="strict", secure=_secure(request), path="/")
+    response.set_cookie(sessions.COOKIE, claimed.token, httponly=True, samesite="strict", secure=_secure(request),
+                        path="/")
+    # Outlives the sign-in: the next sign-in from this browser is from a known device (see accounts.sign_in).
+    response.set_cookie(sessions.DEVICE_COOKIE, device, max_age=sessions.DEVICE_DAYS * 86400, httponly=True,
+                        samesite="strict", secure=_secure(request), path="/")
     return response
 
 

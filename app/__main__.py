@@ -18,6 +18,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from accounts.sign_in import unlock_from_server
 from app.example import load_example
 from app.wiring import prepare_database
 from core.audit import verify_chain
@@ -46,6 +47,9 @@ def main(argv: list[str] | None = None) -> int:
     backup.add_argument("file", type=Path)
     commands.add_parser("example", help="load the example data and print the example accounts' passwords once")
     commands.add_parser("verify-audit", help="check the audit trail's hash chain")
+    unlock = commands.add_parser("unlock", help="lift the lock a run of failed sign-ins put on an account (for when "
+                                                "no administrator can sign in to do it on the Accounts page)")
+    unlock.add_argument("username")
     args = parser.parse_args(argv)
     url = get_settings().database_url
     shown = make_url(url).render_as_string()
@@ -66,6 +70,14 @@ def main(argv: list[str] | None = None) -> int:
                   f"{check.checked} records before it are intact.")
             return 1
         print(f"The audit trail is intact: {check.checked} records, every link checked.")
+    elif args.command == "unlock":
+        migrate_to_head(engine)
+        with session_scope(engine) as session:
+            found = unlock_from_server(session, username=args.username)
+        if not found:
+            print(f"No account is called {args.username!r}.", file=sys.stderr)
+            return 1
+        print(f"Unlocked {args.username}: it can sign in from any browser again.")
     elif args.operation == "export":
         write_export(engine, args.file, passphrase=_passphrase(confirm=True))
         print(f"Exported {shown} to {args.file} (encrypted)")

@@ -31,7 +31,12 @@ class Settings:
     idle_timeout_minutes: int = 60
     lockout_attempts: int = 6
     lockout_minutes: int = 30
-    trust_proxy: bool = False  # take the client's address from X-Forwarded-For (only behind your own proxy)
+    trusted_proxies: int = 0  # reverse proxies of the deployment's own in front of the app (see client_address)
+
+    @property
+    def trust_proxy(self) -> bool:
+        """Behind the deployment's own proxy: its forwarded host, scheme and address are believed."""
+        return self.trusted_proxies > 0
 
 
 def _int(name: str, default: int) -> int:
@@ -49,4 +54,13 @@ def get_settings() -> Settings:
     return Settings(database_url=url, data_dir=data_dir, locale=os.environ.get(LOCALE_VAR, "en"),
                     idle_timeout_minutes=_int(IDLE_TIMEOUT_VAR, 60), lockout_attempts=_int(LOCKOUT_ATTEMPTS_VAR, 6),
                     lockout_minutes=_int(LOCKOUT_MINUTES_VAR, 30),
-                    trust_proxy=os.environ.get(TRUST_PROXY_VAR, "").strip().lower() in {"1", "true", "yes"})
+                    trusted_proxies=_proxies(os.environ.get(TRUST_PROXY_VAR, "")))
+
+
+def _proxies(value: str) -> int:
+    """``CPCM_TRUST_PROXY``: how many reverse proxies of your own stand in front of the app (``1`` for one nginx;
+    ``yes``/``true`` mean one); empty or ``0``: none, the connection's address is the client's."""
+    text = value.strip().lower()
+    if text in {"yes", "true", "on"}:
+        return 1
+    return int(text) if text.isdigit() else 0

@@ -91,15 +91,12 @@ def _resume_from_cookie() -> None:
 
 
 def _client_address() -> str:
-    """Where the attempt comes from, for the per-source brake. Behind the deployment's own reverse proxy
-    (``CPCM_TRUST_PROXY``) that is the first X-Forwarded-For address; otherwise the connection's, because a client
-    could write any X-Forwarded-For it likes."""
-    if get_settings().trust_proxy:
-        forwarded = st.context.headers.get("X-Forwarded-For", "").split(",")[0].strip()
-        if forwarded:
-            return forwarded
+    """Where the attempt comes from, for the brakes on guessing: behind the deployment's own proxies
+    (``CPCM_TRUST_PROXY``), the address the outermost of them saw; otherwise the connection's."""
     address = st.context.ip_address
-    return address if isinstance(address, str) else ""
+    return sign_in_service.client_address(peer=address if isinstance(address, str) else "",
+                                          forwarded_for=st.context.headers.get("X-Forwarded-For", ""),
+                                          trusted_proxies=get_settings().trusted_proxies)
 
 
 def _sso_configured() -> bool:
@@ -177,7 +174,8 @@ def _login() -> None:
     if submitted:
         with unit_of_work() as session:
             result = sign_in_service.authenticate(session, username=username, password=password,
-                                                  source=_client_address())
+                                                  source=_client_address(),
+                                                  device=st.context.cookies.get(sessions.DEVICE_COOKIE))
         if result.ok and result.account_id is not None:
             st.session_state[ERRORS] = {}
             sign_in(result.account_id)

@@ -127,7 +127,8 @@ def test_an_administrator_unlocks_an_account(engine):
     colleague = actor_for(engine, make_account(engine, username="yusuf", roles=["supervisor"]))
     with session_scope(engine) as session:
         session.get(Account, worker).locked_until = datetime(2099, 1, 1, tzinfo=UTC)
-    assert actor_for(engine, worker) is None  # a locked account cannot act, even from an open session
+    # A lock after failed sign-ins refuses new browsers only: anybody can cause one, so it ends nobody's session.
+    assert actor_for(engine, worker) is not None
     with pytest.raises(Forbidden), session_scope(engine) as session:
         sign_in.unlock_account(session, actor=colleague, account_id=worker)
     with session_scope(engine, actor=admin) as session:
@@ -135,6 +136,86 @@ def test_an_administrator_unlocks_an_account(engine):
     with session_scope(engine) as session:
         assert accounts.get_account(session, worker).locked_until is None
         assert "unlock" in session.scalars(select(AuditRecord.action)).all()
+
+
+def _known_device(engine, account_id: int) -> str:
+    """The browser the person signed in from before: the cookie route remembered it."""
+    from accounts import sessions
+
+    with session_scope(engine) as session:
+        return sessions.remember_device(session, account_id=account_id, device_token=None)
+
+
+def test_nobody_can_lock_the_only_administrator_out_of_their_own_browser(engine, database_url, monkeypatch):
+    """Six wrong passwords from six addresses lock the account to new browsers; the administrator signs in from
+    the browser they used before at once, and the server's command line lifts the lock for any browser."""
+    from app.__main__ import main
+
+    admin_id = _first_admin(engine)
+    device = _known_device(engine, admin_id)
+    start = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    for attempt in range(6):
+        with session_scope(engine) as session:
+            assert not sign_in.authenticate(session, username="admin", password=f"wrong {attempt}", now=start,
+                                            source=f"198.51.100.{attempt}").ok
+    with session_scope(engine) as session:  # a new browser, right password: refused, in the same words
+        result = sign_in.authenticate(session, username="admin", password=GOOD, source="192.0.2.7", now=start)
+    assert (result.ok, result.message) == (False, FAILED)
+    with session_scope(engine) as session:  # the administrator's own browser: straight in
+        assert sign_in.authenticate(session, username="admin", password=GOOD, source="192.0.2.7", device=device,
+                                    now=start).ok
+    with session_scope(engine) as session:  # the lock on new browsers outlasts that visit
+        assert not sign_in.authenticate(session, username="admin", password=GOOD, source="192.0.2.8",
+                                        now=start + timedelta(minutes=1)).ok
+    with session_scope(engine) as session:  # a device token the account never signed in from counts for nothing
+        assert not sign_in.authenticate(session, username="admin", password=GOOD, source="192.0.2.8",
+                                        device="made-up-token", now=start + timedelta(minutes=1)).ok
+    monkeypatch.setenv("CPCM_DATABASE_URL", database_url)
+    assert main(["unlock", "ADMIN"]) == 0
+    with session_scope(engine) as session:
+        assert sign_in.authenticate(session, username="admin", password=GOOD, source="192.0.2.8",
+                                    now=start + timedelta(minutes=2)).ok
+        actions = session.scalars(select(AuditRecord.action).order_by(AuditRecord.id)).all()
+    assert "unlock" in actions and actions[-1] == "login"
+
+
+def test_one_address_guessing_one_account_waits_longer_each_time_and_others_are_not_held(engine):
+    admin_id = _first_admin(engine)
+    device = _known_device(engine, admin_id)
+    moment = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    guesser = "203.0.113.66"
+
+    def guess() -> str:
+        with session_scope(engine) as session:
+            return sign_in.authenticate(session, username="admin", password="a guess", source=guesser,
+                                        now=moment).message
+
+    for _ in range(6):  # 20 s apart: past the per-address waits of a few seconds
+        assert guess() == FAILED
+        moment += timedelta(seconds=20)
+    assert "Wait 30 minutes" in guess()  # the 6th failure stopped this address trying this account
+    moment += timedelta(minutes=31)
+    assert guess() == FAILED
+    moment += timedelta(seconds=20)
+    assert "Wait 60 minutes" in guess()  # and each further failure doubles it
+    with session_scope(engine) as session:  # the owner, on their own browser at the same address, is not held
+        assert sign_in.authenticate(session, username="admin", password=GOOD, source=guesser, device=device,
+                                    now=moment).ok
+    with session_scope(engine) as session:  # nor is anyone else, elsewhere, trying their own account
+        assert sign_in.authenticate(session, username="nobody-else", password="x", source="192.0.2.99",
+                                    now=moment).message == FAILED
+
+
+def test_the_client_address_is_the_one_the_trusted_proxy_saw():
+    """nginx appends the address that connected to it; whatever the client wrote stands further left."""
+    forwarded = "1.2.3.4, 5.6.7.8, 203.0.113.9"  # the first two written by the client itself
+    assert sign_in.client_address(peer="127.0.0.1", forwarded_for=forwarded, trusted_proxies=1) == "203.0.113.9"
+    assert sign_in.client_address(peer="127.0.0.1", forwarded_for=forwarded, trusted_proxies=2) == "5.6.7.8"
+    assert sign_in.client_address(peer="10.9.8.7", forwarded_for=forwarded, trusted_proxies=0) == "10.9.8.7"
+    assert sign_in.client_address(peer="10.9.8.7", forwarded_for="", trusted_proxies=1) == "10.9.8.7"
+    rotated = {sign_in.client_address(peer="127.0.0.1", forwarded_for=f"10.0.0.{n}, 203.0.113.9",
+                                      trusted_proxies=1) for n in range(50)}
+    assert rotated == {"203.0.113.9"}  # rotating the first entry buys a guesser nothing
 
 
 def test_many_wrong_passwords_at_once_never_conflict(engine, database_url):
