@@ -21,10 +21,12 @@ from sqlalchemy.engine import make_url
 from accounts.sign_in import unlock_from_server
 from app.example import load_example
 from app.wiring import prepare_database
-from core.audit import verify_chain
+from core.audit import retire_checkpoint_after_restore, verify_chain
+from core.audit_keys import AuditKeyError, rotate
 from core.backup import ExportError, read_export, restore_data, sqlite_online_copy, write_export
-from core.config import get_settings
+from core.config import default_data_dir, get_settings
 from core.db import BATCH_BUSY_TIMEOUT_MS, make_engine, migrate_to_head, session_scope
+from core.i18n import t
 
 PASSPHRASE_VAR = "CPCM_BACKUP_PASSPHRASE"  # noqa: S105  (the name of a variable, not a secret)
 
@@ -47,6 +49,9 @@ def main(argv: list[str] | None = None) -> int:
     backup.add_argument("file", type=Path)
     commands.add_parser("example", help="load the example data and print the example accounts' passwords once")
     commands.add_parser("verify-audit", help="check the audit trail's hash chain")
+    keys = commands.add_parser("audit-key", help="make a new key for the audit trail's links (the old ones stay "
+                                                 "to verify what they signed; see core.audit_keys)")
+    keys.add_argument("operation", choices=["rotate"])
     unlock = commands.add_parser("unlock", help="lift the lock a run of failed sign-ins put on an account (for when "
                                                 "no administrator can sign in to do it on the Accounts page)")
     unlock.add_argument("username")
@@ -66,10 +71,19 @@ def main(argv: list[str] | None = None) -> int:
         with session_scope(engine) as session:
             check = verify_chain(session)
         if not check.ok:
-            print(f"The audit trail is broken at record {check.first_broken_id} ({check.problem}); "
+            print(f"The audit trail is broken at record {check.first_broken_id} ({check.problem}: "
+                  f"{t(f'audit.problem.{check.problem}')}); "
                   f"{check.checked} records before it are intact.")
             return 1
         print(f"The audit trail is intact: {check.checked} records, every link checked.")
+    elif args.command == "audit-key":
+        try:
+            key_id = rotate()
+        except AuditKeyError as exc:
+            print(exc, file=sys.stderr)
+            return 1
+        print(f"New audit key {key_id}: it signs the trail's records from now on. Keep a copy of "
+              f"{default_data_dir() / 'audit-keys'} with your backups: the trail verifies only where its keys are.")
     elif args.command == "unlock":
         migrate_to_head(engine)
         with session_scope(engine) as session:
@@ -89,6 +103,10 @@ def main(argv: list[str] | None = None) -> int:
             print(exc, file=sys.stderr)
             return 1
         print(f"Restored {sum(counts.values())} rows into {shown}")
+        with session_scope(engine) as session:
+            note = retire_checkpoint_after_restore(session)
+        if note:
+            print(note)
     else:
         sqlite_online_copy(url, args.file)
         print(f"Copied the SQLite database to {args.file}")

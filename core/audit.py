@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import hmac
 import json
 import uuid
 from collections.abc import Callable
@@ -27,6 +28,7 @@ from typing import Any, TypeVar
 from sqlalchemy import JSON, DateTime, Integer, String, Text, event, func, insert, inspect, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from core import audit_keys
 from core.actor import SYSTEM, Actor, Role
 from core.errors import Forbidden, ValidationFailed
 from core.i18n import t
@@ -54,6 +56,7 @@ class AuditRecord(UuidMixin, Base):
     scope_agency_id: Mapped[int | None] = mapped_column(Integer, index=True)
     previous_hash: Mapped[str] = mapped_column(String(64))
     record_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    key_id: Mapped[str | None] = mapped_column(String(16))  # the key of its HMAC; none: a record made before keys
 
 
 class AuditChainHead(Base):
@@ -74,9 +77,11 @@ HASHED_FIELDS = ("uuid", "occurred_at", "account_id", "actor_name", "actor_agenc
                  "entity_id", "summary", "changes", "scope_agency_id", "previous_hash")
 
 
-def record_digest(values: dict[str, Any]) -> str:
-    """SHA-256 over a record's content and the previous record's hash, in a form that reads back the same from
-    SQLite and PostgreSQL (timestamps as UTC, JSON with sorted keys)."""
+def record_digest(values: dict[str, Any], key: bytes | None = None) -> str:
+    """A record's hash over its content and the previous record's hash, in a form that reads back the same from
+    SQLite and PostgreSQL (timestamps as UTC, JSON with sorted keys): an HMAC-SHA-256 under the trail's key (see
+    ``core.audit_keys``), with the key's id inside; a plain SHA-256 for the records made before keys (``key``
+    None), which the first keyed record seals by holding their last hash."""
     canonical = {}
     for name in HASHED_FIELDS:
         value = values.get(name)
@@ -85,24 +90,55 @@ def record_digest(values: dict[str, Any]) -> str:
         elif isinstance(value, uuid.UUID):
             value = value.hex
         canonical[name] = value
+    if key is not None:
+        canonical["key_id"] = values.get("key_id")
     text = json.dumps(canonical, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    if key is None:
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return audit_keys.sign(key, text)
 
 
 def _append(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Chain and insert records, one writer at a time: the head row is locked (an UPDATE) before it is read."""
+    """Chain and insert records, one writer at a time: the head row is locked (an UPDATE) before it is read. The
+    newest link is noted for a checkpoint outside the database once the transaction commits."""
     connection = session.connection()
     head = AuditChainHead.__table__
+    ring = audit_keys.keyring()
     connection.execute(update(head).where(head.c.id == 1).values(last_record_id=head.c.last_record_id))
-    previous = connection.execute(select(head.c.last_hash).where(head.c.id == 1)).scalar_one()
+    previous, count = connection.execute(select(head.c.last_hash, head.c.record_count).where(head.c.id == 1)).one()
     for row in rows:
         row.setdefault("uuid", uuid.uuid4())
         row["previous_hash"] = previous
-        row["record_hash"] = previous = record_digest(row)
+        row["key_id"] = ring.current_id
+        row["record_hash"] = previous = record_digest(row, ring.current)
     connection.execute(insert(AuditRecord), rows)
     last_id = connection.execute(select(func.max(AuditRecord.id))).scalar_one()
     connection.execute(update(head).where(head.c.id == 1).values(
         last_record_id=last_id, last_hash=previous, record_count=head.c.record_count + len(rows)))
+    genesis = rows[0]["record_hash"] if count == 0 else _genesis(connection)
+    session.info[CHECKPOINT_KEY] = audit_keys.Checkpoint(genesis, count + len(rows), last_id, previous,
+                                                         ring.current_id)
+
+
+CHECKPOINT_KEY = "audit_checkpoint"
+
+
+def _genesis(connection: Any) -> str:
+    """The hash of a trail's first record: what tells one database's trail from another's (read by its primary
+    key each time, never cached: a database emptied and filled again has another trail)."""
+    return connection.execute(select(AuditRecord.record_hash).order_by(AuditRecord.id).limit(1)).scalar() or ""
+
+
+@event.listens_for(Session, "after_commit")
+def _checkpoint(session: Session) -> None:
+    point = session.info.pop(CHECKPOINT_KEY, None)
+    if point is not None and point.genesis:
+        audit_keys.write_checkpoint(point)
+
+
+@event.listens_for(Session, "after_rollback")
+def _no_checkpoint(session: Session) -> None:
+    session.info.pop(CHECKPOINT_KEY, None)
 
 def actor_of(session: Session) -> Actor:
     return session.info.get(ACTOR_KEY) or SYSTEM
@@ -429,17 +465,62 @@ class ChainCheck:
 
 def verify_chain(session: Session) -> ChainCheck:
     """Walk the trail in order and recompute every link; report the first record whose content or link does
-    not match, or a trail whose end differs from the head (records removed at the end)."""
-    previous, checked, last_id = GENESIS, 0, 0
-    columns = [AuditRecord.id, AuditRecord.record_hash, *[getattr(AuditRecord, n) for n in HASHED_FIELDS]]
+    not match, made under a key this installation does not hold (``key``), or made without a key after keys were
+    in use (``unkeyed``); a trail whose end differs from the head (records removed at the end: ``end``); and a
+    trail that no longer reaches the checkpoint kept outside the database (newest records removed and the head
+    moved back with them: ``rollback``)."""
+    ring = audit_keys.keyring()
+    previous, checked, last_id, keyed, genesis = GENESIS, 0, 0, False, ""
+    columns = [AuditRecord.id, AuditRecord.record_hash, AuditRecord.key_id,
+               *[getattr(AuditRecord, n) for n in HASHED_FIELDS]]
     for row in session.execute(select(*columns).order_by(AuditRecord.id).execution_options(yield_per=2000)):
         values = row._asdict()
         if values["previous_hash"] != previous:
             return ChainCheck(False, checked, row.id, "link")
-        if record_digest(values) != row.record_hash:
+        if row.key_id is None and keyed:
+            return ChainCheck(False, checked, row.id, "unkeyed")
+        key = ring.keys.get(row.key_id) if row.key_id is not None else None
+        if row.key_id is not None and key is None:
+            return ChainCheck(False, checked, row.id, "key")
+        if not hmac.compare_digest(record_digest(values, key), row.record_hash):
             return ChainCheck(False, checked, row.id, "content")
+        keyed = keyed or row.key_id is not None
+        genesis = genesis or row.record_hash
         previous, last_id, checked = row.record_hash, row.id, checked + 1
     head = session.execute(select(AuditChainHead.last_hash, AuditChainHead.record_count)).one_or_none()
     if head is None or head.last_hash != previous or head.record_count != checked:
         return ChainCheck(False, checked, last_id or None, "end")
+    try:
+        point = audit_keys.read_checkpoint(genesis) if genesis else None
+    except audit_keys.AuditKeyError:
+        return ChainCheck(False, checked, last_id or None, "checkpoint")
+    if point is not None and not _reaches(session, point):
+        return ChainCheck(False, checked, last_id or None, "rollback")
     return ChainCheck(True, checked)
+
+
+def _reaches(session: Session, point: audit_keys.Checkpoint) -> bool:
+    """Does the trail still hold the checkpoint's record, with its hash, as the same link in the chain?"""
+    if point.count == 0:
+        return True
+    found = session.scalar(select(AuditRecord.record_hash).where(AuditRecord.id == point.last_id))
+    position = session.scalar(select(func.count()).select_from(AuditRecord).where(AuditRecord.id <= point.last_id))
+    return found == point.last_hash and position == point.count
+
+
+def retire_checkpoint_after_restore(session: Session) -> str:
+    """After a restore from a backup: if the checkpoint kept outside the database names records the backup does
+    not hold (written after the backup was taken), say so and set the checkpoint aside, so that the restored trail
+    verifies from here on. Returns what to tell the person restoring, or nothing."""
+    genesis = _genesis(session.connection())
+    try:
+        point = audit_keys.read_checkpoint(genesis) if genesis else None
+    except audit_keys.AuditKeyError:
+        point = None
+    if point is None or _reaches(session, point):
+        return ""
+    count = session.scalar(select(func.count()).select_from(AuditRecord)) or 0
+    aside = audit_keys.retire_checkpoint(genesis)
+    return (f"The audit trail had {point.count} records when last written on this machine; the backup holds "
+            f"{count}. The {max(point.count - count, 0)} newest were made after the backup and are not restored. "
+            f"The checkpoint that recorded them is kept at {aside}.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +20,9 @@ from core.db import make_engine, migrate_to_head, session_scope
 from core.models import Base
 
 POSTGRES_URL_VAR = "CPCM_TEST_POSTGRES_URL"
+# What the tool keeps in its data directory beside the database (the audit trail's keys and checkpoints) goes to
+# a folder of this test run, shared with the command lines and app servers the tests start.
+os.environ.setdefault("CPCM_DATA_DIR", tempfile.mkdtemp(prefix="cpcm-test-data-"))
 
 # Property-based tests: a bounded run in CI; `HYPOTHESIS_PROFILE=release python -m pytest` before a release tries
 # many more examples (see the README).
