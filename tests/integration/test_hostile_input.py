@@ -189,6 +189,7 @@ def test_reports_calendars_and_workbooks_carry_any_stored_text_safely(org, name,
     import icalendar
 
     from checklists import reports as review_reports
+    from core.audit import AuditFilter, export_audit
     from management.reports import export_monthly_report, export_tracker
     from management.services.tracker import TrackerFilters
     from supervision import reports as calendar_reports
@@ -218,18 +219,22 @@ def test_reports_calendars_and_workbooks_carry_any_stored_text_safely(org, name,
             tracker_csv = export_tracker(session, actor=manager, filters=TrackerFilters(), fmt="csv")
             team_xlsx = review_reports.export_team_month(session, actor=supervisor, team_id=team_id,
                                                          month=month, fmt="xlsx")
+            team_pdf = review_reports.export_team_month(session, actor=supervisor, team_id=team_id, month=month,
+                                                        fmt="pdf")
+            audit = export_audit(session, actor=manager, filters=AuditFilter(limit=200))
     finally:
         with session_scope(engine) as session:  # the next example starts from the example's names
             session.execute(update(Team).where(Team.id == team_id).values(name="East team"))
             session.execute(update(StaffMember).where(StaffMember.full_name == person[:200]).values(
                 full_name="Mariam Haddad"))
-    texts = [_pdf_opens(content) for content in (review, calendar_pdf, monthly_pdf)]  # each opens and reads
+    texts = [_pdf_opens(content) for content in (review, calendar_pdf, monthly_pdf, team_pdf)]  # each opens, reads
     if feedback in MARKUP:  # markup is printed as the person typed it, never interpreted into the document
         assert feedback.split()[0] in texts[0].replace("\n", " "), texts[0][-600:]
     for content in (monthly_xlsx, tracker_xlsx, team_xlsx):
         _no_live_formula(content)
-    rows = list(csv.reader(io.StringIO(tracker_csv.decode("utf-8-sig"), newline="")))
-    assert not any(cell.startswith(FORMULA_START) for row in rows[1:] for cell in row)
+    for exported in (tracker_csv, audit):
+        rows = list(csv.reader(io.StringIO(exported.decode("utf-8-sig"), newline="")))
+        assert not any(cell.startswith(FORMULA_START) for row in rows[1:] for cell in row)
     calendar = icalendar.Calendar.from_ical(ics)  # one calendar, whatever the names hold
     events = list(calendar.walk("VEVENT"))
     assert events and all(str(e.get("UID", "")).endswith("@cpcm") for e in events)
