@@ -48,7 +48,7 @@ from supervision.services import compliance as calendar_compliance
 from supervision.services import generation as calendar_generation
 from supervision.services import plans as calendar_plans
 from supervision.services import sessions as calendar_sessions
-from tests.conftest import actor_for, make_account
+from tests.conftest import actor_for, as_database_owner, make_account
 
 WRITE_PREFIXES = ("archive_", "create_",
                   "update_", "save_", "delete_", "finalise_", "add_", "import_", "start_", "reset_",
@@ -459,13 +459,7 @@ def _run_cli(engine, *args: str) -> subprocess.CompletedProcess[str]:
 
 def _bypass_triggers(engine, statement: str) -> None:
     """What someone with the database owner's rights could do: switch the guards off and rewrite the trail."""
-    with engine.begin() as connection:
-        if engine.dialect.name == "sqlite":
-            for name in ("audit_records_no_update", "audit_records_no_delete", "audit_records_no_replace"):
-                connection.execute(text(f"DROP TRIGGER IF EXISTS {name}"))
-        else:
-            connection.execute(text("SET LOCAL session_replication_role = replica"))
-        connection.execute(text(statement))
+    as_database_owner(engine, (statement, {}))
 
 
 @pytest.mark.parametrize(("tampering", "problem"), [

@@ -22,6 +22,7 @@ from core import audit_keys
 from core.audit import AuditChainHead, AuditRecord, record_digest, record_event, verify_chain
 from core.config import default_data_dir
 from core.db import session_scope
+from tests.conftest import as_database_owner
 
 
 @pytest.fixture
@@ -39,18 +40,6 @@ def _rows(engine) -> list[dict]:
     with engine.connect() as connection:
         return [dict(r) for r in connection.execute(select(AuditRecord.__table__).order_by(AuditRecord.id))
                 .mappings()]
-
-
-def _as_owner(engine, *statements) -> None:  # type: ignore[no-untyped-def]
-    """The database owner: the triggers that keep the trail append-only switched off for this transaction."""
-    with engine.begin() as connection:
-        if engine.dialect.name == "sqlite":
-            for name in ("audit_records_no_update", "audit_records_no_delete", "audit_records_no_replace"):
-                connection.execute(text(f"DROP TRIGGER IF EXISTS {name}"))
-        else:
-            connection.execute(text("SET LOCAL session_replication_role = replica"))
-        for statement, values in statements:
-            connection.execute(text(statement), values)
 
 
 def _check(engine):  # type: ignore[no-untyped-def]
@@ -78,7 +67,7 @@ def test_a_record_rewritten_in_the_middle_with_every_later_hash_recomputed_is_ca
                            "record_hash = :record_hash WHERE id = :id", forged))
         previous = forged["record_hash"]
     statements.append(("UPDATE audit_chain_head SET last_hash = :h WHERE id = 1", {"h": previous}))
-    _as_owner(trail, *statements)
+    as_database_owner(trail, *statements)
     check = _check(trail)
     assert not check.ok and check.problem == "content" and check.first_broken_id == rows[middle]["id"]
 
@@ -145,7 +134,7 @@ def test_the_apps_own_restricted_role_cannot_forge_an_append(trail, database_url
 def test_the_newest_records_removed_and_the_head_moved_back_are_caught(trail):
     rows = _rows(trail)
     kept = rows[:-3]
-    _as_owner(trail, ("DELETE FROM audit_records WHERE id > :id", {"id": kept[-1]["id"]}),
+    as_database_owner(trail, ("DELETE FROM audit_records WHERE id > :id", {"id": kept[-1]["id"]}),
               ("UPDATE audit_chain_head SET last_hash = :h, record_count = :n, last_record_id = :id WHERE id = 1",
                {"h": kept[-1]["record_hash"], "n": len(kept), "id": kept[-1]["id"]}))
     check = _check(trail)
@@ -179,7 +168,7 @@ def test_records_made_before_keys_verify_and_the_first_keyed_record_seals_them(e
     rows = _rows(engine)
     changed = _forge(dict(rows[1], summary="rewritten"), rows[0]["record_hash"], None)
     third = _forge(rows[2], changed["record_hash"], None)
-    _as_owner(engine, *[("UPDATE audit_records SET summary = :summary, record_hash = :record_hash, "
+    as_database_owner(engine, *[("UPDATE audit_records SET summary = :summary, record_hash = :record_hash, "
                          "previous_hash = :previous_hash WHERE id = :id", row) for row in (changed, third)])
     check = _check(engine)
     assert not check.ok and check.problem == "link" and check.first_broken_id == rows[3]["id"]
