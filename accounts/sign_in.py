@@ -26,7 +26,7 @@ from accounts.sessions import is_known_device
 from core.actor import Actor, Role, require_role
 from core.audit import binds_actor, record_event
 from core.config import get_settings
-from core.i18n import t
+from core.i18n import t, t_plain
 from core.records import as_utc, get_or_raise
 from core.settings_store import pseudonym
 
@@ -160,13 +160,13 @@ def authenticate(session: Session, *, username: str, password: str, source: str 
     if row is None:
         # Never the text typed: it may be a password typed into the wrong field.
         record_event(session, action="login_failed", entity_type="Account", actor=who,
-                     summary=t("accounts.audit.unknown_username", ref=pseudonym(session, f"username:{name}")))
+                     summary=t_plain("accounts.audit.unknown_username", ref=pseudonym(session, f"username:{name}")))
     elif locked or not row.active:
         record_event(session, action="login_refused_locked" if locked else "login_refused_inactive",
                      entity_type="Account", entity_id=row.id, actor=who)
     elif _account_failed(session, row, moment):
         record_event(session, action="account_locked", entity_type="Account", entity_id=row.id, actor=who,
-                     summary=t("accounts.audit.locked", minutes=settings.lockout_minutes))
+                     summary=t_plain("accounts.audit.locked", minutes=settings.lockout_minutes))
     else:
         record_event(session, action="login_failed", entity_type="Account", entity_id=row.id, actor=who)
     if own_key:  # the person's own browser: only its own failures slow it down

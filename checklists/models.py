@@ -11,7 +11,7 @@ from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from core.audit import agency_of, register_value_label
-from core.i18n import t
+from core.i18n import t_plain
 from core.models import AttributionMixin, Base, TimestampMixin, UuidMixin, VersionedMixin
 
 
@@ -92,7 +92,7 @@ class ReviewSettingsVersion(UuidMixin, AttributionMixin, TimestampMixin, Base):
         return self.agency_id
 
     def audit_title(self, session: Session) -> str:
-        return t("settings.version_title", number=self.number)
+        return t_plain("settings.version_title", number=self.number)
 
 
 class CaseFileReview(UuidMixin, VersionedMixin, AttributionMixin, TimestampMixin, Base):
@@ -132,7 +132,7 @@ class CaseFileReview(UuidMixin, VersionedMixin, AttributionMixin, TimestampMixin
 
     def audit_title(self, session: Session) -> str:
         code = session.get(CaseFile, self.case_file_id)
-        return t("review.audit_title", code=code.case_code if code else "?", date=self.reviewed_on.isoformat())
+        return t_plain("review.audit_title", code=code.case_code if code else "?", date=self.reviewed_on.isoformat())
 
 
 class ReviewAnswer(UuidMixin, Base):
@@ -176,6 +176,6 @@ class CaseFileDeadline(Base):
     risk_level: Mapped[str] = mapped_column(String(10))
 
 
-register_value_label("CaseFile", "risk_level", lambda value: t(f"risk_level.{value}"))
-register_value_label("CaseFile", "status", lambda value: t(f"case_status.{value}"))
-register_value_label("CaseFileReview", "status", lambda value: t(f"review.status.{value}"))
+register_value_label("CaseFile", "risk_level", lambda value: t_plain(f"risk_level.{value}"))
+register_value_label("CaseFile", "status", lambda value: t_plain(f"case_status.{value}"))
+register_value_label("CaseFileReview", "status", lambda value: t_plain(f"review.status.{value}"))

@@ -6,13 +6,20 @@ The language is per person: the page run (and its button callbacks) take it from
 through a *locale source* that the UI layer registers; code that runs outside a page run (a deferred download, a
 command-line job) states it with ``using_locale``. The server default (``CPCM_LOCALE``) applies otherwise. Dates
 and numbers are formatted for the active locale by Babel.
+
+A message is Markdown when it goes to a page (Streamlit renders captions, labels, alerts and buttons as Markdown),
+so ``t`` escapes the text put into it there: a name typed as ``![x](http://…)`` reads as typed, never as an image.
+Whether a message goes to a page is told by a *markup source* the UI layer registers (a Streamlit page run is going
+on); a file built for a download, a command-line job or a test outside a page run gets the text as it is, and each
+file escapes it its own way (``core.safe_text``). ``t_plain`` is for the page's plain-text places (a drop-down's
+choices, a table cell, ``st.text``, a file name).
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, date, datetime, time
@@ -37,6 +44,19 @@ log = logging.getLogger(__name__)
 _current_locale: ContextVar[str | None] = ContextVar("cpcm_locale", default=None)
 _locale_source: list[Callable[[], str | None]] = []
 _timezone_source: list[Callable[[], str | None]] = []
+_markup_source: list[Callable[[], bool]] = []
+_markup: ContextVar[bool | None] = ContextVar("cpcm_markup", default=None)
+
+
+class Markdown(str):
+    """Text safe to render as Markdown: a message ``t`` made for a page, user text ``core.safe_text.for_markdown``
+    escaped, or Markdown the code writes itself (``Markdown("**" + heading + "**")`` where ``heading`` is one of
+    these). Put into a message or escaped again, it is kept as it is; any other text is escaped first."""
+
+    __slots__ = ()
+
+    def __str__(self) -> Markdown:  # an exception raised with a message keeps saying so through ``str(exc)``
+        return self
 
 
 def catalogue_files(locale: str) -> list[Path]:
@@ -111,16 +131,76 @@ def is_rtl(locale: str | None = None) -> bool:
     return (locale or current_locale()).split("_")[0] in RTL_LANGUAGES
 
 
-def t(key: str, /, **values: Any) -> str:
-    """Translate ``key`` for the active locale, falling back to English, then to the key itself."""
-    locale = current_locale()
-    text = catalogue(locale).get(key)
+def set_markup_source(source: Callable[[], bool]) -> None:
+    """Register how to tell that messages go to a page, where they are rendered as Markdown (the UI layer: a
+    Streamlit page run is going on)."""
+    _markup_source[:] = [source]
+
+
+def renders_markdown() -> bool:
+    """Whether the messages made now are shown as Markdown: in a page run (and its button callbacks), unless the
+    block says otherwise (``plain_text``)."""
+    explicit = _markup.get()
+    if explicit is not None:
+        return explicit
+    return any(source() for source in _markup_source)
+
+
+@contextmanager
+def plain_text() -> Iterator[None]:
+    """Run a block whose messages go into a file, not onto a page (a download built when clicked): values as
+    they are, the file escapes them its own way."""
+    token = _markup.set(False)
+    try:
+        yield
+    finally:
+        _markup.reset(token)
+
+
+def _message(key: str) -> str:
+    text = catalogue(current_locale()).get(key)
     if text is None:
         text = catalogue(FALLBACK_LOCALE).get(key)
     if text is None:
         log.warning("missing message %s", key)
         return key
+    return text
+
+
+def _markdown_value(value: Any) -> Any:
+    """A value put into a message shown as Markdown: text escaped (unless it is Markdown already); numbers, dates
+    and the rest as they are, so a format in the message (``{hours:g}``) still applies."""
+    if isinstance(value, Markdown) or not isinstance(value, str):
+        return value
+    from core.safe_text import for_markdown  # imports this module: looked up when first needed
+
+    return for_markdown(value)
+
+
+def t(key: str, /, **values: Any) -> str:
+    """Translate ``key`` for the active locale, falling back to English, then to the key itself. On a page the
+    result is ``Markdown``, with every text value escaped; elsewhere, the text with the values as they are."""
+    text = _message(key)
+    if not renders_markdown():
+        return text.format(**values) if values else text
+    if values:
+        text = text.format(**{name: _markdown_value(value) for name, value in values.items()})
+    return Markdown(text)
+
+
+def t_plain(key: str, /, **values: Any) -> str:
+    """``t`` for a place on a page that shows text as it is (a drop-down's choices, a table cell, ``st.text``,
+    a widget's value, a file name): the values are never escaped, so nobody reads a backslash."""
+    text = _message(key)
     return text.format(**values) if values else text
+
+
+def join_messages(parts: Iterable[str], separator: str = "\n") -> str:
+    """Messages (or user text) shown together, one after another: on a page each part is escaped unless it is
+    Markdown already, and a line break stays a line break."""
+    if not renders_markdown():
+        return separator.join(parts)
+    return Markdown(separator.replace("\n", "  \n").join(_markdown_value(str(part)) for part in parts))
 
 
 PLURAL_FORMS = ("zero", "one", "two", "few", "many", "other")
@@ -130,11 +210,19 @@ def tn(key: str, count: int, /, **values: Any) -> str:
     """A message that depends on a number ("1 action", "0 actions", and Arabic's six forms): the catalogue holds
     ``key.one``, ``key.other`` (and whichever forms the language has); the locale's plural rule picks one.
     ``{count}`` is the number, formatted for the locale."""
-    form = _babel_locale().plural_form(count)
-    chosen = f"{key}.{form}"
+    return t(_plural_key(key, count), count=format_number(count), **values)
+
+
+def tn_plain(key: str, count: int, /, **values: Any) -> str:
+    """``tn`` for a place on a page that shows text as it is (see ``t_plain``)."""
+    return t_plain(_plural_key(key, count), count=format_number(count), **values)
+
+
+def _plural_key(key: str, count: int) -> str:
+    chosen = f"{key}.{_babel_locale().plural_form(count)}"
     if chosen not in catalogue(current_locale()) and chosen not in catalogue(FALLBACK_LOCALE):
         chosen = f"{key}.other"
-    return t(chosen, count=format_number(count), **values)
+    return chosen
 
 
 def set_timezone_source(source: Callable[[], str | None]) -> None:

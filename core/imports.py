@@ -34,7 +34,7 @@ from openpyxl.xml.constants import (
 from openpyxl.xml.functions import fromstring
 
 from core.errors import ValidationFailed
-from core.i18n import t
+from core.i18n import join_messages, t
 
 MAX_COLUMNS = 60  # templates have fewer; a sheet claiming thousands of columns is not read past these
 MAX_CELL = 5000  # characters in one cell: more than any name, e-mail or list of dates
@@ -77,8 +77,8 @@ def report_problems(problems: list[str], field: str = "file") -> None:
     """Raise ``ValidationFailed`` listing the first 50 problems, if there are any."""
     if problems:
         more = len(problems) - 50
-        raise ValidationFailed({field: "\n".join(problems[:50]) + (
-            "\n" + t("import.error.more", count=more) if more > 0 else "")})
+        raise ValidationFailed({field: join_messages(
+            [*problems[:50], *([t("import.error.more", count=more)] if more > 0 else [])])})
 
 
 def _refused(key: str, **values: Any) -> ValidationFailed:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 import re
 
-from core.i18n import t
+from core.i18n import Markdown, t
 
 # What XML 1.0 (and so every .xlsx, and ReportLab's paragraph markup) cannot hold: control characters other than
 # tab and line breaks, lone surrogates, and the non-characters U+FFFE and U+FFFF.
@@ -51,10 +51,24 @@ def for_html(text: str | None) -> str:
     return html.escape(clean(text), quote=True)
 
 
-def for_markdown(text: str | None) -> str:
+def for_markdown(text: str | None) -> Markdown:
     """User text placed inside Markdown (a widget label, a list item) shows as the same text: no link, image or
-    HTML is made of it."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", clean(text)).replace("\n", "  \n")
+    HTML is made of it. Text that is ``Markdown`` already (a message ``t`` made for a page, text escaped before)
+    is kept as it is: escaped twice, it would show its backslashes."""
+    if isinstance(text, Markdown):
+        return text
+    return Markdown(_MARKDOWN_SPECIAL.sub(r"\\\1", clean(text)).replace("\n", "  \n"))
+
+
+def markdown_code(text: str | None) -> Markdown:
+    """User text shown as inline code (an action's identifier): a code span fenced by more backticks than the
+    text holds in a row, so nothing in it ends the span early; inside it nothing is Markdown."""
+    body = " ".join(clean(text).split())
+    if not body:
+        return Markdown("")
+    fence = "`" * (max((len(run) for run in re.findall("`+", body)), default=0) + 1)
+    padding = " " if body.startswith("`") or body.endswith("`") else ""
+    return Markdown(f"{fence}{padding}{body}{padding}{fence}")
 
 
 def for_pdf(text: str | None) -> str:

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class EvidenceLine:
+    """A row of the workshop's evidence table: plain text (made with ``t_plain``), never Markdown."""
+
     label: str  # what is counted
     figure: str  # the figure, with its numerator and denominator
     detail: str = ""  # how it is computed, over which records and months

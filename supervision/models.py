@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from accounts.models import StaffMember, Team
 from core.audit import agency_of, register_value_label
-from core.i18n import format_datetime, t
+from core.i18n import format_datetime, t_plain
 from core.models import AttributionMixin, Base, TimestampMixin, UuidMixin, VersionedMixin
 
 
@@ -31,7 +31,7 @@ class SupervisionPlanRecord(UuidMixin, VersionedMixin, AttributionMixin, Timesta
 
     def audit_title(self, session: Session) -> str:
         team = session.get(Team, self.team_id)
-        return t("plan.audit_title", team=team.name if team else "?")
+        return t_plain("plan.audit_title", team=team.name if team else "?")
 
 
 class WorkingCalendarRecord(UuidMixin, VersionedMixin, AttributionMixin, TimestampMixin, Base):
@@ -52,7 +52,7 @@ class WorkingCalendarRecord(UuidMixin, VersionedMixin, AttributionMixin, Timesta
         return self.agency_id
 
     def audit_title(self, session: Session) -> str:
-        return t("working_calendar.audit_title")
+        return t_plain("working_calendar.audit_title")
 
 
 class ClosureDay(UuidMixin, AttributionMixin, TimestampMixin, Base):
@@ -114,8 +114,9 @@ class SupervisionSession(UuidMixin, VersionedMixin, AttributionMixin, TimestampM
 
     def audit_title(self, session: Session) -> str:
         who = session.get(StaffMember, self.caseworker_id) if self.caseworker_id else None
-        return t("session.audit_title", activity=t(f"activity.{self.activity}"),
-                 who=who.full_name if who else t("session.whole_team"), when=format_datetime(self.starts_at))
+        return t_plain("session.audit_title", activity=t_plain(f"activity.{self.activity}"),
+                       who=who.full_name if who else t_plain("session.whole_team"),
+                       when=format_datetime(self.starts_at))
 
 
 class ManualCaseload(UuidMixin, AttributionMixin, TimestampMixin, Base):
@@ -134,8 +135,8 @@ class ManualCaseload(UuidMixin, AttributionMixin, TimestampMixin, Base):
 
     def audit_title(self, session: Session) -> str:
         who = session.get(StaffMember, self.staff_member_id)
-        return t("caseload.audit_title", who=who.full_name if who else "?", date=self.counted_on.isoformat())
+        return t_plain("caseload.audit_title", who=who.full_name if who else "?", date=self.counted_on.isoformat())
 
 
-register_value_label("SupervisionSession", "status", lambda value: t(f"session.status.{value}"))
-register_value_label("SupervisionSession", "activity", lambda value: t(f"activity.{value}"))
+register_value_label("SupervisionSession", "status", lambda value: t_plain(f"session.status.{value}"))
+register_value_label("SupervisionSession", "activity", lambda value: t_plain(f"activity.{value}"))

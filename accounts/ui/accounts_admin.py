@@ -13,7 +13,7 @@ from accounts.staff_services import list_staff
 from accounts.ui import shown_once
 from core.actor import ALL_ROLES, Role
 from core.i18n import LANGUAGE_NAMES, available_locales, format_datetime, t
-from core.ui import field_error, page_for, submit, unit_of_work
+from core.ui import field_error, label, page_for, submit, unit_of_work
 
 ERRORS = "admin_errors"
 
@@ -102,7 +102,7 @@ with tab_edit:
         _run(lambda s: [{t("accounts.field.username"): current.username,
                          t("accounts.field.password"): accounts.reset_password(s, actor=actor, account_id=chosen)}])
 with tab_agencies:
-    st.write(", ".join(agencies.values()) or t("admin.no_agencies"))
+    st.markdown(label(*agencies.values(), sep=", ") or t("admin.no_agencies"))
     if agencies:
         with st.form("agency_language"):
             languages = {a.id: a.default_language for a in agency_rows}

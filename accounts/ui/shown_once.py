@@ -1,4 +1,4 @@
-"""Passwords handed over once: kept for the next page run only, shown in a plain table, then forgotten."""
+"""Passwords handed over once: kept for the next page run only, shown in a static table, then forgotten."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from core.i18n import t
+from core.ui import label
 
 SHOW_ONCE = "accounts_show_once"
 
@@ -21,5 +22,10 @@ def show() -> None:
     rows = st.session_state.pop(SHOW_ONCE, None)
     if rows:
         st.warning(t("admin.passwords_once"), icon=":material/key:")
-        frame = pd.DataFrame(rows)
+        # st.table renders each cell as Markdown: a password (or a name) shows character for character.
+        frame = pd.DataFrame([{label(k): _cell(v) for k, v in row.items()} for row in rows])
         st.table(frame.set_index(frame.columns[0]))
+
+
+def _cell(value: Any) -> str:
+    return label(*value, sep=", ") if isinstance(value, list | tuple) else label(value)

@@ -23,7 +23,7 @@ from checklists.services import imports
 from checklists.timeliness import CASE_STATUSES, RISK_LEVELS
 from checklists.ui.common import risk_text, timeliness_table
 from core.actor import Role
-from core.i18n import format_date, t
+from core.i18n import format_date, join_messages, t
 from core.safe_text import for_markdown
 from core.ui import NOT_SAVED, field_error, page_for, submit, unit_of_work
 
@@ -231,7 +231,8 @@ with tab_import:
         if isinstance(report, imports.CaseImportReport):
             message = t("case_file.import.done", created=report.created, updated=report.updated)
             if report.name_warnings:
-                message += "\n\n" + t("case_file.import.name_warnings") + "\n" + "\n".join(report.name_warnings[:20])
+                message = join_messages([message, "", t("case_file.import.name_warnings"),
+                                         *report.name_warnings[:20]])
             st.session_state[IMPORT_RESULT] = message
         st.rerun()
     if st.session_state.get(IMPORT_RESULT):

@@ -94,12 +94,12 @@ if view.may_edit:
     with st.form(f"review_{view.id}"):
         drafts: dict[str, AnswerDraft] = {}
         for section in checklist.sections:
-            st.subheader(section.label)
+            st.subheader(for_markdown(section.label))
             for item in section.items:
                 stored = view.answers.get(item.id) or AnswerDraft(item.id)
                 st.markdown(f"**{for_markdown(item.id)}** {for_markdown(item.text)}")
                 if item.guidance:
-                    st.caption(item.guidance)
+                    st.caption(for_markdown(item.guidance))
                 if stored.computed_answer is not None:
                     st.caption(t("review.computed_says", answer=answer_text(stored.computed_answer)))
                 options = ["", *ANSWERS]

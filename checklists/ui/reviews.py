@@ -14,7 +14,7 @@ from checklists.services import reviews as services
 from checklists.services import sampling
 from checklists.ui.common import month_choice, risk_text
 from core.actor import Role
-from core.i18n import format_date, format_month, t, tn
+from core.i18n import format_date, format_month, t, t_plain, tn
 from core.levels import level_label
 from core.ui import NOT_SAVED, deferred_download, field_error, page_for, submit, unit_of_work
 
@@ -106,15 +106,15 @@ if not sample:
 may_start = actor.has(Role.SUPERVISOR) and team_id in actor.supervised_team_ids and month <= date.today()
 for line in sample:
     with st.container(border=True):
-        st.text(t("reviews.caseworker_line", name=line.caseworker_name, open=line.open_files, done=line.done,
-                  proposed=len(line.proposed)))
+        st.text(t_plain("reviews.caseworker_line", name=line.caseworker_name, open=line.open_files,
+                        done=line.done, proposed=len(line.proposed)))
         if not line.proposed:
             st.caption(t("reviews.no_open_files"))
         for proposed in line.proposed:
             columns = st.columns([3, 2, 3, 2])
             columns[0].text(proposed.case_code)
             columns[1].text(risk_text(proposed.risk_level))
-            columns[2].text(t("reviews.last_reviewed", date=format_date(proposed.last_reviewed_on))
+            columns[2].text(t_plain("reviews.last_reviewed", date=format_date(proposed.last_reviewed_on))
                             if proposed.last_reviewed_on else t("reviews.never_reviewed"))
             if proposed.review_id is not None:
                 label = t(f"reviews.state.{proposed.review_status}")

@@ -14,7 +14,7 @@ from checklists.services import templates as services
 from checklists.timeliness import RISK_LEVELS, STEPS
 from checklists.ui.common import risk_text
 from core.actor import Role
-from core.i18n import t
+from core.i18n import join_messages, t
 from core.safe_text import for_markdown
 from core.ui import current_actor, field_error, page_for, submit, unit_of_work
 from core.ui.translation import TranslatableVersion, translation_panel
@@ -76,7 +76,7 @@ with tab_times:
             content["sampling"]["files_per_caseworker"] = int(sample)
             content["scoring"] = {"requires_improvement": requires, "meets_minimum": meets, "good_practice": good}
             if problems:
-                st.session_state[ERRORS] = {"limits": "\n".join(problems)}
+                st.session_state[ERRORS] = {"limits": join_messages(problems)}
                 st.rerun()
             submit(lambda s: services.save_review_settings(s, actor=current_actor(), content=content, note=note,
                                                           expected_number=info.number),

@@ -1,5 +1,6 @@
 """Streamlit helpers shared by every package's pages: the cached engine, the signed-in person, the unit-of-work
-wrapper, the one submit helper for page writes, the one deferred download, field messages.
+wrapper, the one submit helper for page writes, the one deferred download, field messages, the one way stored text
+goes into a label.
 
 This is the base layer's only Streamlit code; feature pages live in each feature's ``ui/`` folder."""
 
@@ -19,7 +20,16 @@ from core.actor import Actor, Role
 from core.config import get_settings
 from core.db import make_engine, migrate_to_head, session_scope
 from core.errors import ANY_FIELD, Conflict, Forbidden, NotFound, ReadOnly, ValidationFailed
-from core.i18n import current_locale, set_locale_source, set_timezone_source, t, using_locale
+from core.i18n import (
+    Markdown,
+    current_locale,
+    plain_text,
+    set_locale_source,
+    set_markup_source,
+    set_timezone_source,
+    t,
+    using_locale,
+)
 from core.safe_text import for_markdown
 
 T = TypeVar("T")
@@ -76,8 +86,24 @@ def _browser_timezone() -> str | None:
     return memo["timezone"]
 
 
+def _in_page_run() -> bool:
+    """Messages made now are shown on a page (as Markdown): a page run, or one of its button callbacks, is going
+    on. A download built when clicked, a command-line job and a test outside a page run have none."""
+    return get_script_run_ctx(suppress_warning=True) is not None
+
+
 set_locale_source(_session_locale)
 set_timezone_source(_browser_timezone)
+set_markup_source(_in_page_run)
+
+
+def label(*parts: object, sep: str = " ") -> Markdown:
+    """The one way a page puts stored text (a name, a title, a note) into an element that renders Markdown: a
+    button, an expander, a tab, a radio choice, a caption, a heading, an alert, a tooltip. Each part shows as
+    typed (``Markdown`` parts, such as messages from ``t``, are kept), numbers and dates as text, empty parts
+    left out, joined by ``sep`` (which the code writes, so it is not escaped)."""
+    return Markdown(sep.join(for_markdown(part if isinstance(part, str) else str(part))
+                             for part in parts if part is not None and part != ""))
 
 _preparation: list[Callable[[Engine], None]] = [migrate_to_head]
 
@@ -202,7 +228,7 @@ def submit(action: Callable[[Session], T], *, errors_key: str, general_field: st
         target[errors_key] = found
         return NOT_SAVED
     except (Conflict, Forbidden, NotFound, ReadOnly) as exc:
-        target[errors_key] = {general_field: str(exc)}
+        target[errors_key] = {general_field: str(exc)}  # a message made by ``t`` stays Markdown (``Markdown``)
         return NOT_SAVED
     target[errors_key] = {}
     if success:
@@ -215,7 +241,7 @@ def deferred_build(db: Engine, session_id: int | None, account_id: int | None, l
     """What a download button runs when clicked: check the account again, then build in the person's language."""
 
     def make() -> bytes:
-        with using_locale(locale):
+        with using_locale(locale), plain_text():  # the file escapes its text its own way
             actor = checked_actor(db, session_id, account_id)
             with session_scope(db, actor=actor) as session:
                 return build(session, actor)

@@ -14,7 +14,7 @@ from accounts.models import StaffMember, TeamMembership
 from checklists.models import CaseFileReview, ChecklistTemplate, ReviewAnswer
 from checklists.services.templates import checklist_of
 from core.actor import Actor
-from core.i18n import format_month, format_number, t
+from core.i18n import format_month, format_number, t_plain
 from management import indicators as ind
 from management.evidence_map import EvidenceMap, default_evidence_map
 from management.indicators import Figure, months_ending
@@ -25,27 +25,28 @@ from supervision.models import SupervisionSession
 
 def _percent(numerator: float, denominator: float) -> str:
     if not denominator:
-        return t("evidence.no_data")
-    return t("evidence.percent", value=format_number(round(100 * numerator / denominator)),
-             numerator=format_number(numerator), denominator=format_number(denominator))
+        return t_plain("evidence.no_data")
+    return t_plain("evidence.percent", value=format_number(round(100 * numerator / denominator)),
+                   numerator=format_number(numerator), denominator=format_number(denominator))
 
 
 def _indicator_line(key: str, figures: dict[str, dict[date, Figure]], months: list[date]) -> EvidenceLine:
     by_month = figures.get(key, {})
-    period = t("evidence.period", first=format_month(months[0]), last=format_month(months[-1]))
-    title = t(f"indicator.{key.split('.')[0]}.title")
+    period = t_plain("evidence.period", first=format_month(months[0]), last=format_month(months[-1]))
+    title = t_plain(f"indicator.{key.split('.')[0]}.title")
     if key.startswith(f"{ind.CASELOAD}."):
         latest = by_month.get(months[-1])
-        level = t(f"risk_level.{key.split('.')[1]}")
-        figure = t("evidence.caseload", value=format_number(latest.value or 0), cases=format_number(latest.numerator),
-                   caseworkers=format_number(latest.denominator)) if latest and latest.denominator else \
-            t("evidence.no_data")
-        return EvidenceLine(f"{title} · {level}", figure, t("evidence.at_end_of", month=format_month(months[-1])))
+        level = t_plain(f"risk_level.{key.split('.')[1]}")
+        figure = t_plain("evidence.caseload", value=format_number(latest.value or 0),
+                         cases=format_number(latest.numerator),
+                         caseworkers=format_number(latest.denominator)) if latest and latest.denominator else \
+            t_plain("evidence.no_data")
+        return EvidenceLine(f"{title} · {level}", figure, t_plain("evidence.at_end_of", month=format_month(months[-1])))
     numerator = sum(f.numerator for f in by_month.values())
     denominator = sum(f.denominator for f in by_month.values())
     if key == ind.REVIEW_SCORE:
-        figure = t("evidence.mean", value=format_number(round(numerator / denominator, 1)),
-                   count=format_number(denominator)) if denominator else t("evidence.no_data")
+        figure = t_plain("evidence.mean", value=format_number(round(numerator / denominator, 1)),
+                         count=format_number(denominator)) if denominator else t_plain("evidence.no_data")
     else:
         figure = _percent(numerator, denominator)
     return EvidenceLine(title, figure, period)
@@ -70,9 +71,9 @@ def _item_lines(session: Session, scope: Scope, items: tuple[str, ...], first: d
         if row is not None:
             for item in checklist_of(row).items():
                 texts.setdefault(item.id, item.text)
-    period = t("evidence.period", first=format_month(first), last=format_month(last))
-    return {item: EvidenceLine(t("evidence.item", id=item, text=texts.get(item, "")),
-                               t("evidence.answered_yes", figure=_percent(*counts.get(item, (0, 0)))), period)
+    period = t_plain("evidence.period", first=format_month(first), last=format_month(last))
+    return {item: EvidenceLine(t_plain("evidence.item", id=item, text=texts.get(item, "")),
+                               t_plain("evidence.answered_yes", figure=_percent(*counts.get(item, (0, 0)))), period)
             for item in items}
 
 
@@ -93,16 +94,16 @@ def _workforce_line(session: Session, scope: Scope, name: str, today: date) -> E
         supervisors = session.scalar(select(func.count(func.distinct(TeamMembership.staff_member_id))).where(
             *in_post, TeamMembership.role_in_team == "supervisor",
             TeamMembership.staff_member_id.in_(staff_in_scope))) or 0
-        figure = t("evidence.ratio", value=format_number(round(members / supervisors, 1)),
-                   numerator=format_number(members), denominator=format_number(supervisors)) if supervisors \
-            else t("evidence.no_data")
-        return EvidenceLine(t("evidence.workforce.caseworkers_per_supervisor"), figure, t("evidence.today"))
+        figure = t_plain("evidence.ratio", value=format_number(round(members / supervisors, 1)),
+                         numerator=format_number(members), denominator=format_number(supervisors)) if supervisors \
+            else t_plain("evidence.no_data")
+        return EvidenceLine(t_plain("evidence.workforce.caseworkers_per_supervisor"), figure, t_plain("evidence.today"))
     if name == "female_caseworkers":
         total, female = session.execute(select(func.count(), func.sum(case((StaffMember.gender == "female", 1),
                                                                              else_=0)))
                                         .where(StaffMember.id.in_(caseworkers))).one()
-        return EvidenceLine(t("evidence.workforce.female_caseworkers"), _percent(int(female or 0), int(total or 0)),
-                            t("evidence.today"))
+        return EvidenceLine(t_plain("evidence.workforce.female_caseworkers"),
+                            _percent(int(female or 0), int(total or 0)), t_plain("evidence.today"))
     # capacity_assessed: caseworkers whose capacity was assessed (a session held) in the last six months
     since = today - relativedelta(months=6)
     assessed = select(SupervisionSession.caseworker_id).where(
@@ -111,8 +112,8 @@ def _workforce_line(session: Session, scope: Scope, name: str, today: date) -> E
         SupervisionSession.starts_at < datetime.combine(today + timedelta(days=1), time.min))
     total, done = session.execute(select(func.count(), func.sum(case((StaffMember.id.in_(assessed), 1), else_=0)))
                                   .where(StaffMember.id.in_(caseworkers))).one()
-    return EvidenceLine(t("evidence.workforce.capacity_assessed"), _percent(int(done or 0), int(total or 0)),
-                        t("evidence.since", date=format_month(since)))
+    return EvidenceLine(t_plain("evidence.workforce.capacity_assessed"), _percent(int(done or 0), int(total or 0)),
+                        t_plain("evidence.since", date=format_month(since)))
 
 
 def component_evidence(session: Session, actor: Actor, assessment_id: int, *, today: date | None = None,

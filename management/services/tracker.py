@@ -17,7 +17,7 @@ from checklists.services.reviews import SOURCE_KIND as REVIEW
 from checklists.services.templates import checklist_of
 from core.actor import Actor
 from core.audit import record_event
-from core.i18n import format_date, t
+from core.i18n import format_date, t, t_plain
 from core.records import as_utc
 from improvement_actions.models import ImprovementAction
 from improvement_actions.rules import OPEN_STATUSES, is_due_soon, is_overdue
@@ -216,12 +216,13 @@ def tracked_actions(session: Session, *, actor: Actor, filters: TrackerFilters =
         if kind == QAF:
             source, item_label = row.assessment or "", labels.component(row.framework_version_id, row.source_item)
         elif kind == REVIEW:
-            source = t("tracker.source_review", code=row.case_code or "?",
-                       date=format_date(row.reviewed_on) if row.reviewed_on else "")
+            source = t_plain("tracker.source_review", code=row.case_code or "?",
+                             date=format_date(row.reviewed_on) if row.reviewed_on else "")
             item_label = labels.item(row.template_id, row.source_item)
         elif kind == SESSION:
-            source = t("tracker.source_session", activity=t(f"activity.{row.activity}") if row.activity else "?",
-                       date=format_date(starts_at.date()) if starts_at else "")
+            source = t_plain("tracker.source_session",
+                             activity=t_plain(f"activity.{row.activity}") if row.activity else "?",
+                             date=format_date(starts_at.date()) if starts_at else "")
             item_label = t(f"activity.{row.source_item}") if row.source_item in ACTIVITIES else ""
         else:
             source, item_label = kind, ""

@@ -9,7 +9,7 @@ import streamlit as st
 
 from core.actor import Role
 from core.errors import Forbidden, NotFound
-from core.i18n import format_month, t
+from core.i18n import format_month, t, t_plain
 from core.safe_text import for_markdown
 from core.ui import deferred_download, page_for, unit_of_work
 from management.indicators import months_ending
@@ -33,8 +33,8 @@ a, b = st.columns(2)
 month = a.selectbox(t("dashboard.month"), months_ending(date.today(), 24)[::-1], format_func=format_month,
                     key="monthly_month")
 team_id = b.selectbox(t("monthly_page.scope"), options, key="monthly_team",
-                      format_func=lambda i: teams[i] if i is not None else t("progress.whole_agency",
-                                                                              agency=choices.agency or ""))
+                      format_func=lambda i: teams[i] if i is not None else t_plain("progress.whole_agency",
+                                                                                    agency=choices.agency or ""))
 if st.button(t("monthly_page.build"), type="primary", icon=":material/summarize:"):
     bar = st.progress(0.0, text=t("monthly_page.building"))
 

@@ -11,7 +11,7 @@ import streamlit as st
 
 from core.actor import Role
 from core.errors import Forbidden
-from core.i18n import format_date, format_month, format_number, t
+from core.i18n import format_date, format_month, format_number, t, t_plain
 from core.levels import Level, level_label
 from core.safe_text import for_markdown
 from core.ui import page_for, unit_of_work
@@ -108,8 +108,8 @@ if not options:
 teams = dict(choices.teams)
 a, b = st.columns(2)
 team_id = a.selectbox(t("dashboard.team"), options, key="progress_team",
-                      format_func=lambda i: teams[i] if i is not None else t("progress.whole_agency",
-                                                                              agency=choices.agency or ""))
+                      format_func=lambda i: teams[i] if i is not None else t_plain("progress.whole_agency",
+                                                                                    agency=choices.agency or ""))
 last_month = b.selectbox(t("dashboard.month"), months_ending(date.today(), 24)[::-1], format_func=format_month,
                          key="progress_month")
 months = months_ending(last_month, 6)

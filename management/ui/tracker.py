@@ -7,7 +7,6 @@ import pandas as pd
 import streamlit as st
 
 from core.i18n import format_datetime, t, tn
-from core.safe_text import for_markdown
 from core.ui import NOT_SAVED, deferred_download, field_error, page_for, submit, unit_of_work
 from improvement_actions import services as actions
 from improvement_actions.rules import STATUSES
@@ -131,7 +130,7 @@ else:
             if action_id == "general":
                 continue
             text = next((x.text for x in shown if str(x.id) == action_id), "")
-            st.error(for_markdown(t("tracker.row_problem", id=action_id, text=text[:80], message=message)))
+            st.error(t("tracker.row_problem", id=action_id, text=text[:80], message=message))
         field_error(errors, "general")
 
     x1, x2 = st.columns(2)
@@ -151,8 +150,8 @@ else:
             history = actions.progress_history(session, actor=actor, action_id=chosen)
             detail = actions.get_action(session, actor=actor, action_id=chosen)
         if detail.completed_at:
-            st.success(for_markdown(t("tracker.completed", who=detail.completed_by,
-                                      when=format_datetime(detail.completed_at))), icon=":material/task_alt:")
+            st.success(t("tracker.completed", who=detail.completed_by, when=format_datetime(detail.completed_at)),
+                       icon=":material/task_alt:")
         st.dataframe(pd.DataFrame([{
             t("tracker.col.when"): format_datetime(h.recorded_at), t("tracker.col.who"): h.author_name,
             t("tracker.col.kind"): t(f"tracker.kind.{h.kind}"),

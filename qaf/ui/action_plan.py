@@ -12,7 +12,7 @@ import streamlit as st
 from sqlalchemy.orm import Session
 
 from core.i18n import format_date, t, tn
-from core.safe_text import for_markdown
+from core.safe_text import for_markdown, markdown_code
 from core.ui import NOT_SAVED, current_actor, deferred_download, field_error, submit, unit_of_work
 from improvement_actions.rules import PRIORITIES, STATUSES
 from qaf import reports, services
@@ -57,7 +57,7 @@ def _editor(view: services.AssessmentView, component: Component) -> None:
     with st.form(f"key_action_form_{component.code}"):
         st.markdown(f"**{heading}**")
         if draft.get("change_grid_action_id"):
-            st.caption(for_markdown(t("action_plan.from_grid", id=draft["change_grid_action_id"])))
+            st.caption(t("action_plan.from_grid", id=draft["change_grid_action_id"]))
         text = st.text_area(t("report.col.key_action"), value=draft["text"], disabled=final, max_chars=2000)
         field_error(errors, "text")
         left, right = st.columns(2)
@@ -111,7 +111,7 @@ def _editor(view: services.AssessmentView, component: Component) -> None:
 
 def _key_action_row(view: services.AssessmentView, action: services.KeyActionView, number: int) -> None:
     text_col, meta_col, buttons = st.columns([5, 4, 2])
-    grid = f" `{action.change_grid_action_id}`" if action.change_grid_action_id else ""
+    grid = f" {markdown_code(action.change_grid_action_id)}" if action.change_grid_action_id else ""
     text_col.markdown(f"{number}. {for_markdown(action.text)}{grid}")
     meta_col.caption(" · ".join(for_markdown(x) for x in (
         action.owner, format_date(action.due_on), t(f"improvement_action.priority.{action.priority}"),
@@ -198,7 +198,7 @@ def render() -> None:
                     st.markdown(f"*{t('action_plan.suggested', level=target)}*")
                     for suggestion in suggestions:
                         text_col, button_col = st.columns([9, 2])
-                        text_col.markdown(f"- {for_markdown(suggestion.text)} `{suggestion.id}`")
+                        text_col.markdown(f"- {for_markdown(suggestion.text)} {markdown_code(suggestion.id)}")
                         button_col.button(t("action_plan.make_key"), key=f"pick_{suggestion.id}",
                                           on_click=_start_editing,
                                           args=(component.code, None, suggestion.id, suggestion.text),

@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 
 from core.actor import Role
 from core.i18n import format_date, t
-from core.safe_text import for_markdown
 from core.ui import NOT_SAVED, current_actor, field_error, submit, unit_of_work
 from core.ui.layout import ask_scroll_to_top
 from qaf import services
@@ -106,7 +105,7 @@ def _empty_state_role() -> str:
 
 def _manage(view: services.AssessmentView) -> None:
     """The facilitator archives an assessment (or brings it back), or deletes an empty draft."""
-    with st.expander(for_markdown(t("assessments.manage_heading", name=view.name))):
+    with st.expander(t("assessments.manage_heading", name=view.name)):
         errors = st.session_state.get(ERRORS, {}).get("manage", {})
         st.caption(t("assessments.archive_help"))
         archive = not view.archived
@@ -181,7 +180,7 @@ else:
 
 current = next((a for a in assessments if a.id == st.session_state.get(CURRENT)), None)
 if current is not None and current.can_edit:
-    with st.expander(for_markdown(t("assessments.edit_heading", name=current.name))):
+    with st.expander(t("assessments.edit_heading", name=current.name)):
         field_error(st.session_state.get(ERRORS, {}).get("edit_assessment", {}), "save")
         edited_details = details_form("edit_assessment", current.details, None, t("common.save"), people,
                                       list(current.member_account_ids))

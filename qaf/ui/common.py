@@ -31,7 +31,8 @@ def dimension_picker(numbers: list[int], label: Callable[[int], str], picker_key
                      compact: bool = False) -> int:
     """The dimension bar the facilitator drives on the projector: a row of choices, or one line (a drop-down) in
     presentation mode. The choice is shared between pages, kept in the address bar (``?dimension=3``) and
-    restored after a reload."""
+    restored after a reload. ``label`` gives plain text: the drop-down shows it as it is, the row (whose choices
+    are Markdown) escaped."""
     requested = st.query_params.get("dimension", "")
     if DIMENSION not in st.session_state and requested.isdigit() and int(requested) in numbers:
         st.session_state[DIMENSION] = int(requested)
@@ -46,7 +47,7 @@ def dimension_picker(numbers: list[int], label: Callable[[int], str], picker_key
                      format_func=label, label_visibility="collapsed")
     else:
         st.radio(t("workshop.dimension_picker"), numbers, key=key, horizontal=True, on_change=_on_pick,
-                 args=(key,), format_func=label)
+                 args=(key,), format_func=lambda number: for_markdown(label(number)))
     st.query_params["dimension"] = str(current)
     return current
 

@@ -8,7 +8,7 @@ import streamlit as st
 
 from core.actor import Role
 from core.i18n import t, tn
-from core.safe_text import for_markdown
+from core.safe_text import for_markdown, markdown_code
 from core.ui import NOT_SAVED, current_actor, field_error, submit, unit_of_work
 from core.ui.translation import TranslatableVersion, translation_panel
 from qaf import services
@@ -78,7 +78,7 @@ else:
         st.markdown(f"**{t('workshop.column_heading', level=level_label(COLUMN_TARGETS[index]))}**")
         for action in column:
             sources = f" — *{for_markdown('; '.join(action.sources))}*" if action.sources else ""
-            st.markdown(f"- `{action.id}` {for_markdown(action.text)}{sources}")
+            st.markdown(f"- {markdown_code(action.id)} {for_markdown(action.text)}{sources}")
 
 if not actor.has(Role.FACILITATOR):
     st.stop()

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from core.i18n import t, tn
-from core.safe_text import for_html, for_markdown
+from core.safe_text import for_markdown
 from core.ui import current_actor, field_error, submit
 from qaf import services
 from qaf.action_plan import suggested_actions
@@ -49,8 +49,8 @@ def _colour(value: str) -> str:
 
 
 styled = (table.style.map(_colour, subset=[t("report.col.derived_level"), t("report.col.agreed_level")])
-          .format(for_html).hide(axis="index"))
-st.table(styled)  # a static table: long reasons wrap instead of being cut off
+          .format(for_markdown).hide(axis="index"))
+st.table(styled)  # a static table: long reasons wrap instead of being cut off; each cell is Markdown
 
 if summary.scored_count:
     chart_data = pd.DataFrame({"level": [level_label(level) for level in Level],

@@ -21,7 +21,7 @@ from accounts.staff_services import in_team_on
 from core.actor import Actor
 from core.audit import binds_actor
 from core.errors import Forbidden, ValidationFailed
-from core.i18n import format_date, format_month, format_number, t, tn
+from core.i18n import format_date, format_month, format_number, t, t_plain, tn_plain
 from supervision.models import ManualCaseload, SupervisionSession
 from supervision.plan import Activity, RatioLimits
 from supervision.services.access import team_row, team_rows
@@ -79,7 +79,7 @@ def held_vs_planned(session: Session, *, actor: Actor, team_id: int, first: date
     now = datetime.combine(today, datetime.min.time())
     for r in rows:
         key = (names.get(r.supervisor_id, "—"), names.get(r.caseworker_id, "") if r.caseworker_id
-               else t("session.whole_team"), r.activity)
+               else t_plain("session.whole_team"), r.activity)
         c = counts[key]
         c["planned"] += 1
         if r.status == "planned" and r.starts_at < now:
@@ -101,6 +101,8 @@ def _names(session: Session, ids: set[int | None]) -> dict[int | None, str]:
 
 @dataclass(frozen=True)
 class Check:
+    """One line of a table (on the page, in the monthly report): plain text, its messages made with ``t_plain``."""
+
     subject: str  # a caseworker, the supervisor, or the team
     rule: str  # the standard, as the guidelines say it
     light: str  # green | amber | red | none (no figure)
@@ -135,43 +137,43 @@ def standards(session: Session, *, actor: Actor, team_id: int, as_of: date | Non
 
 
 def _individual_check(name: str, since: date, today: date, held: list[date]) -> Check:
-    rule = t("standard.individual")
+    rule = t_plain("standard.individual")
     if since >= today:
-        return Check(name, rule, NONE, t("standard.too_new"))
+        return Check(name, rule, NONE, t_plain("standard.too_new"))
     points = [since, *[d for d in held if since <= d <= today], today]
     longest = max((b - a).days for a, b in pairwise(points))
     light = GREEN if longest <= 14 else AMBER if longest <= 21 else RED
     last = max((d for d in held if d <= today), default=None)
-    return Check(name, rule, light, t("standard.individual_figure", longest=longest, since=format_date(since),
-                                      last=format_date(last) if last else t("standard.never")))
+    return Check(name, rule, light, t_plain("standard.individual_figure", longest=longest, since=format_date(since),
+                                            last=format_date(last) if last else t_plain("standard.never")))
 
 
 def _capacity_check(name: str, start: date | None, today: date, held: list[date]) -> Check:
-    rule = t("standard.capacity")
+    rule = t_plain("standard.capacity")
     done = [d for d in held if d <= today]
     if not done:
         if start is None:
-            return Check(name, rule, NONE, t("standard.no_start_date"))
+            return Check(name, rule, NONE, t_plain("standard.no_start_date"))
         light = AMBER if (today - start).days <= 30 else RED
-        return Check(name, rule, light, t("standard.capacity_never", start=format_date(start)))
+        return Check(name, rule, light, t_plain("standard.capacity_never", start=format_date(start)))
     last = done[-1]
     due = last + relativedelta(months=6)
     light = GREEN if today <= due - timedelta(days=30) else AMBER if today <= due else RED
-    return Check(name, rule, light, t("standard.capacity_figure", last=format_date(last), due=format_date(due)))
+    return Check(name, rule, light, t_plain("standard.capacity_figure", last=format_date(last), due=format_date(due)))
 
 
 def _review_check(name: str, joined: date | None, months: list[date],
                   reviews: dict[tuple[int, date], int] | None, staff_id: int) -> Check:
-    rule = t("standard.review")
+    rule = t_plain("standard.review")
     if reviews is None:
-        return Check(name, rule, NONE, t("standard.reviews_unavailable"))
+        return Check(name, rule, NONE, t_plain("standard.reviews_unavailable"))
     counted = [m for m in months if joined is None or m >= joined.replace(day=1)]
     past, current = [m for m in counted if m != months[-1]], months[-1]
     without = [m for m in past if reviews.get((staff_id, m), 0) == 0]
     this_month = reviews.get((staff_id, current), 0)
     light = RED if without else GREEN if this_month else AMBER
     figure = ", ".join(f"{format_month(m)}: {format_number(reviews.get((staff_id, m), 0))}" for m in counted)
-    return Check(name, rule, light, figure or t("standard.too_new"))
+    return Check(name, rule, light, figure or t_plain("standard.too_new"))
 
 
 def ratios(session: Session, *, actor: Actor, team_id: int, as_of: date | None = None) -> list[Check]:
@@ -205,51 +207,52 @@ def _team_ratios(limits: RatioLimits, supervisor: Person | None, caseworkers: tu
     checks: list[Check] = []
     total = 0
     for person in caseworkers:
-        rule = t("ratio.caseload", limit=limits.caseload_limit, weight=format_number(limits.high_risk_weight))
+        rule = t_plain("ratio.caseload", limit=limits.caseload_limit, weight=format_number(limits.high_risk_weight))
         if person.id in kept and kept[person.id][0]:
-            open_cases, high, source = *kept[person.id], t("ratio.source_files")
+            open_cases, high, source = *kept[person.id], t_plain("ratio.source_files")
         elif person.id in manual:
             open_cases, high, counted_on = manual[person.id]
-            source = t("ratio.source_manual", date=format_date(counted_on))
+            source = t_plain("ratio.source_manual", date=format_date(counted_on))
         else:
-            checks.append(Check(person.name, rule, NONE, t("ratio.no_caseload")))
+            checks.append(Check(person.name, rule, NONE, t_plain("ratio.no_caseload")))
             continue
         total += open_cases
         weighted = open_cases + (limits.high_risk_weight - 1) * high
         light = GREEN if weighted <= limits.caseload_limit else RED
-        checks.append(Check(person.name, rule, light, t("ratio.caseload_figure", open=open_cases, high=high,
-                                                        weighted=format_number(round(weighted, 1)), source=source)))
-    team_label = t("ratio.team")
+        checks.append(Check(person.name, rule, light, t_plain(
+            "ratio.caseload_figure", open=open_cases, high=high, weighted=format_number(round(weighted, 1)),
+            source=source)))
+    team_label = t_plain("ratio.team")
     limit = limits.caseworkers_per_supervisor
     count = len(caseworkers)
     if supervisor is None:
-        checks.append(Check(team_label, t("ratio.supervisor", limit=limit), RED, t("ratio.no_supervisor")))
+        checks.append(Check(team_label, t_plain("ratio.supervisor", limit=limit), RED, t_plain("ratio.no_supervisor")))
     else:
         light = GREEN if count < limit else AMBER if count == limit else RED
-        checks.append(Check(supervisor.name, t("ratio.supervisor", limit=limit), light,
-                            tn("ratio.supervisor_figure", count)))
-    rule = t("ratio.data_entry", limit=limits.cases_per_data_entry)
+        checks.append(Check(supervisor.name, t_plain("ratio.supervisor", limit=limit), light,
+                            tn_plain("ratio.supervisor_figure", count)))
+    rule = t_plain("ratio.data_entry", limit=limits.cases_per_data_entry)
     if not entry:
-        checks.append(Check(team_label, rule, NONE, t("ratio.no_data_entry", cases=total)))
+        checks.append(Check(team_label, rule, NONE, t_plain("ratio.no_data_entry", cases=total)))
     else:
         per = total / entry
         checks.append(Check(team_label, rule, GREEN if per <= limits.cases_per_data_entry else RED,
-                            t("ratio.data_entry_figure", cases=total, staff=entry,
-                              per=format_number(round(per, 1)))))
+                            t_plain("ratio.data_entry_figure", cases=total, staff=entry,
+                                    per=format_number(round(per, 1)))))
     team_genders = [genders.get(p.id) for p in caseworkers]
     women = sum(1 for g in team_genders if g == "female")
     unknown = sum(1 for g in team_genders if g not in ("female", "male"))
-    checks.append(Check(team_label, t("ratio.female"), GREEN if women else AMBER if unknown else RED,
-                        tn("ratio.female_figure", len(team_genders), women=women, unknown=unknown)))
-    rule = t("ratio.experience", years=format_number(limits.supervisor_experience_years))
+    checks.append(Check(team_label, t_plain("ratio.female"), GREEN if women else AMBER if unknown else RED,
+                        tn_plain("ratio.female_figure", len(team_genders), women=women, unknown=unknown)))
+    rule = t_plain("ratio.experience", years=format_number(limits.supervisor_experience_years))
     if supervisor is None or supervisor.start_date is None:
-        checks.append(Check(supervisor.name if supervisor else team_label, rule, NONE, t("ratio.no_start_date")))
+        checks.append(Check(supervisor.name if supervisor else team_label, rule, NONE, t_plain("ratio.no_start_date")))
     else:
         years = (today - supervisor.start_date).days / 365.25
         checks.append(Check(supervisor.name, rule,
                             GREEN if years >= limits.supervisor_experience_years else RED,
-                            t("ratio.experience_figure", years=format_number(round(years, 1)),
-                              start=format_date(supervisor.start_date))))
+                            t_plain("ratio.experience_figure", years=format_number(round(years, 1)),
+                                    start=format_date(supervisor.start_date))))
     return checks
 
 

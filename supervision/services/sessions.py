@@ -16,7 +16,7 @@ from accounts.staff_services import in_team_on
 from core.actor import Actor
 from core.audit import binds_actor, mark_action
 from core.errors import ReadOnly, ValidationFailed
-from core.i18n import t
+from core.i18n import t, t_plain
 from core.records import check_version
 from core.safe_text import as_saved
 from improvement_actions import services as actions
@@ -326,6 +326,7 @@ def add_session_action(session: Session, *, actor: Actor, session_id: int,
     """An action agreed in the session: an improvement action whose source is the session."""
     row = session_row(session, actor, session_id)
     return actions.create_action(session, actor=actor, source=ActionSource(
-        SOURCE_KIND, row.id, row.activity, t("session.action_reference", when=row.starts_at.strftime("%Y-%m-%d"))),
+        SOURCE_KIND, row.id, row.activity,
+        t_plain("session.action_reference", when=row.starts_at.strftime("%Y-%m-%d"))),
         draft=draft)
 

@@ -14,9 +14,9 @@ from dateutil.relativedelta import relativedelta
 
 from core.actor import Role
 from core.errors import Forbidden, NotFound
-from core.i18n import format_date, t
+from core.i18n import format_date, t, t_plain
 from core.safe_text import for_markdown
-from core.ui import NOT_SAVED, deferred_download, field_error, page_for, unit_of_work
+from core.ui import NOT_SAVED, deferred_download, field_error, label, page_for, unit_of_work
 from improvement_actions.rules import PRIORITIES, ImprovementActionDraft
 from supervision import reports
 from supervision.plan import Activity
@@ -51,7 +51,7 @@ with unit_of_work() as session:
 people = {"team": t("calendar.whole_team")}
 if runs:
     if supervisor is not None:
-        people[f"s{supervisor.id}"] = t("calendar.supervisor_of", name=supervisor.name)
+        people[f"s{supervisor.id}"] = t_plain("calendar.supervisor_of", name=supervisor.name)
     people |= {f"c{p.id}": p.name for p in caseworkers}
 elif actor.staff_member_id is not None:
     people = {f"c{actor.staff_member_id}": t("calendar.mine")}
@@ -86,8 +86,9 @@ def select(session_id: int) -> None:
     st.session_state[ERRORS] = {}
 
 
-def label(view: services.SessionView) -> str:
-    return f"{view.starts_at:%H:%M} {t(f'activity_short.{view.activity}')} · {view.with_whom}"
+def session_label(view: services.SessionView) -> str:
+    """A session's button in the month grid (a button's label is Markdown)."""
+    return label(f"{view.starts_at:%H:%M}", t(f"activity_short.{view.activity}"), "·", view.with_whom)
 
 
 detail_box = st.container()  # the opened session shows here, above the grid, where the person is looking
@@ -111,7 +112,7 @@ if view_kind == "month" and found:
                 mark += " · " + t("calendar.today") if day == date.today() else ""
                 st.caption(f"**{day.day}**{mark}")
                 for v in by_day.get(day, []):
-                    st.button(label(v), key=f"open_{v.id}", on_click=select, args=(v.id,), type="tertiary",
+                    st.button(session_label(v), key=f"open_{v.id}", on_click=select, args=(v.id,), type="tertiary",
                               icon=STATUS_ICONS[v.status], help=t(f"session.status.{v.status}"))
 elif found:
     frame = pd.DataFrame([{
@@ -143,17 +144,17 @@ if chosen is not None:
 def session_panel(view: services.SessionView, agreed: list) -> None:  # type: ignore[type-arg]
     """One session: what and when, recording it held or missed, moving or cancelling it, agreed actions."""
     st.subheader(t("calendar.session_heading", activity=activity_text(view.activity), who=view.with_whom))
-    st.text(t("calendar.session_when", date=format_date(view.starts_at), start=f"{view.starts_at:%H:%M}",
-              end=f"{view.ends_at:%H:%M}", minutes=view.minutes))
-    st.text(t("calendar.session_status", status=t(f"session.status.{view.status}"),
-              supervisor=view.supervisor_name or "—"))
+    st.text(t_plain("calendar.session_when", date=format_date(view.starts_at), start=f"{view.starts_at:%H:%M}",
+                    end=f"{view.ends_at:%H:%M}", minutes=view.minutes))
+    st.text(t_plain("calendar.session_status", status=t(f"session.status.{view.status}"),
+                    supervisor=view.supervisor_name or "—"))
     if view.status == "held":
-        st.text(t("calendar.held_line", date=format_date(view.held_on), minutes=view.held_minutes or 0))
+        st.text(t_plain("calendar.held_line", date=format_date(view.held_on), minutes=view.held_minutes or 0))
         if view.notes:
             st.text(t("calendar.notes_label"))
             st.text(view.notes)
     if view.status == "missed":
-        st.text(t("calendar.missed_line", reason=t(f"missed_reason.{view.missed_reason}")))
+        st.text(t_plain("calendar.missed_line", reason=t(f"missed_reason.{view.missed_reason}")))
         if view.missed_note:
             st.text(view.missed_note)
     field_error(errors, "general")

@@ -11,7 +11,7 @@ import streamlit as st
 from dateutil.relativedelta import relativedelta
 
 from core.actor import Role
-from core.i18n import format_date, format_number, t
+from core.i18n import format_date, format_number, join_messages, t, t_plain
 from core.ui import NOT_SAVED, field_error, page_for, submit, unit_of_work
 from supervision.frequency import FrequencyError, parse_frequency
 from supervision.plan import PlanEntry, TimeOfDay
@@ -83,13 +83,13 @@ if saved:
         try:
             frequency = parse_frequency(str(row["frequency"]))
         except FrequencyError as exc:
-            problems.append(f"{activity_text(original.activity.value)}: {exc}")
+            problems.append(join_messages([f"{activity_text(original.activity.value)}:", str(exc)], " "))
             continue
         minutes = int(row["minutes"]) if pd.notna(row["minutes"]) else original.minutes
         entries.append(PlanEntry(original.activity, frequency, minutes, TimeOfDay(row["time_of_day"]),
                                  bool(row["enabled"])))
     if problems:
-        st.session_state[ERRORS] = {"plan": "\n".join(problems)}
+        st.session_state[ERRORS] = {"plan": join_messages(problems)}
         st.rerun()
     content = {"plan": {"title": plan.title}, "activities": [x.to_dict() for x in entries], "ratios": {
         "caseload_limit": int(caseload), "high_risk_weight": float(weight),
@@ -152,8 +152,8 @@ if stored is not None and stored[0] == team_id:
         else:
             st.markdown(f"**{t('plan.proposal_heading') if proposal.feasible else t('plan.proposal_partial')}**")
             for change in proposal.changes:
-                st.text(t(f"plan.change.{change.field}", activity=activity_text(change.activity.value),
-                          before=change.before, after=change.after))
+                st.text(t_plain(f"plan.change.{change.field}", activity=activity_text(change.activity.value),
+                                before=change.before, after=change.after))
             if st.button(t("plan.apply_proposal"), icon=":material/check:") and submit(
                     lambda s: plans.save_team_plan(s, actor=actor, team_id=team_id, content=proposal.plan.to_dict(),
                                                    expected_version=info.version_id if info.stored else -1),

@@ -106,3 +106,62 @@ def test_an_arabic_date_carries_no_direction_marks_so_a_table_cell_keeps_its_dig
     with using_locale("ar"):
         day, moment = format_date(date(2026, 2, 2)), format_datetime(datetime(2026, 2, 2, 10, 5, tzinfo=UTC))
     assert day == "02/02/2026" and moment.startswith("02/02/2026, 10:05")
+
+
+@pytest.fixture
+def on_a_page():
+    """Messages made now go to a page, as in a Streamlit page run."""
+    token = i18n._markup.set(True)
+    yield
+    i18n._markup.reset(token)
+
+
+PAYLOAD = "![x](http://tracker.example/p.png) <b>h</b> $x$"
+
+
+def test_a_message_for_a_page_escapes_what_is_put_into_it(on_a_page):
+    from core.errors import Forbidden
+
+    shown = i18n.t("dashboard.scope_line", scope=PAYLOAD, first="Jan 2026", last="Mar 2026")
+    assert isinstance(shown, i18n.Markdown)
+    assert shown.startswith(for_markdown(PAYLOAD)) and "![" not in shown
+    assert i18n.t("workshop.progress", scored=3, total=17) == "Components scored: 3 / 17"  # numbers as they are
+    # Escaped once, wherever the message goes next: into another message, through for_markdown, an exception.
+    inner = i18n.t("my_account.agency", agency=PAYLOAD)
+    assert i18n.t("tracker.row_problem", id=1, text="x", message=inner).count(for_markdown(PAYLOAD)) == 1
+    assert for_markdown(inner) is inner
+    assert str(Forbidden(inner)) is inner
+    # Markdown the code writes is kept: that is how trusted Markdown goes into a message.
+    assert "**x**" in i18n.t("my_account.agency", agency=i18n.Markdown("**x**"))
+
+
+def test_text_shown_as_it_is_or_written_to_a_file_keeps_its_characters(on_a_page):
+    assert i18n.t_plain("my_account.agency", agency=PAYLOAD).endswith(PAYLOAD)
+    with i18n.plain_text():  # a download built when clicked
+        made = i18n.t("my_account.agency", agency=PAYLOAD)
+    assert made.endswith(PAYLOAD) and not isinstance(made, i18n.Markdown)
+
+
+def test_outside_a_page_a_message_holds_its_values_as_they_are():
+    assert i18n.t("my_account.agency", agency=PAYLOAD).endswith(PAYLOAD)
+    assert i18n.join_messages(["a <b>", "c"]) == "a <b>\nc"
+
+
+def test_messages_shown_together_are_each_escaped_once_and_keep_their_lines(on_a_page):
+    joined = i18n.join_messages([i18n.t("my_account.agency", agency="<b>"), "*typed*"])
+    assert joined == f"{i18n.t('my_account.agency', agency='<b>')}  \n\\*typed\\*"
+
+
+def test_stored_text_in_a_label_or_a_code_span_shows_as_typed():
+    from markdown_it import MarkdownIt
+
+    from core.safe_text import markdown_code
+    from core.ui import label
+
+    render = MarkdownIt("commonmark", {"html": True}).render
+    assert label("08:00", i18n.Markdown("**Individual**"), "·", PAYLOAD, "", None) == \
+        f"08:00 **Individual** · {for_markdown(PAYLOAD)}"
+    assert "<img" not in render(label(PAYLOAD)) and "<b>" not in render(label(PAYLOAD))
+    assert render(markdown_code("a`b")) == "<p><code>a`b</code></p>\n"
+    assert render(markdown_code("`x")) == "<p><code>`x</code></p>\n"
+    assert "<img" not in render(markdown_code(PAYLOAD))
