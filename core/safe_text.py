@@ -17,7 +17,12 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 _LINE_BREAK = re.compile(r"(\r\n|\r|\n)")
 # What Markdown (and Streamlit's, with LaTeX between dollars) can act on: links and images need brackets, HTML
 # needs angle brackets, emphasis and code their marks, headings a hash. Ordinary punctuation is left alone.
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>!~|#$])")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>!~|#$:@])")
+# GitHub-flavoured Markdown (Streamlit's) also makes a link of a bare address ("http://…", "www.…", "a@b.org"):
+# the colon and the at sign are escaped above, and the dot after "www" here. At the start of a line, a list
+# marker or a heading underline would be taken as such.
+_BARE_WWW = re.compile(r"(?i)\b(www)\.")
+_LINE_START = re.compile(r"(?m)^([ \t]*)(\d+(?=[.)])|[-+=])([.)]?)")
 
 
 def as_saved(text: str | None) -> str:
@@ -57,7 +62,17 @@ def for_markdown(text: str | None) -> Markdown:
     is kept as it is: escaped twice, it would show its backslashes."""
     if isinstance(text, Markdown):
         return text
-    return Markdown(_MARKDOWN_SPECIAL.sub(r"\\\1", clean(text)).replace("\n", "  \n"))
+    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", clean(text))
+    escaped = _BARE_WWW.sub(r"\1\\.", escaped)
+    escaped = _LINE_START.sub(_escaped_line_start, escaped)
+    return Markdown(escaped.replace("\n", "  \n"))
+
+
+def _escaped_line_start(found: re.Match[str]) -> str:
+    indent, marker, closing = found.group(1), found.group(2), found.group(3)
+    if closing:  # "1." or "1)": an ordered list
+        return f"{indent}{marker}\\{closing}"
+    return f"{indent}\\{marker}"
 
 
 def markdown_code(text: str | None) -> Markdown:

@@ -70,7 +70,10 @@ PAYLOADS = ("![px](http://127.0.0.1:9/t.gif) [lnk](http://127.0.0.1:9/) **bZ** <
 # What the payload becomes when it is taken as Markdown or HTML.
 ACTIVE = re.compile(r'<img|<a href="http://127\.0\.0\.1:9|<strong>bZ</strong>|<em>bZ</em>|<b>hZ</b>')
 STREAMLIT_ACTIVE = (":red[cZ", "$xZ$")  # Streamlit's own: coloured text, LaTeX
-ESCAPED = re.compile(r"\\[\\`*_\[\]<>!~|#$]")  # a backslash before a character escaped for Markdown
+# GitHub-flavoured Markdown (Streamlit's) links a bare address, which plain CommonMark above does not show.
+BARE_ADDRESS = re.compile(r"https?://|www\.")
+CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")  # inside a code span nothing is a link
+ESCAPED = re.compile(r"\\[\\`*_\[\]<>!~|#$:@.+=-]")  # a backslash before a character escaped for Markdown
 RENDER = MarkdownIt("commonmark", {"html": True})
 
 
@@ -156,7 +159,8 @@ def _problems(markdown: list[str], plain: list[str]) -> list[str]:
     found = []
     for text in markdown:
         html = RENDER.render(text)
-        if ACTIVE.search(html) or any(mark in text for mark in STREAMLIT_ACTIVE):
+        if ACTIVE.search(html) or any(mark in text for mark in STREAMLIT_ACTIVE) or (
+                MARKER in text and BARE_ADDRESS.search(CODE_SPAN.sub("", text))):
             found.append(f"Markdown: {text[:160]!r}")
     found += [f"escaped plain text: {text[:160]!r}" for text in plain if MARKER in text and ESCAPED.search(text)]
     return found

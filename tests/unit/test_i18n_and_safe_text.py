@@ -160,7 +160,7 @@ def test_stored_text_in_a_label_or_a_code_span_shows_as_typed():
 
     render = MarkdownIt("commonmark", {"html": True}).render
     assert label("08:00", i18n.Markdown("**Individual**"), "·", PAYLOAD, "", None) == \
-        f"08:00 **Individual** · {for_markdown(PAYLOAD)}"
+        f"08\\:00 **Individual** · {for_markdown(PAYLOAD)}"
     assert "<img" not in render(label(PAYLOAD)) and "<b>" not in render(label(PAYLOAD))
     assert render(markdown_code("a`b")) == "<p><code>a`b</code></p>\n"
     assert render(markdown_code("`x")) == "<p><code>`x</code></p>\n"
