@@ -152,8 +152,10 @@ def authenticate(session: Session, *, username: str, password: str, source: str 
         if row.password_hash and needs_rehash(row.password_hash):
             values["password_hash"] = hash_password(password)
         session.execute(update(Account.__table__).where(Account.__table__.c.id == row.id).values(**values))
+        # A success clears the brakes it passed: a known browser only its own (a guesser at the same address keeps
+        # theirs), a new browser those of its address and of this username from there.
         session.execute(delete(SignInThrottle).where(SignInThrottle.source_key.in_(
-            [k for k in (key, pair, own_key) if k])))
+            [own_key] if own_key else [key, pair])))
         record_event(session, action="login", entity_type="Account", entity_id=row.id, actor=who,
                      details={"known_device": known} if known else None)
         return LoginResult(ok=True, account_id=row.id)

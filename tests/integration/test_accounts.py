@@ -201,6 +201,9 @@ def test_one_address_guessing_one_account_waits_longer_each_time_and_others_are_
     with session_scope(engine) as session:  # the owner, on their own browser at the same address, is not held
         assert sign_in.authenticate(session, username="admin", password=GOOD, source=guesser, device=device,
                                     now=moment).ok
+    with session_scope(engine) as session:  # and their success lifts nothing of the guesser's
+        assert "Wait" in sign_in.authenticate(session, username="admin", password="a guess", source=guesser,
+                                              now=moment).message
     with session_scope(engine) as session:  # nor is anyone else, elsewhere, trying their own account
         assert sign_in.authenticate(session, username="nobody-else", password="x", source="192.0.2.99",
                                     now=moment).message == FAILED
