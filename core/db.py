@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -70,6 +71,17 @@ def make_engine(url: str, *, busy_timeout_ms: int = INTERACTIVE_BUSY_TIMEOUT_MS)
     return engine
 
 
+def _owner_only(database: str | None) -> None:
+    """The SQLite file holds staff names, reviews and the audit trail: readable by the account the app runs as,
+    nobody else on the machine."""
+    if database and database != ":memory:" and os.name == "posix" and Path(database).exists():
+        try:
+            if Path(database).stat().st_mode & 0o077:
+                os.chmod(database, 0o600)
+        except OSError:  # a file of another owner (a copy opened read-only): leave it as it is
+            log.warning("could not restrict the database file's permissions", exc_info=True)
+
+
 def _engine_for_url(url: str, busy_timeout_ms: int) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -79,6 +91,7 @@ def _engine_for_url(url: str, busy_timeout_ms: int) -> Engine:
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+            _owner_only(parsed.database)  # before WAL: SQLite gives its -wal and -shm files the file's mode
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
