@@ -38,13 +38,16 @@ def run_page() -> None:
     engine()
     # Help text (captions) darker than Streamlit's faded grey, so it reads at WCAG AA contrast on a dim screen.
     st.html(f"<style>{CAPTION_CSS}</style>")  # constant CSS
-    if is_rtl():
+    right_to_left = is_rtl()  # the sign-in page's language
+    if right_to_left:
         st.html(f"<style>{RTL_CSS}</style>")  # constant CSS
     try:
         actor = gate()
     except Unavailable as exc:  # the database is away: say so, never a traceback
         st.error(str(exc), icon=":material/cloud_off:")
         return
+    if is_rtl() and not right_to_left:  # the person's own language, known once the gate has signed them in
+        st.html(f"<style>{RTL_CSS}</style>")  # constant CSS
     try:
         navigation = st.navigation(menu(actor), expanded=True)  # every page in sight, never "View more"
         with st.sidebar:

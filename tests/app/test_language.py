@@ -77,3 +77,13 @@ def test_a_report_is_built_in_the_language_it_is_asked_in(app_engine, example, w
         with i18n.using_locale(language), session_scope(app_engine, actor=actor) as session:
             pdf = reports.export_action_plan(session, actor=actor, assessment_id=example["assessment"], fmt="pdf")
         assert title in PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+
+
+def test_an_arabic_readers_first_screen_after_signing_in_runs_right_to_left(open_page, app_engine):
+    """The language is the account's, known once the gate has signed the person in: the very first run (a
+    reload, a link from an e-mail) is laid out from the right, not only the run after the next click."""
+    account = make_account(app_engine, username="layla", roles=["facilitator"])
+    with session_scope(app_engine) as session:
+        accounts.set_language(session, actor=actor_for(app_engine, account), language="ar")
+    at = open_page("", account)
+    assert any("direction: rtl" in str(element.proto) for element in at.get("html")), "no right-to-left layout"
