@@ -13,6 +13,7 @@ import subprocess
 import sys
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, select, text
@@ -196,7 +197,12 @@ def test_a_rotated_key_verifies_with_the_old_one_kept_and_not_without_it(engine,
 def test_the_keys_and_checkpoints_are_readable_by_their_owner_only(trail):
     folder = default_data_dir()
     files = [*(folder / audit_keys.KEY_FOLDER).glob("*"), *(folder / audit_keys.CHECKPOINT_FOLDER).glob("*")]
-    assert files and all(path.stat().st_mode & 0o077 == 0 for path in files)
+    stored = []
+    if trail.dialect.name == "sqlite":  # the database file itself, and SQLite's files beside it
+        database = Path(trail.url.database)
+        stored = list(database.parent.glob(f"{database.name}*"))
+    assert files and all(path.stat().st_mode & 0o077 == 0 for path in [*files, *stored]), [
+        (str(path), oct(path.stat().st_mode)) for path in [*files, *stored]]
     assert not any(hashlib.sha256(b"").hexdigest() in path.read_text() for path in files)
 
 
