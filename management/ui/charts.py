@@ -13,11 +13,15 @@ from core.i18n import is_rtl
 Spec = dict[str, Any]
 
 
-def _axis_x(field: str, title: str) -> Spec:
+def _axis_x(field: str, title: str, order: list[str] | None = None) -> Spec:
     """Categories (months, levels) in reading order: from the right in a right-to-left language, where the value
-    axis stands at the right too (``_axis_y``)."""
+    axis stands at the right too (``_axis_y``). ``order`` names them in order: a layered chart merges its layers'
+    categories and may otherwise put the first month last."""
+    scale: Spec = {"reverse": is_rtl()}
+    if order is not None:
+        scale["domain"] = list(dict.fromkeys(order))
     return {"field": field, "type": "nominal", "title": title, "sort": None, "axis": {"labelAngle": 0},
-            "scale": {"reverse": is_rtl()}}
+            "scale": scale}
 
 
 def _axis_y(field: str, title: str, **more: Any) -> Spec:
@@ -25,11 +29,12 @@ def _axis_y(field: str, title: str, **more: Any) -> Spec:
     return {"field": field, "type": "quantitative", "title": title, "axis": axis, **more}
 
 
-def trend_chart(*, x: str, y: str, x_title: str, y_title: str, percent: bool = False) -> Spec:
-    """A line over months with a point and its value printed at each month."""
+def trend_chart(*, x: str, y: str, x_title: str, y_title: str, percent: bool = False,
+                order: list[str] | None = None) -> Spec:
+    """A line over months (``order``: the months, first to last) with a point and its value printed at each."""
     scale = {"domain": [0, 100]} if percent else {"zero": True}
     return {"height": 220, "encoding": {
-        "x": _axis_x(x, x_title), "y": _axis_y(y, y_title, scale=scale)},
+        "x": _axis_x(x, x_title, order), "y": _axis_y(y, y_title, scale=scale)},
         "layer": [{"mark": {"type": "line", "point": {"size": 60, "filled": True}}},
                   {"mark": {"type": "text", "dy": -12, "fontSize": 12},
                    "encoding": {"text": {"field": y, "type": "quantitative", "format": ".1f"}}}]}

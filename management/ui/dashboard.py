@@ -106,7 +106,7 @@ for key in (ind.ASSESSMENT_ON_TIME, ind.PLAN_REVIEW_ON_TIME, ind.OBJECTIVES_ACHI
         if rows:
             right.vega_lite_chart(pd.DataFrame(rows), trend_chart(
                 x="month", y="value", x_title=t("dashboard.month"), y_title=t(f"indicator.{key}.unit"),
-                percent=key in ind.PERCENT_KEYS), width="stretch")
+                percent=key in ind.PERCENT_KEYS, order=[row["month"] for row in rows]), width="stretch")
         else:
             right.caption(t("dashboard.no_figure"))
         right.dataframe(pd.DataFrame([{

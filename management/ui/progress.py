@@ -139,7 +139,8 @@ if chart_rows:
         st.caption(for_markdown(team_name))
         st.vega_lite_chart(frame[frame["team"] == team_name], trend_chart(
             x="month", y="score", x_title=t("dashboard.month"), y_title=t("indicator.review_score.unit"),
-            percent=True), width="stretch")
+            percent=True, order=[format_month(m, short=True) for m in sorted({r.month for r in by_team})]),
+            width="stretch")
 st.dataframe(pd.DataFrame([{
     t("progress.col.team"): r.team, t("dashboard.month"): format_month(r.month), t("progress.col.reviews"): r.reviews,
     t("progress.col.score"): format_number(r.mean_score) if r.mean_score is not None else "—",

@@ -30,3 +30,9 @@ def test_every_point_carries_its_value_so_no_chart_relies_on_colour():
     assert spec["layer"][1]["encoding"]["text"]["field"] == "value"
     level = level_chart(x="a", y="level", series="code", x_title="a", y_title="l", level_names=["Low", "It's ok"])
     assert "'It\\'s ok'" in level["spec"]["encoding"]["y"]["axis"]["labelExpr"]  # a quote in a name stays text
+
+
+def test_months_stand_in_the_order_given_whatever_the_layers_merge():
+    months = ["Jul 2026", "Aug 2026", "Sept 2026", "Oct 2026"]
+    spec = trend_chart(x="month", y="value", x_title="m", y_title="v", order=months)
+    assert spec["encoding"]["x"]["scale"]["domain"] == months
