@@ -19,10 +19,9 @@ _LINE_BREAK = re.compile(r"(\r\n|\r|\n)")
 # needs angle brackets, emphasis and code their marks, headings a hash. Ordinary punctuation is left alone.
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>!~|#$:@])")
 # GitHub-flavoured Markdown (Streamlit's) also makes a link of a bare address ("http://…", "www.…", "a@b.org"):
-# the colon and the at sign are escaped above, and the dot after "www" here. At the start of a line, a list
-# marker or a heading underline would be taken as such.
+# the colon and the at sign are escaped above, and the dot after "www" here. (A line starting "1." or "-" may be
+# laid out as a list; it stays the same words, and widget labels show it as typed.)
 _BARE_WWW = re.compile(r"(?i)\b(www)\.")
-_LINE_START = re.compile(r"(?m)^([ \t]*)(\d+(?=[.)])|[-+=])([.)]?)")
 
 
 def as_saved(text: str | None) -> str:
@@ -64,15 +63,7 @@ def for_markdown(text: str | None) -> Markdown:
         return text
     escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", clean(text))
     escaped = _BARE_WWW.sub(r"\1\\.", escaped)
-    escaped = _LINE_START.sub(_escaped_line_start, escaped)
     return Markdown(escaped.replace("\n", "  \n"))
-
-
-def _escaped_line_start(found: re.Match[str]) -> str:
-    indent, marker, closing = found.group(1), found.group(2), found.group(3)
-    if closing:  # "1." or "1)": an ordered list
-        return f"{indent}{marker}\\{closing}"
-    return f"{indent}\\{marker}"
 
 
 def markdown_code(text: str | None) -> Markdown:

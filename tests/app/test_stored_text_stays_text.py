@@ -73,7 +73,7 @@ STREAMLIT_ACTIVE = (":red[cZ", "$xZ$")  # Streamlit's own: coloured text, LaTeX
 # GitHub-flavoured Markdown (Streamlit's) links a bare address, which plain CommonMark above does not show.
 BARE_ADDRESS = re.compile(r"https?://|www\.")
 CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")  # inside a code span nothing is a link
-ESCAPED = re.compile(r"\\[\\`*_\[\]<>!~|#$:@.+=-]")  # a backslash before a character escaped for Markdown
+ESCAPED = re.compile(r"\\[\\`*_\[\]<>!~|#$:@.]")  # a backslash before a character escaped for Markdown
 RENDER = MarkdownIt("commonmark", {"html": True})
 
 
