@@ -124,6 +124,7 @@ def test_every_page_passes_axe(site, context, who):
     pytest.importorskip("axe_playwright_python")
     tab = open_as(context, site, who)
     links = tab.get_by_test_id("stSidebar").get_by_role("link")
+    expect(links.first).to_be_visible()  # the menu is drawn just after the sign-out button: wait for it
     addresses = sorted({links.nth(i).get_attribute("href") or "" for i in range(links.count())})
     assert len(addresses) >= 3
     ours_all: dict[str, list[dict[str, object]]] = {}
