@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import jsonschema
-import yaml
 
 from checklists.timeliness import Step
-from core.content_translation import skeleton
+from core.content import ContentDocument, ContentKind
 
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
 BUNDLED_CHECKLIST = CONTENT_DIR / "case_file_checklist.en.yaml"
@@ -52,13 +51,8 @@ class Section:
 
 
 @dataclass(frozen=True)
-class Checklist:
-    key: str
-    version: str
-    title: str
-    language: str
+class Checklist(ContentDocument):
     sections: tuple[Section, ...]
-    meta: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def items(self) -> Iterator[ChecklistItem]:
         for section in self.sections:
@@ -76,8 +70,7 @@ class Checklist:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "checklist": {**self.meta, "key": self.key, "version": self.version, "title": self.title,
-                          "language": self.language},
+            "checklist": self.header(),
             "sections": [{"code": s.code, "title": s.title, "items": [_item_dict(i) for i in s.items]}
                          for s in self.sections],
         }
@@ -151,44 +144,21 @@ def checklist_from_dict(data: Any) -> Checklist:
                      language=meta.pop("language"), sections=sections, meta=meta)
 
 
+CHECKLISTS: ContentKind[Checklist] = ContentKind(
+    header="checklist", parse=checklist_from_dict, error=ChecklistError, shipped_file=BUNDLED_CHECKLIST,
+    identifiers="sections and item ids", version_required="checklist.error.version_required",
+    version_taken="checklist.error.version_taken")
+
+
 def load_checklist_file(path: Path) -> Checklist:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ChecklistError(f"{path.name} is not valid YAML: {exc}") from exc
-    try:
-        return checklist_from_dict(data)
-    except ChecklistError as exc:
-        raise ChecklistError(f"{path.name}: {exc}") from exc
+    return CHECKLISTS.load_file(path)
 
 
-@cache
 def bundled_checklist() -> Checklist:
     """The inter-agency Case File Checklist shipped with the tool (English)."""
-    return load_checklist_file(BUNDLED_CHECKLIST)
+    return CHECKLISTS.shipped
 
 
-@cache
 def bundled_translations() -> dict[str, Checklist]:
-    """The working translations shipped beside it (``case_file_checklist.<language>.yaml``), by language, each
-    with the English file's sections and item ids exactly."""
-    source = bundled_checklist()
-    found: dict[str, Checklist] = {}
-    for path in sorted(CONTENT_DIR.glob("case_file_checklist.*.yaml")):
-        if path == BUNDLED_CHECKLIST:
-            continue
-        translation = load_checklist_file(path)
-        check_translation(source, translation, path.name)
-        found[translation.language] = translation
-    return found
-
-
-def check_translation(source: Checklist, translation: Checklist, where: str) -> None:
-    """Raise ``ChecklistError`` unless ``translation`` is ``source`` in another language: the same sections and
-    item ids (and the same computed items), naming the version it translates."""
-    if translation.meta.get("translation_of") != source.version:
-        raise ChecklistError(f"{where}: translation_of must name version {source.version}")
-    if translation.language == source.language:
-        raise ChecklistError(f"{where}: a translation must be in another language than {source.language}")
-    if skeleton(translation.to_dict()) != skeleton(source.to_dict()):
-        raise ChecklistError(f"{where}: not the same sections and item ids as {source.key} {source.version}")
+    """The working translations shipped beside it (``case_file_checklist.<language>.yaml``), by language."""
+    return CHECKLISTS.shipped_translations

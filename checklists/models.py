@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from core.audit import agency_of, register_value_label
 from core.i18n import t_plain
 from core.models import AttributionMixin, Base, TimestampMixin, UuidMixin, VersionedMixin
+from core.versioned_content import VersionedContentMixin
 
 
 class CaseFile(UuidMixin, VersionedMixin, AttributionMixin, TimestampMixin, Base):
@@ -48,7 +49,7 @@ class CaseFile(UuidMixin, VersionedMixin, AttributionMixin, TimestampMixin, Base
         return self.case_code
 
 
-class ChecklistTemplate(UuidMixin, VersionedMixin, AttributionMixin, TimestampMixin, Base):
+class ChecklistTemplate(VersionedContentMixin, UuidMixin, VersionedMixin, AttributionMixin, TimestampMixin, Base):
     """One stored version of checklist content. A contextual copy names its parent and the agency that made it;
     it can be changed until a review uses it, then it is frozen."""
 
@@ -56,23 +57,6 @@ class ChecklistTemplate(UuidMixin, VersionedMixin, AttributionMixin, TimestampMi
     __table_args__ = (UniqueConstraint("key", "version"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(80))
-    version: Mapped[str] = mapped_column(String(40))
-    title: Mapped[str] = mapped_column(String(300))
-    language: Mapped[str] = mapped_column(String(10))
-    content: Mapped[dict[str, Any]] = mapped_column(JSON)
-    content_sha256: Mapped[str] = mapped_column(String(64))
-    parent_id: Mapped[int | None] = mapped_column(ForeignKey("checklist_templates.id"))
-    # a translation: the template it translates (same sections and item ids, another language)
-    translation_of_id: Mapped[int | None] = mapped_column(ForeignKey("checklist_templates.id"))
-    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))  # whose copy; none: shipped
-    context_note: Mapped[str] = mapped_column(Text, default="")
-
-    def audit_scope(self, _session: Session) -> int | None:
-        return self.agency_id
-
-    def audit_title(self, session: Session) -> str:
-        return f"{self.title} — {self.version}"
 
 
 class ReviewSettingsVersion(UuidMixin, AttributionMixin, TimestampMixin, Base):

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import jsonschema
-import yaml
 
-from core.content_translation import skeleton
+from core.content import ContentDocument, ContentKind
 from qaf.levels import COLUMN_TARGETS, Level
 
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
@@ -75,13 +74,8 @@ class Dimension:
 
 
 @dataclass(frozen=True)
-class Framework:
-    key: str
-    version: str
-    title: str
-    language: str
+class Framework(ContentDocument):
     dimensions: tuple[Dimension, ...]
-    meta: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def components(self) -> Iterator[Component]:
         for dimension in self.dimensions:
@@ -117,8 +111,7 @@ class Framework:
     def to_dict(self) -> dict[str, Any]:
         """The data-file form, suitable for storing with an assessment and for re-loading."""
         return {
-            "framework": {**self.meta, "key": self.key, "version": self.version, "title": self.title,
-                          "language": self.language},
+            "framework": self.header(),
             "dimensions": [
                 {
                     "number": d.number,
@@ -265,44 +258,21 @@ def framework_from_dict(data: Any) -> Framework:
     )
 
 
+FRAMEWORKS: ContentKind[Framework] = ContentKind(
+    header="framework", parse=framework_from_dict, error=FrameworkError, shipped_file=BUNDLED_FRAMEWORK,
+    identifiers="action ids", version_required="framework.error.version_required",
+    version_taken="framework.error.version_taken")
+
+
 def load_framework_file(path: Path) -> Framework:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise FrameworkError(f"{path.name} is not valid YAML: {exc}") from exc
-    try:
-        return framework_from_dict(data)
-    except FrameworkError as exc:
-        raise FrameworkError(f"{path.name}: {exc}") from exc
+    return FRAMEWORKS.load_file(path)
 
 
-@cache
 def bundled_framework() -> Framework:
     """The 2019 Change Grid shipped with the tool (English)."""
-    return load_framework_file(BUNDLED_FRAMEWORK)
+    return FRAMEWORKS.shipped
 
 
-@cache
 def bundled_translations() -> dict[str, Framework]:
-    """The working translations shipped beside it (``change_grid_2019.<language>.yaml``), by language. Each must
-    have the English file's structure and action ids exactly, and say which version it translates."""
-    source = bundled_framework()
-    found: dict[str, Framework] = {}
-    for path in sorted(CONTENT_DIR.glob("change_grid_2019.*.yaml")):
-        if path == BUNDLED_FRAMEWORK:
-            continue
-        translation = load_framework_file(path)
-        check_translation(source, translation, path.name)
-        found[translation.language] = translation
-    return found
-
-
-def check_translation(source: Framework, translation: Framework, where: str) -> None:
-    """Raise ``FrameworkError`` unless ``translation`` is ``source`` in another language: the same dimensions,
-    components, columns and action ids, a different language, naming the version it translates."""
-    if translation.meta.get("translation_of") != source.version:
-        raise FrameworkError(f"{where}: translation_of must name version {source.version}")
-    if translation.language == source.language:
-        raise FrameworkError(f"{where}: a translation must be in another language than {source.language}")
-    if skeleton(translation.to_dict()) != skeleton(source.to_dict()):
-        raise FrameworkError(f"{where}: not the same structure and action ids as {source.key} {source.version}")
+    """The working translations shipped beside it (``change_grid_2019.<language>.yaml``), by language."""
+    return FRAMEWORKS.shipped_translations

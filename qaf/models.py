@@ -11,10 +11,11 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from core.audit import agency_of, register_value_label
 from core.models import AttributionMixin, Base, TimestampMixin, UuidMixin, VersionedMixin
+from core.versioned_content import VersionedContentMixin
 from qaf.levels import Level, level_label
 
 
-class FrameworkVersion(UuidMixin, VersionedMixin, AttributionMixin, TimestampMixin, Base):
+class FrameworkVersion(VersionedContentMixin, UuidMixin, VersionedMixin, AttributionMixin, TimestampMixin, Base):
     """One immutable snapshot of framework content. A contextualised copy is a new row that names its parent;
     it stays editable only until an assessment uses it."""
 
@@ -22,23 +23,6 @@ class FrameworkVersion(UuidMixin, VersionedMixin, AttributionMixin, TimestampMix
     __table_args__ = (UniqueConstraint("key", "version"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(80))
-    version: Mapped[str] = mapped_column(String(40))
-    title: Mapped[str] = mapped_column(String(300))
-    language: Mapped[str] = mapped_column(String(10))
-    content: Mapped[dict[str, Any]] = mapped_column(JSON)
-    content_sha256: Mapped[str] = mapped_column(String(64))
-    parent_id: Mapped[int | None] = mapped_column(ForeignKey("qaf_framework_versions.id"))
-    # a translation: the version it translates (same structure and action ids, another language)
-    translation_of_id: Mapped[int | None] = mapped_column(ForeignKey("qaf_framework_versions.id"))
-    context_note: Mapped[str] = mapped_column(Text, default="")
-    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))  # whose copy; none: shipped
-
-    def audit_scope(self, _session: Session) -> int | None:
-        return self.agency_id
-
-    def audit_title(self, session: Session) -> str:
-        return f"{self.title} — {self.version}"
 
 
 class Assessment(UuidMixin, VersionedMixin, AttributionMixin, TimestampMixin, Base):

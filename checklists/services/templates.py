@@ -3,8 +3,7 @@ versions of the review settings."""
 
 from __future__ import annotations
 
-import hashlib
-import json
+import copy
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,28 +11,25 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from accounts.models import Agency
-from checklists.checklist import (
-    Checklist,
-    ChecklistError,
-    bundled_checklist,
-    bundled_translations,
-    check_translation,
-    checklist_from_dict,
-)
+from checklists.checklist import CHECKLISTS, Checklist, ChecklistError, checklist_from_dict
 from checklists.models import CaseFileReview, ChecklistTemplate, ReviewSettingsVersion
 from checklists.settings import ReviewSettings, SettingsError, default_settings, settings_from_dict
 from core.actor import Actor, Role, require_role
 from core.audit import binds_actor, record_event
-from core.content_translation import text_entries, translated_version, translation_workbook
+from core.content import content_hash
+from core.content_translation import text_entries, translation_workbook
 from core.errors import Forbidden, ReadOnly, ValidationFailed
-from core.i18n import LANGUAGE_NAMES, available_locales, t
+from core.i18n import LANGUAGE_NAMES, t
 from core.records import check_version, get_or_raise
+from core.versioned_content import (
+    copy_content,
+    ensure_shipped,
+    ensure_shipped_translations,
+    store_translation,
+    version_problem,
+)
 
 MAX_NOTE = 2000
-
-
-def _hash(content: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -63,50 +59,20 @@ class TemplateInfo:
         return self.agency_id is not None and not self.used
 
 
-_checklist_cache: dict[str, Checklist] = {}
-
-
 def checklist_of(row: ChecklistTemplate) -> Checklist:
-    """The template's checklist, validated once per content (a template's content never changes under its hash:
-    saving new content stores its new hash)."""
-    cached = _checklist_cache.get(row.content_sha256)
-    if cached is None:
-        cached = _checklist_cache[row.content_sha256] = checklist_from_dict(row.content)
-    return cached
+    """The template's checklist, validated once per content."""
+    return CHECKLISTS.of(row)
 
 
 def ensure_bundled_checklist(session: Session) -> int:
     """Store the shipped checklist once (the same content is never stored twice)."""
-    checklist = bundled_checklist()
-    row = session.scalar(select(ChecklistTemplate).where(ChecklistTemplate.key == checklist.key,
-                                                         ChecklistTemplate.version == checklist.version))
-    if row is not None:
-        return row.id
-    content = checklist.to_dict()
-    row = ChecklistTemplate(key=checklist.key, version=checklist.version, title=checklist.title,
-                            language=checklist.language, content=content, content_sha256=_hash(content))
-    session.add(row)
-    session.flush()
-    return row.id
+    return ensure_shipped(session, ChecklistTemplate, CHECKLISTS)
 
 
 def ensure_bundled_checklist_translations(session: Session) -> list[int]:
     """Store the working translations shipped with the tool, once per version, each linked to the English
     checklist it translates; return their ids."""
-    source_id = ensure_bundled_checklist(session)
-    ids = []
-    for translation in bundled_translations().values():
-        row = session.scalar(select(ChecklistTemplate).where(ChecklistTemplate.key == translation.key,
-                                                             ChecklistTemplate.version == translation.version))
-        if row is None:
-            content = translation.to_dict()
-            row = ChecklistTemplate(key=translation.key, version=translation.version, title=translation.title,
-                                    language=translation.language, content=content, content_sha256=_hash(content),
-                                    translation_of_id=source_id)
-            session.add(row)
-            session.flush()
-        ids.append(row.id)
-    return ids
+    return ensure_shipped_translations(session, ChecklistTemplate, CHECKLISTS)
 
 
 def _used_ids(session: Session) -> set[int]:
@@ -123,7 +89,7 @@ def list_templates(session: Session, *, actor: Actor) -> list[TemplateInfo]:
     rows = session.scalars(select(ChecklistTemplate).order_by(ChecklistTemplate.id)).all()
     return [TemplateInfo(r.id, r.key, r.version, r.title, r.language, r.agency_id, r.parent_id, r.context_note,
                          checklist_of(r).item_count, r.id in used, r.version_id, r.translation_of_id,
-                         bool(r.content["checklist"].get("working_translation")))
+                         r.working_translation)
             for r in rows if _may_read_template(r, actor)]
 
 
@@ -165,24 +131,15 @@ def create_contextual_copy(session: Session, *, actor: Actor, base_template_id: 
         raise Forbidden(t("common.error.forbidden"))
     version, context_note = version.strip(), context_note.strip()
     errors: dict[str, str] = {}
-    if not version:
-        errors["version"] = t("checklist.error.version_required")
-    elif len(version) > 40:
-        errors["version"] = t("common.error.too_long", limit=40)
-    elif session.scalar(select(ChecklistTemplate.id).where(ChecklistTemplate.key == base.key,
-                                                           ChecklistTemplate.version == version)):
-        errors["version"] = t("checklist.error.version_taken", version=version)
+    if problem := version_problem(session, ChecklistTemplate, CHECKLISTS, base.key, version):
+        errors["version"] = problem
     if len(context_note) > MAX_NOTE:
         errors["context_note"] = t("common.error.too_long", limit=MAX_NOTE)
     if errors:
         raise ValidationFailed(errors)
-    content = json.loads(json.dumps(base.content))
-    content["checklist"]["version"] = version
-    content["checklist"]["based_on"] = f"{base.key} {base.version}"
-    if context_note:
-        content["checklist"]["context_note"] = context_note
+    content = copy_content(base, "checklist", version=version, context_note=context_note)
     row = ChecklistTemplate(key=base.key, version=version, title=base.title, language=base.language,
-                            content=content, content_sha256=_hash(content), parent_id=base.id,
+                            content=content, content_sha256=content_hash(content), parent_id=base.id,
                             agency_id=actor.agency_id, context_note=context_note)
     session.add(row)
     session.flush()
@@ -214,33 +171,8 @@ def import_checklist_translation(session: Session, *, actor: Actor, source_templ
     source = get_or_raise(session, ChecklistTemplate, source_template_id, "checklist.error.not_found")
     if not _may_read_template(source, actor):
         raise Forbidden(t("common.error.forbidden"))
-    version = version.strip()
-    errors: dict[str, str] = {}
-    if language not in available_locales() or language == source.language:
-        errors["language"] = t("translation.error.language")
-    if not version:
-        errors["version"] = t("checklist.error.version_required")
-    elif len(version) > 40:
-        errors["version"] = t("common.error.too_long", limit=40)
-    elif session.scalar(select(ChecklistTemplate.id).where(ChecklistTemplate.key == source.key,
-                                                           ChecklistTemplate.version == version)):
-        errors["version"] = t("checklist.error.version_taken", version=version)
-    if errors:
-        raise ValidationFailed(errors)
-    content = translated_version(source.content, "checklist", language=language, version=version, filename=filename,
-                                 data=data, official=official)
-    try:
-        translation = checklist_from_dict(content)
-        check_translation(checklist_of(source), translation, filename)
-    except ChecklistError as exc:
-        raise ValidationFailed({"file": str(exc)}) from exc
-    row = ChecklistTemplate(key=source.key, version=version, title=translation.title, language=language,
-                            content=content, content_sha256=_hash(content), parent_id=source.parent_id,
-                            translation_of_id=source.id, agency_id=actor.agency_id,
-                            context_note=source.context_note)
-    session.add(row)
-    session.flush()
-    return row.id
+    return store_translation(session, ChecklistTemplate, CHECKLISTS, source, language=language, version=version,
+                             filename=filename, data=data, official=official, agency_id=actor.agency_id)
 
 
 @binds_actor
@@ -254,14 +186,14 @@ def save_template_content(session: Session, *, actor: Actor, template_id: int, c
     if row.id in _used_ids(session):
         raise ReadOnly(t("checklist.error.frozen"))
     check_version(row, expected_version)
-    content = json.loads(json.dumps(content))
+    content = copy.deepcopy(content)
     content["checklist"].update({"key": row.key, "version": row.version})
     try:
         checklist_from_dict(content)
     except ChecklistError as exc:
         raise ValidationFailed({"content": str(exc)}) from exc
     row.content = content
-    row.content_sha256 = _hash(content)
+    row.content_sha256 = content_hash(content)
     session.flush()
 
 

@@ -2,29 +2,28 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
+import copy
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.actor import Actor, Role, require_role
 from core.audit import binds_actor, record_event
-from core.content_translation import text_entries, translated_version, translation_workbook
+from core.content import content_hash
+from core.content_translation import text_entries, translation_workbook
 from core.errors import Forbidden, NotFound, ReadOnly, ValidationFailed
-from core.i18n import LANGUAGE_NAMES, available_locales, current_locale, t, tn
+from core.i18n import LANGUAGE_NAMES, current_locale, t, tn
 from core.records import get_or_raise
 from core.safe_text import text_problem
-from qaf.framework import (
-    Framework,
-    FrameworkError,
-    bundled_framework,
-    bundled_translations,
-    check_translation,
-    framework_from_dict,
+from core.versioned_content import (
+    copy_content,
+    ensure_shipped,
+    ensure_shipped_translations,
+    store_translation,
+    version_problem,
 )
+from qaf.framework import FRAMEWORKS, Framework, FrameworkError, framework_from_dict
 from qaf.models import Assessment, FrameworkVersion
 
 
@@ -61,19 +60,8 @@ class FrameworkVersionInfo:
         return f"{self.title} — {self.version} ({language}{note})"
 
 
-def _content_hash(content: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
-
-
-_framework_cache: dict[str, Framework] = {}
-
-
 def framework_of(row: FrameworkVersion) -> Framework:
-    cached = _framework_cache.get(row.content_sha256)
-    if cached is None:
-        cached = framework_from_dict(row.content)
-        _framework_cache[row.content_sha256] = cached
-    return cached
+    return FRAMEWORKS.of(row)
 
 
 def frameworks_by_id(session: Session, version_ids: set[int]) -> dict[int, Framework]:
@@ -81,48 +69,21 @@ def frameworks_by_id(session: Session, version_ids: set[int]) -> dict[int, Frame
     of assessments names a handful of versions, each a large document)."""
     hashes = dict(session.execute(select(FrameworkVersion.id, FrameworkVersion.content_sha256).where(
         FrameworkVersion.id.in_(version_ids))).all()) if version_ids else {}
-    missing = [i for i, sha in hashes.items() if sha not in _framework_cache]
+    missing = [i for i, sha in hashes.items() if FRAMEWORKS.cached(sha) is None]
     for row in session.scalars(select(FrameworkVersion).where(FrameworkVersion.id.in_(missing))) if missing else []:
-        framework_of(row)
-    return {i: _framework_cache[sha] for i, sha in hashes.items()}
+        FRAMEWORKS.of(row)
+    return {i: FRAMEWORKS.cached(sha) for i, sha in hashes.items()}  # type: ignore[misc]
 
 
 def ensure_bundled_framework(session: Session) -> int:
     """Store the framework shipped with the tool, once per version; return its id."""
-    framework = bundled_framework()
-    existing = session.scalar(
-        select(FrameworkVersion).where(FrameworkVersion.key == framework.key,
-                                       FrameworkVersion.version == framework.version)
-    )
-    if existing is not None:
-        return existing.id
-    content = framework.to_dict()
-    row = FrameworkVersion(key=framework.key, version=framework.version, title=framework.title,
-                           language=framework.language, content=content, content_sha256=_content_hash(content))
-    session.add(row)
-    session.flush()
-    return row.id
+    return ensure_shipped(session, FrameworkVersion, FRAMEWORKS)
 
 
 def ensure_bundled_translations(session: Session) -> list[int]:
     """Store the working translations shipped with the tool, once per version, each linked to the English
     version it translates; return their ids."""
-    source_id = ensure_bundled_framework(session)
-    ids = []
-    for translation in bundled_translations().values():
-        existing = session.scalar(select(FrameworkVersion.id).where(
-            FrameworkVersion.key == translation.key, FrameworkVersion.version == translation.version))
-        if existing is not None:
-            ids.append(existing)
-            continue
-        content = translation.to_dict()
-        row = FrameworkVersion(key=translation.key, version=translation.version, title=translation.title,
-                               language=translation.language, content=content, content_sha256=_content_hash(content),
-                               translation_of_id=source_id)
-        session.add(row)
-        session.flush()
-        ids.append(row.id)
-    return ids
+    return ensure_shipped_translations(session, FrameworkVersion, FRAMEWORKS)
 
 
 def list_framework_versions(session: Session) -> list[FrameworkVersionInfo]:
@@ -135,7 +96,7 @@ def list_framework_versions(session: Session) -> list[FrameworkVersionInfo]:
                              parent_id=r.parent_id, context_note=r.context_note,
                              assessments_using=usage.get(r.id, 0), agency_id=r.agency_id,
                              translation_of_id=r.translation_of_id,
-                             working_translation=bool(r.content["framework"].get("working_translation")))
+                             working_translation=r.working_translation)
         for r in rows
     ]
 
@@ -181,13 +142,9 @@ def create_contextualised_copy(session: Session, *, actor: Actor, base_version_i
     require_role(actor, Role.FACILITATOR)
     base = get_or_raise(session, FrameworkVersion, base_version_id, "framework.error.not_found")
     errors: dict[str, str] = {}
-    if not version.strip():
-        errors["version"] = t("framework.error.version_required")
-    elif problem := text_problem(version.strip(), 40):
+    if problem := (text_problem(version.strip(), 40)
+                   or version_problem(session, FrameworkVersion, FRAMEWORKS, base.key, version.strip())):
         errors["version"] = problem
-    elif session.scalar(select(FrameworkVersion.id).where(FrameworkVersion.key == base.key,
-                                                          FrameworkVersion.version == version.strip())):
-        errors["version"] = t("framework.error.version_taken", version=version.strip())
     if not title.strip():
         errors["title"] = t("framework.error.title_required")
     elif problem := text_problem(title.strip(), 300):
@@ -196,13 +153,10 @@ def create_contextualised_copy(session: Session, *, actor: Actor, base_version_i
         errors["context_note"] = problem
     if errors:
         raise ValidationFailed(errors)
-    content = json.loads(json.dumps(base.content))
-    content["framework"].update(version=version.strip(), title=title.strip(),
-                                based_on=f"{base.key} {base.version}")
-    if context_note.strip():
-        content["framework"]["context_note"] = context_note.strip()
+    content = copy_content(base, "framework", version=version.strip(), title=title.strip(),
+                           context_note=context_note.strip())
     row = FrameworkVersion(key=base.key, version=version.strip(), title=title.strip(), language=base.language,
-                           content=content, content_sha256=_content_hash(content), parent_id=base.id,
+                           content=content, content_sha256=content_hash(content), parent_id=base.id,
                            context_note=context_note.strip(), agency_id=actor.agency_id)
     session.add(row)
     session.flush()
@@ -227,7 +181,7 @@ def save_contextualised_component(session: Session, *, actor: Actor, framework_v
     in_use = session.scalar(select(func.count()).where(Assessment.framework_version_id == row.id))
     if in_use:
         raise ReadOnly(tn("framework.error.in_use", in_use))
-    content = json.loads(json.dumps(row.content))
+    content = copy.deepcopy(row.content)
     target = next((c for d in content["dimensions"] for c in d["components"] if c["code"] == component_code), None)
     if target is None:
         raise NotFound(t("framework.error.component_not_found", code=component_code))
@@ -263,7 +217,7 @@ def save_contextualised_component(session: Session, *, actor: Actor, framework_v
     except FrameworkError as exc:
         raise ValidationFailed({"framework": str(exc)}) from exc
     row.content = content
-    row.content_sha256 = _content_hash(content)
+    row.content_sha256 = content_hash(content)
 
 
 
@@ -288,30 +242,5 @@ def import_translation(session: Session, *, actor: Actor, source_version_id: int
     naming the rows."""
     require_role(actor, Role.FACILITATOR)
     source = get_or_raise(session, FrameworkVersion, source_version_id, "framework.error.not_found")
-    version = version.strip()
-    errors: dict[str, str] = {}
-    if language not in available_locales() or language == source.language:
-        errors["language"] = t("translation.error.language")
-    if not version:
-        errors["version"] = t("framework.error.version_required")
-    elif len(version) > 40:
-        errors["version"] = t("common.error.too_long", limit=40)
-    elif session.scalar(select(FrameworkVersion.id).where(FrameworkVersion.key == source.key,
-                                                          FrameworkVersion.version == version)):
-        errors["version"] = t("framework.error.version_taken", version=version)
-    if errors:
-        raise ValidationFailed(errors)
-    content = translated_version(source.content, "framework", language=language, version=version, filename=filename,
-                                 data=data, official=official)
-    try:
-        translation = framework_from_dict(content)
-        check_translation(framework_of(source), translation, filename)
-    except FrameworkError as exc:
-        raise ValidationFailed({"file": str(exc)}) from exc
-    row = FrameworkVersion(key=source.key, version=version, title=translation.title, language=language,
-                           content=content, content_sha256=_content_hash(content), parent_id=source.parent_id,
-                           translation_of_id=source.id, context_note=source.context_note,
-                           agency_id=actor.agency_id)
-    session.add(row)
-    session.flush()
-    return row.id
+    return store_translation(session, FrameworkVersion, FRAMEWORKS, source, language=language, version=version,
+                             filename=filename, data=data, official=official, agency_id=actor.agency_id)
