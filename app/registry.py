@@ -7,3 +7,5 @@ import core.settings_store  # noqa: F401
 import improvement_actions.models  # noqa: F401
 import qaf.models  # noqa: F401
 import supervision.models  # noqa: F401
+import sync.models
+import sync.tracking  # noqa: F401  (records every change to a synced table)

@@ -57,6 +57,10 @@ class AuditRecord(UuidMixin, Base):
     previous_hash: Mapped[str] = mapped_column(String(64))
     record_hash: Mapped[str] = mapped_column(String(64), unique=True)
     key_id: Mapped[str | None] = mapped_column(String(16))  # the key of its HMAC; none: a record made before keys
+    # a record made on another replica and merged here (see ``sync``): that replica's id and the record's hash
+    # in that replica's chain; none: made here
+    origin_replica: Mapped[str | None] = mapped_column(String(36))
+    origin_hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class AuditChainHead(Base):
@@ -75,6 +79,7 @@ class AuditChainHead(Base):
 GENESIS = "0" * 64
 HASHED_FIELDS = ("uuid", "occurred_at", "account_id", "actor_name", "actor_agency_id", "action", "entity_type",
                  "entity_id", "summary", "changes", "scope_agency_id", "previous_hash")
+OPTIONAL_HASHED_FIELDS = ("origin_replica", "origin_hash")  # hashed where set (records made before had none)
 
 
 def record_digest(values: dict[str, Any], key: bytes | None = None) -> str:
@@ -90,6 +95,9 @@ def record_digest(values: dict[str, Any], key: bytes | None = None) -> str:
         elif isinstance(value, uuid.UUID):
             value = value.hex
         canonical[name] = value
+    for name in OPTIONAL_HASHED_FIELDS:
+        if values.get(name) is not None:
+            canonical[name] = values[name]
     if key is not None:
         canonical["key_id"] = values.get("key_id")
     text = json.dumps(canonical, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
@@ -121,6 +129,16 @@ def _append(session: Session, rows: list[dict[str, Any]]) -> None:
 
 
 CHECKPOINT_KEY = "audit_checkpoint"
+
+
+def append_merged_records(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Add records made on other replicas to this trail, each sealed into this chain like a record made here and
+    keeping its origin (``origin_replica``, ``origin_hash``) and its own id and moment; ones already here (the same
+    ``uuid``) are left out, so merging the same records twice adds nothing."""
+    known = set(session.scalars(select(AuditRecord.uuid).where(AuditRecord.uuid.in_([r["uuid"] for r in rows]))))
+    fresh = [r for r in rows if r["uuid"] not in known]
+    if fresh:
+        _append(session, fresh)
 
 
 def _genesis(connection: Any) -> str:
@@ -472,7 +490,7 @@ def verify_chain(session: Session) -> ChainCheck:
     ring = audit_keys.keyring()
     previous, checked, last_id, keyed, genesis = GENESIS, 0, 0, False, ""
     columns = [AuditRecord.id, AuditRecord.record_hash, AuditRecord.key_id,
-               *[getattr(AuditRecord, n) for n in HASHED_FIELDS]]
+               *[getattr(AuditRecord, n) for n in (*HASHED_FIELDS, *OPTIONAL_HASHED_FIELDS)]]
     for row in session.execute(select(*columns).order_by(AuditRecord.id).execution_options(yield_per=2000)):
         values = row._asdict()
         if values["previous_hash"] != previous:

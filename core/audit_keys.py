@@ -75,7 +75,7 @@ def _folder() -> Path:
     return default_data_dir() / KEY_FOLDER
 
 
-def _write_private(path: Path, text: str) -> None:
+def write_private(path: Path, text: str) -> None:
     """A file only its owner may read, written whole or not at all."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
@@ -125,8 +125,8 @@ def rotate() -> str:
         raise AuditKeyError(f"The keys come from {KEY_VAR}: put a new key first in it (the old ones after it).")
     key = secrets.token_bytes(32)
     key_id = key_id_of(key)
-    _write_private(_folder() / f"{key_id}.key", key.hex())
-    _write_private(_folder() / "current", key_id)
+    write_private(_folder() / f"{key_id}.key", key.hex())
+    write_private(_folder() / "current", key_id)
     _cache.clear()
     return key_id
 
@@ -167,7 +167,7 @@ def write_checkpoint(point: Checkpoint) -> None:
         if kept is not None and kept.count >= point.count:
             return
         record = {"checkpoint": json.loads(point.text()), "mac": sign(ring.keys[point.key_id], point.text())}
-        _write_private(_checkpoint_path(point.genesis), json.dumps(record))
+        write_private(_checkpoint_path(point.genesis), json.dumps(record))
     except (OSError, AuditKeyError, KeyError):
         log.warning("could not write the audit checkpoint", exc_info=True)
 

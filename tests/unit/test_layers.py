@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("core", "accounts", "improvement_actions", "qaf", "checklists", "supervision", "management", "app")
+PACKAGES = ("core", "accounts", "improvement_actions", "qaf", "checklists", "supervision", "management", "sync", "app")
 LINT = [sys.executable, "-c", "import sys; from importlinter.cli import lint_imports_command; "
         "sys.exit(lint_imports_command())"]
 

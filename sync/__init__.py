@@ -1,0 +1,1 @@
+"""Sync between replicas of one programme: a country server and the laptops that work offline."""

@@ -1,0 +1,937 @@
+"""Exchanges between the country server and its laptops (the design is in ENGINEERING.md, "Sync").
+
+The server is the hub: each laptop exchanges with it only, and what one laptop sends reaches the others through
+it. A laptop sends the changes its people made, field by field with the value each replaced; the server merges
+them into its records (a field changed differently on both sides becomes a conflict record and keeps the
+server's value) and sends each laptop the current state of every record changed since the laptop's last
+acknowledgement, with the acknowledgement of what it applied from that laptop. A laptop applies the server's
+records under its own changes that the server has not acknowledged yet, so nothing typed on a laptop is lost
+while its bundle travels, and after a round trip both hold the same.
+
+Every import applies in one transaction or not at all, after checking the bundle's signature against the
+sender's registered key; a bundle imported before is recognised by its id and changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, and_, delete, func, insert, or_, select, text, update
+from sqlalchemy.orm import Session
+
+from accounts.models import Account
+from core.actor import Actor, Role, require_role
+from core.audit import AuditRecord, append_merged_records, record_event
+from core.errors import Forbidden, NotFound, ValidationFailed
+from core.models import Base
+from sync import bundle, keys
+from sync.models import (
+    LAPTOP,
+    SERVER,
+    BundleReceipt,
+    LocalChange,
+    Replica,
+    RowState,
+    SyncClock,
+    SyncConflict,
+)
+from sync.tables import (
+    APART_COLUMN,
+    ATTRIBUTION,
+    DUPLICATE_KEYS,
+    GROWING_TEXT,
+    OWN_ACCOUNT_FIELDS,
+    ROLES,
+    SAME_RECORD_KEYS,
+    SCOPE_PARENT,
+    SET_FIELDS,
+    SHARED_CONTENT,
+    SYNCED,
+    SyncedTable,
+    synced_tables,
+)
+from sync.tracking import next_tick, upsert_states
+from sync.wire import IdMap, UnknownReference, from_wire, to_wire
+
+BATCH = 500
+
+
+class SyncRefused(ValueError):
+    """A bundle this replica will not apply; the message says why. Nothing was changed."""
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Replicas and pairing
+
+
+def this_replica(session: Session) -> Replica | None:
+    return session.scalar(select(Replica).where(Replica.is_self.is_(True)))
+
+
+def _set_role(session: Session, role: str) -> None:
+    clock = SyncClock.__table__
+    if session.execute(update(clock).where(clock.c.id == 1).values(role=role)).rowcount == 0:
+        session.execute(insert(clock).values(id=1, value=0, role=role))
+
+
+def _clock(session: Session) -> int:
+    return session.scalar(select(SyncClock.value).where(SyncClock.id == 1)) or 0
+
+
+def _become_server(session: Session, actor: Actor) -> Replica:
+    me = this_replica(session)
+    if me is not None:
+        if me.role != SERVER:
+            raise Forbidden("This computer is a laptop of a country server: laptops are enrolled on the server.")
+        return me
+    key = keys.new_key()
+    me = Replica(name="Country server", role=SERVER, is_self=True, public_key=keys.public_text(key),
+                 enrolled_by=actor.name)
+    session.add(me)
+    session.flush()
+    keys.save_private(str(me.uuid), key)
+    _set_role(session, SERVER)
+    return me
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    laptop: str
+    laptop_fingerprint: str
+    server_fingerprint: str
+    path: Path
+    records: int
+
+
+def enrol_laptop(session: Session, *, actor: Actor, name: str, agency_id: int | None, out: Path,
+                 passphrase: str, progress: Callable[[str], None] | None = None) -> Enrolment:
+    """Register a laptop for an agency and write its starting bundle: its key, the server's, and everything its
+    people need to work offline. The laptop's private key leaves the server only inside that encrypted bundle."""
+    require_role(actor, Role.ADMINISTRATOR)
+    name = name.strip()
+    errors = {}
+    if not name:
+        errors["name"] = "Give the laptop a name people will recognise (for example the office it works in)."
+    elif len(name) > 120:
+        errors["name"] = "A laptop's name has at most 120 characters."
+    elif session.scalar(select(Replica.id).where(Replica.name == name)):
+        errors["name"] = f"A replica called {name!r} is already registered."
+    agency_id = agency_id if agency_id is not None else actor.agency_id
+    if agency_id is None:
+        errors["agency"] = "Choose the agency whose work this laptop carries."
+    if errors:
+        raise ValidationFailed(errors)
+    server = _become_server(session, actor)
+    key = keys.new_key()
+    laptop = Replica(name=name, role=LAPTOP, public_key=keys.public_text(key), agency_id=agency_id,
+                     enrolled_by=actor.name)
+    session.add(laptop)
+    session.flush()
+    identity = {"t": "identity", "replica": str(laptop.uuid), "name": name, "private_key": keys.private_text(key),
+                "agency": str(session.scalar(select(Base.metadata.tables["agencies"].c.uuid).where(
+                    Base.metadata.tables["agencies"].c.id == agency_id))),
+                "server": {"uuid": str(server.uuid), "name": server.name, "public_key": server.public_key}}
+    written = _write_server_bundle(session, server, laptop, out, passphrase, kind="enrol", first=[identity],
+                                   progress=progress)
+    record_event(session, action="sync_enrol", entity_type="Replica", entity_id=laptop.id, summary=name,
+                 details={"fingerprint": keys.fingerprint(laptop.public_key)}, scope_agency_id=agency_id)
+    return Enrolment(name, keys.fingerprint(laptop.public_key), keys.fingerprint(server.public_key), out, written)
+
+
+def revoke_laptop(session: Session, *, actor: Actor, name: str) -> None:
+    """A revoked laptop's bundles are refused from now on (a lost or stolen laptop)."""
+    require_role(actor, Role.ADMINISTRATOR)
+    laptop = session.scalar(select(Replica).where(Replica.name == name, Replica.role == LAPTOP,
+                                                  Replica.is_self.is_(False)))
+    if laptop is None:
+        raise NotFound(f"No laptop called {name!r} is registered here.")
+    laptop.status, laptop.revoked_at = "revoked", datetime.now(UTC)
+    record_event(session, action="sync_revoke", entity_type="Replica", entity_id=laptop.id, summary=name,
+                 scope_agency_id=laptop.agency_id)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Scope: whose agency a record is
+
+
+def _scoped(spec: SyncedTable, table: Any, agency_id: int) -> tuple[Any, Any]:
+    """(from clause, condition) selecting the table's records a laptop of ``agency_id`` holds."""
+    if spec.name in SHARED_CONTENT:
+        return table, or_(table.c.agency_id.is_(None), table.c.agency_id == agency_id)
+    if spec.agency_column is not None:
+        return table, table.c[spec.agency_column] == agency_id
+    column, parent_name = SCOPE_PARENT[spec.name]
+    parent = Base.metadata.tables[parent_name]
+    return table.join(parent, table.c[column] == parent.c.id), parent.c.agency_id == agency_id
+
+
+def _agency_of(connection: Connection, spec: SyncedTable, values: dict[str, Any]) -> int | None:
+    """The agency a record (in this database's values) belongs to."""
+    if spec.agency_column is not None:
+        return values.get(spec.agency_column)
+    column, parent_name = SCOPE_PARENT[spec.name]
+    parent = Base.metadata.tables[parent_name]
+    return connection.execute(select(parent.c.agency_id).where(parent.c.id == values.get(column))).scalar()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Writing bundles
+
+
+def _header(sender: Replica, receiver: Replica | None, kind: str, connection: Connection) -> dict[str, Any]:
+    return {"bundle": str(uuid.uuid4()), "kind": kind, "sender": str(sender.uuid), "sender_name": sender.name,
+            "receiver": str(receiver.uuid) if receiver else None, "receiver_name": receiver.name if receiver else None,
+            "schema": connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one(),
+            "made_at": datetime.now(UTC).isoformat()}
+
+
+def _write(path: Path, header: dict[str, Any], passphrase: str, sender: Replica,
+           lines: Iterator[dict[str, Any]], progress: Callable[[str], None] | None) -> int:
+    writer = bundle.BundleWriter(path, header, passphrase=passphrase, key=keys.load_private(str(sender.uuid)))
+    try:
+        for line in lines:
+            writer.add(line)
+            if progress and writer.lines % 2000 == 0:
+                progress(f"{writer.lines} records written")
+        writer.close()
+    except BaseException:
+        writer.abort()
+        raise
+    return writer.lines
+
+
+def _audit_lines(connection: Connection, condition: Any, ids: IdMap, origin: str, *,
+                 whole_chain: bool) -> Iterator[dict[str, Any]]:
+    """Audit records as they travel. ``whole_chain``: every record of the sender's own chain since the last
+    acknowledged (a laptop's), so the receiver can check that each links to the one before it; the server sends a
+    laptop only its agency's records, which leave gaps."""
+    table = AuditRecord.__table__
+    query = select(table).where(condition).order_by(table.c.id).execution_options(yield_per=BATCH)
+    for row in connection.execute(query).mappings():
+        yield {"t": "audit", "id": row["id"], "uuid": str(row["uuid"]),
+               "occurred_at": _moment(row["occurred_at"]).isoformat(),
+               "account": ids.uuid_of("accounts", row["account_id"]), "actor_name": row["actor_name"],
+               "actor_agency": ids.uuid_of("agencies", row["actor_agency_id"]), "action": row["action"],
+               "entity_type": row["entity_type"], "entity_id": row["entity_id"], "summary": row["summary"],
+               "changes": row["changes"], "scope_agency": ids.uuid_of("agencies", row["scope_agency_id"]),
+               "origin": row["origin_replica"] or origin, "origin_hash": row["origin_hash"] or row["record_hash"],
+               **({"chain_hash": row["record_hash"], "chain_previous": row["previous_hash"]} if whole_chain else {})}
+
+
+def _moment(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _write_server_bundle(session: Session, server: Replica, laptop: Replica, out: Path, passphrase: str, *,
+                         kind: str, first: list[dict[str, Any]] | None = None,
+                         progress: Callable[[str], None] | None = None) -> int:
+    connection = session.connection()
+    seq_to = _clock(session)
+    since = laptop.acked_through
+    audit_to = connection.execute(select(func.max(AuditRecord.id))).scalar() or 0
+    header = {**_header(server, laptop, kind, connection), "seq_from": since, "seq_to": seq_to,
+              "ack": laptop.applied_through, "audit_to": audit_to, "audit_ack": laptop.audit_applied_through}
+    assert laptop.agency_id is not None
+    agency_id = laptop.agency_id
+
+    def lines() -> Iterator[dict[str, Any]]:
+        yield from first or []
+        ids = IdMap(connection)
+        states = RowState.__table__
+        for spec in synced_tables().values():
+            table = spec.table
+            source, condition = _scoped(spec, table, agency_id)
+            joined = source.outerjoin(states, and_(states.c.table_name == spec.name, states.c.row_uuid == table.c.uuid))
+            changed = and_(states.c.seq > since, states.c.seq <= seq_to)
+            if since == 0:
+                changed = or_(changed, states.c.seq.is_(None))
+            query = (select(*table.columns).select_from(joined)
+                     .where(condition, changed).order_by(table.c.id).execution_options(yield_per=BATCH))
+            batch: list[dict[str, Any]] = []
+            for row in connection.execute(query).mappings():
+                batch.append(dict(row))
+                if len(batch) >= BATCH:
+                    yield from _row_lines(spec, batch, ids)
+                    batch = []
+            yield from _row_lines(spec, batch, ids)
+        tombstones = select(states.c.table_name, states.c.row_uuid).where(
+            states.c.deleted.is_(True), states.c.seq > since, states.c.seq <= seq_to,
+            or_(states.c.agency_id.is_(None), states.c.agency_id == agency_id)).order_by(states.c.seq)
+        for table_name, row_uuid in connection.execute(tombstones):
+            yield {"t": "tombstone", "table": table_name, "uuid": str(row_uuid)}
+        audit = AuditRecord.__table__
+        yield from _audit_lines(connection, and_(
+            audit.c.id > laptop.audit_acked_through, audit.c.id <= audit_to, audit.c.scope_agency_id == agency_id,
+            or_(audit.c.origin_replica.is_(None), audit.c.origin_replica != str(laptop.uuid))), ids, str(server.uuid),
+            whole_chain=False)
+
+    written = _write(out, header, passphrase, server, lines(), progress)
+    laptop.last_sent_at = datetime.now(UTC)
+    return written
+
+
+def _row_lines(spec: SyncedTable, rows: list[dict[str, Any]], ids: IdMap) -> Iterator[dict[str, Any]]:
+    ids.prefetch_for(spec, rows, wire=False)
+    for row in rows:
+        yield {"t": "row", "table": spec.name, "values": to_wire(spec, row, ids)}
+
+
+def export_changes(session: Session, *, actor: Actor, out: Path, passphrase: str, for_laptop: str | None = None,
+                   progress: Callable[[str], None] | None = None) -> int:
+    """Write what the other side has not acknowledged yet: from a laptop, its people's changes for the server;
+    from the server, everything changed for the laptop named. Returns how many lines the bundle holds."""
+    me = this_replica(session)
+    if me is None:
+        raise NotFound("This computer takes part in no sync yet: enrol a laptop on the server first.")
+    if me.role == LAPTOP:
+        server = session.scalar(select(Replica).where(Replica.role == SERVER, Replica.is_self.is_(False)))
+        assert server is not None
+        return _write_laptop_bundle(session, me, server, out, passphrase, progress)
+    require_role(actor, Role.ADMINISTRATOR)
+    laptop = session.scalar(select(Replica).where(Replica.name == (for_laptop or ""), Replica.role == LAPTOP))
+    if laptop is None:
+        raise NotFound(f"No laptop called {for_laptop!r} is registered here." if for_laptop else
+                       "Name the laptop the bundle is for (--for).")
+    if laptop.status != "active":
+        raise Forbidden(f"The laptop {laptop.name!r} was revoked: nothing is sent to it.")
+    written = _write_server_bundle(session, me, laptop, out, passphrase, kind="changes", progress=progress)
+    record_event(session, action="sync_export", entity_type="Replica", entity_id=laptop.id, summary=laptop.name,
+                 details={"lines": written}, scope_agency_id=laptop.agency_id)
+    return written
+
+
+def _write_laptop_bundle(session: Session, me: Replica, server: Replica, out: Path, passphrase: str,
+                         progress: Callable[[str], None] | None) -> int:
+    connection = session.connection()
+    seq_to = _clock(session)
+    audit = AuditRecord.__table__
+    audit_to = connection.execute(select(func.max(audit.c.id))).scalar() or 0
+    header = {**_header(me, server, "changes", connection), "seq_from": server.acked_through, "seq_to": seq_to,
+              "ack": server.applied_through, "audit_to": audit_to, "audit_ack": server.audit_applied_through}
+
+    def lines() -> Iterator[dict[str, Any]]:
+        changes = LocalChange.__table__
+        query = (select(changes).where(changes.c.seq > server.acked_through, changes.c.seq <= seq_to)
+                 .order_by(changes.c.seq, changes.c.position).execution_options(yield_per=BATCH))
+        for row in connection.execute(query).mappings():
+            yield {"t": "change", "seq": row["seq"], "table": row["table_name"], "uuid": str(row["row_uuid"]),
+                   "op": row["operation"], "values": row["values"], "account": row["account_uuid"],
+                   "author": row["author"], "at": _moment(row["made_at"]).isoformat()}
+        yield from _audit_lines(connection, and_(audit.c.id > server.audit_acked_through, audit.c.id <= audit_to),
+                                IdMap(connection), str(me.uuid),
+                                whole_chain=True)
+
+    written = _write(out, header, passphrase, me, lines(), progress)
+    server.last_sent_at = datetime.now(UTC)
+    return written
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Reading bundles
+
+
+@dataclass
+class ImportResult:
+    sender: str
+    already_imported: bool = False
+    applied: int = 0
+    conflicts: int = 0
+    deleted: int = 0
+    audit_records: int = 0
+    became: str = ""  # an enrolment: the laptop this computer now is
+    fingerprints: tuple[str, str] = ("", "")
+    audit_tip: str | None = None  # the hash of the last audit record of the sender's chain received
+    notes: list[str] = field(default_factory=list)
+
+
+def import_bundle(session: Session, *, actor: Actor, path: Path, passphrase: str,
+                  progress: Callable[[str], None] | None = None) -> ImportResult:
+    """Apply a bundle in the caller's transaction: all of it, or (``SyncRefused``) nothing."""
+    header = bundle.read_header(path)
+    me = this_replica(session)
+    connection = session.connection()
+    schema = connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+    if header.get("schema") != schema:
+        raise SyncRefused(f"The bundle was made by a version of this tool with database schema "
+                          f"{header.get('schema')}, this one has {schema}: update both to the same version first.")
+    if header.get("kind") == "enrol":
+        return _import_enrolment(session, actor, path, header, passphrase, me, progress)
+    if me is None:
+        raise SyncRefused("This computer is not enrolled: import the laptop's starting bundle (made on the server "
+                          "with 'sync enrol') first.")
+    if header.get("receiver") != str(me.uuid):
+        raise SyncRefused(f"The bundle is for {header.get('receiver_name')!r}, not for this replica ({me.name}).")
+    sender = session.scalar(select(Replica).where(Replica.uuid == _uuid(header.get("sender")),
+                                                  Replica.is_self.is_(False)))
+    if sender is None:
+        raise SyncRefused(f"The bundle comes from {header.get('sender_name')!r}, which is not registered here: "
+                          f"an administrator enrols a laptop on the server first.")
+    if sender.status != "active":
+        raise SyncRefused(f"The laptop {sender.name!r} was revoked: its bundles are refused.")
+    digest = bundle.verify(path, keys.public_key(sender.public_key))
+    if session.get(BundleReceipt, _uuid(header["bundle"])) is not None:
+        return ImportResult(sender.name, already_imported=True)
+    if me.role == SERVER:
+        result = _apply_laptop_bundle(session, me, sender, path, header, passphrase, progress)
+    else:
+        result = _apply_server_bundle(session, me, sender, path, header, passphrase, progress)
+    sender.last_received_at = datetime.now(UTC)
+    session.add(BundleReceipt(bundle_uuid=_uuid(header["bundle"]), sender_uuid=sender.uuid, sha256=digest,
+                              summary={"applied": result.applied, "conflicts": result.conflicts,
+                                       "audit_tip": result.audit_tip}))
+    record_event(session, action="sync_import", entity_type="Replica", entity_id=sender.id, summary=sender.name,
+                 details={"applied": result.applied, "conflicts": result.conflicts, "deleted": result.deleted,
+                          "audit_records": result.audit_records}, scope_agency_id=sender.agency_id)
+    return result
+
+
+def _uuid(value: Any) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+def _import_enrolment(session: Session, actor: Actor, path: Path, header: dict[str, Any], passphrase: str,
+                     me: Replica | None, progress: Callable[[str], None] | None) -> ImportResult:
+    if me is not None:
+        if str(me.uuid) == header.get("receiver"):
+            return ImportResult(header.get("sender_name", ""), already_imported=True, became=me.name)
+        raise SyncRefused(f"This computer is already {me.name!r}: a starting bundle goes to a new, empty one.")
+    occupied = [name for name in SYNCED if session.execute(select(func.count()).select_from(
+        Base.metadata.tables[name])).scalar_one() and name not in SHARED_CONTENT]
+    if occupied:
+        raise SyncRefused("A starting bundle goes into an empty database, and this one holds records already "
+                          f"({occupied[0]}). Start the laptop on a new database file.")
+    stream = bundle.lines(path, passphrase)
+    identity = next(stream, None)
+    if not identity or identity.get("t") != "identity":
+        raise SyncRefused("The bundle is not a laptop's starting bundle.")
+    server_info = identity["server"]
+    digest = bundle.verify(path, keys.public_key(server_info["public_key"]))
+    laptop_key = keys.key_from_text(identity["private_key"])
+    server = Replica(uuid=uuid.UUID(server_info["uuid"]), name=server_info["name"], role=SERVER,
+                     public_key=server_info["public_key"])
+    laptop = Replica(uuid=uuid.UUID(identity["replica"]), name=identity["name"], role=LAPTOP, is_self=True,
+                     public_key=keys.public_text(laptop_key))
+    session.add_all([server, laptop])
+    session.flush()
+    _set_role(session, LAPTOP)
+    result = ImportResult(server.name, became=laptop.name,
+                          fingerprints=(keys.fingerprint(laptop.public_key), keys.fingerprint(server.public_key)))
+    _apply_server_lines(session, laptop, server, stream, header, result, progress)
+    laptop.agency_id = session.scalar(select(Base.metadata.tables["agencies"].c.id).where(
+        Base.metadata.tables["agencies"].c.uuid == uuid.UUID(identity["agency"])))
+    server.last_received_at = datetime.now(UTC)
+    keys.save_private(str(laptop.uuid), laptop_key)
+    session.add(BundleReceipt(bundle_uuid=uuid.UUID(header["bundle"]), sender_uuid=server.uuid, sha256=digest,
+                              summary={"applied": result.applied}))
+    return result
+
+
+# ----- on a laptop: the server's records under the laptop's own unacknowledged changes
+
+
+def _apply_server_bundle(session: Session, me: Replica, server: Replica, path: Path, header: dict[str, Any],
+                         passphrase: str, progress: Callable[[str], None] | None) -> ImportResult:
+    if int(header.get("seq_to", 0)) <= server.applied_through and int(header.get("audit_to", 0)) <= \
+            server.audit_applied_through and int(header.get("ack", 0)) <= server.acked_through:
+        return ImportResult(server.name, already_imported=True, notes=["an older bundle: everything in it is here"])
+    result = ImportResult(server.name)
+    _apply_server_lines(session, me, server, bundle.lines(path, passphrase), header, result, progress)
+    return result
+
+
+def _apply_server_lines(session: Session, me: Replica, server: Replica, stream: Iterator[dict[str, Any]],
+                        header: dict[str, Any], result: ImportResult,
+                        progress: Callable[[str], None] | None) -> None:
+    connection = session.connection()
+    ack = int(header.get("ack", 0))
+    if ack > server.acked_through:
+        server.acked_through = ack
+        connection.execute(delete(LocalChange.__table__).where(LocalChange.__table__.c.seq <= ack))
+    server.audit_acked_through = max(server.audit_acked_through, int(header.get("audit_ack", 0)))
+    pending = _pending_fields(connection)
+    ids = IdMap(connection)
+    audit_rows: list[dict[str, Any]] = []
+    stale = int(header.get("seq_to", 0)) <= server.applied_through
+    for line in stream:
+        kind = line.get("t")
+        if kind == "row" and not stale:
+            _apply_row_on_laptop(connection, line["table"], line["values"], pending, ids)
+            result.applied += 1
+        elif kind == "tombstone" and not stale:
+            if (line["table"], line["uuid"]) not in pending:
+                table = Base.metadata.tables[line["table"]]
+                result.deleted += connection.execute(delete(table).where(
+                    table.c.uuid == uuid.UUID(line["uuid"]))).rowcount
+        elif kind == "audit":
+            audit_rows.append(line)
+        if progress and (result.applied + len(audit_rows)) % 2000 == 0:
+            progress(f"{result.applied} records applied")
+    result.audit_records, _tip = _merge_audit(session, audit_rows, ids)
+    server.applied_through = max(server.applied_through, int(header.get("seq_to", 0)))
+    server.audit_applied_through = max(server.audit_applied_through, int(header.get("audit_to", 0)))
+    _refresh_derived(session)
+
+
+def _pending_fields(connection: Connection) -> dict[tuple[str, str], set[str] | None]:
+    """The laptop's changes the server has not acknowledged: per record, the fields changed (None: the whole
+    record, a creation or a deletion)."""
+    pending: dict[tuple[str, str], set[str] | None] = {}
+    changes = LocalChange.__table__
+    for table_name, row_uuid, operation, values in connection.execute(
+            select(changes.c.table_name, changes.c.row_uuid, changes.c.operation, changes.c["values"])
+            .order_by(changes.c.seq, changes.c.position)):
+        key = (table_name, str(row_uuid))
+        if operation != "update":
+            pending[key] = None
+        elif key not in pending or pending[key] is not None:
+            pending.setdefault(key, set()).update(k for k in values if k not in ATTRIBUTION)  # type: ignore[union-attr]
+    return pending
+
+
+def _apply_row_on_laptop(connection: Connection, table_name: str, values: dict[str, Any],
+                         pending: dict[tuple[str, str], set[str] | None], ids: IdMap) -> None:
+    spec = synced_tables()[table_name]
+    row_uuid = values["uuid"]
+    mine = pending.get((table_name, row_uuid), set())
+    if mine is None:
+        return  # created or deleted here and not yet acknowledged: the server decides on it first
+    local = from_wire(spec, values, ids)
+    table = spec.table
+    existing = connection.execute(select(table.c.id).where(table.c.uuid == uuid.UUID(row_uuid))).scalar()
+    keep = set(mine)
+    settable = {k: v for k, v in local.items() if k not in keep and k != "uuid"}
+    if existing is None:
+        _make_room(connection, spec, local, ids)
+        new_id = connection.execute(insert(table).values(**local).returning(table.c.id)).scalar_one()
+        ids.remember(table_name, new_id, row_uuid)
+    elif settable:
+        connection.execute(update(table).where(table.c.id == existing).values(**settable))
+
+
+def _make_room(connection: Connection, spec: SyncedTable, local: dict[str, Any], ids: IdMap) -> None:
+    """A record with the same natural key made here and not yet merged on the server: the server's record takes
+    the key; a record of one-per-parent kind takes the server's id (the server merges the two when the laptop's
+    creation arrives), another is set apart under a marked key until a person decides."""
+    key = SAME_RECORD_KEYS.get(spec.name) or (DUPLICATE_KEYS.get(spec.name) if spec.name in APART_COLUMN else None)
+    if key is None:
+        return
+    table = spec.table
+    clash = connection.execute(select(table.c.id, table.c.uuid).where(
+        *[table.c[c] == local.get(c) for c in key])).first()
+    if clash is None:
+        return
+    if spec.name in SAME_RECORD_KEYS:
+        connection.execute(delete(table).where(table.c.id == clash.id))
+        ids.forget(spec.name, str(clash.uuid))
+    else:
+        column = APART_COLUMN[spec.name]
+        connection.execute(update(table).where(table.c.id == clash.id).values(
+            {column: _apart(local[column], str(clash.uuid), spec.table.columns[column].type.length)}))
+
+
+def _apart(value: str, row_uuid: str, length: int | None) -> str:
+    suffix = f" ~{row_uuid[:6]}"
+    return value[: (length or 200) - len(suffix)] + suffix
+
+
+def _refresh_derived(session: Session) -> None:
+    from checklists.services.deadlines import fill_missing_deadlines
+
+    fill_missing_deadlines(session)
+
+
+# ----- on the server: a laptop's changes merged into the records
+
+
+@dataclass
+class _Merge:
+    session: Session
+    connection: Connection
+    laptop: Replica
+    seq: int
+    ids: IdMap
+    result: ImportResult
+    states: list[dict[str, Any]] = field(default_factory=list)
+    authors: dict[str | None, Account | None] = field(default_factory=dict)
+
+
+def _apply_laptop_bundle(session: Session, me: Replica, laptop: Replica, path: Path, header: dict[str, Any],
+                         passphrase: str, progress: Callable[[str], None] | None) -> ImportResult:
+    connection = session.connection()
+    seq, _role = next_tick(connection)
+    merge = _Merge(session, connection, laptop, seq, IdMap(connection), ImportResult(laptop.name))
+    laptop.acked_through = max(laptop.acked_through, int(header.get("ack", 0)))
+    laptop.audit_acked_through = max(laptop.audit_acked_through, int(header.get("audit_ack", 0)))
+    audit_rows: list[dict[str, Any]] = []
+    for line in bundle.lines(path, passphrase):
+        if line.get("t") == "change":
+            if int(line["seq"]) <= laptop.applied_through:
+                continue  # applied from an earlier bundle
+            _merge_change(merge, line)
+            merge.result.applied += 1
+            if progress and merge.result.applied % 2000 == 0:
+                progress(f"{merge.result.applied} changes merged")
+        elif line.get("t") == "audit":
+            audit_rows.append(line)
+        else:
+            raise SyncRefused("The bundle holds lines a laptop does not send.")
+        if len(merge.states) >= BATCH:
+            upsert_states(connection, merge.states)
+            merge.states.clear()
+    upsert_states(connection, merge.states)
+    last = session.scalars(select(BundleReceipt.summary).where(BundleReceipt.sender_uuid == laptop.uuid)
+                           .order_by(BundleReceipt.applied_at.desc())).first() or {}
+    merge.result.audit_records, merge.result.audit_tip = _merge_audit(session, audit_rows, merge.ids,
+                                                                      tip=last.get("audit_tip"))
+    laptop.applied_through = max(laptop.applied_through, int(header.get("seq_to", 0)))
+    laptop.audit_applied_through = max(laptop.audit_applied_through, int(header.get("audit_to", 0)))
+    _refresh_derived(session)
+    return merge.result
+
+
+def _author(merge: _Merge, line: dict[str, Any], spec: SyncedTable, row_uuid: str, fields: set[str]) -> None:
+    """Refuse a change its author could not make here: checked against this server's accounts and roles."""
+    account_uuid = line.get("account")
+    if account_uuid not in merge.authors:
+        merge.authors[account_uuid] = merge.session.scalar(select(Account).where(
+            Account.uuid == _uuid(account_uuid))) if account_uuid else None
+    author = merge.authors[account_uuid]
+    where = f"{spec.name} {row_uuid} (by {line.get('author') or 'an unknown person'})"
+    if author is None or not author.active:
+        raise SyncRefused(f"A change to {where} was made by an account this server does not know or has "
+                          f"deactivated. Nothing was imported.")
+    if author.agency_id != merge.laptop.agency_id:
+        raise SyncRefused(f"A change to {where} was made by an account of another agency than the laptop's. "
+                          f"Nothing was imported.")
+    roles = set(author.roles or [])
+    own_account = spec.name == "accounts" and str(author.uuid) == row_uuid and fields <= OWN_ACCOUNT_FIELDS
+    if not own_account and not roles & {r.value for r in ROLES[spec.name]}:
+        raise SyncRefused(f"A change to {where}: that account's roles here ({', '.join(sorted(roles)) or 'none'}) "
+                          f"do not allow it. Nothing was imported.")
+
+
+def _check_agency(merge: _Merge, spec: SyncedTable, values: dict[str, Any], row_uuid: str) -> None:
+    if spec.name in SHARED_CONTENT and values.get("agency_id") is None:
+        raise SyncRefused(f"A change to {spec.name} {row_uuid} touches content shipped with the tool, which a "
+                          f"laptop cannot change. Nothing was imported.")
+    agency = _agency_of(merge.connection, spec, values)
+    if agency != merge.laptop.agency_id:
+        raise SyncRefused(f"A change to {spec.name} {row_uuid} touches a record of another agency than the "
+                          f"laptop's. Nothing was imported.")
+
+
+def _current(merge: _Merge, spec: SyncedTable, row_uuid: str) -> dict[str, Any] | None:
+    row = merge.connection.execute(select(spec.table).where(spec.table.c.uuid == uuid.UUID(row_uuid))
+                                   ).mappings().first()
+    return dict(row) if row is not None else None
+
+
+def _tombstone(merge: _Merge, spec: SyncedTable, row_uuid: str) -> bool:
+    states = RowState.__table__
+    return bool(merge.connection.execute(select(states.c.deleted).where(
+        states.c.table_name == spec.name, states.c.row_uuid == uuid.UUID(row_uuid))).scalar())
+
+
+def _touch(merge: _Merge, spec: SyncedTable, row_uuid: str, *, deleted: bool = False,
+           agency_id: int | None = None) -> None:
+    merge.states.append({"table_name": spec.name, "row_uuid": uuid.UUID(row_uuid), "seq": merge.seq,
+                         "deleted": deleted, "agency_id": agency_id})
+
+
+def _merge_change(merge: _Merge, line: dict[str, Any]) -> None:
+    spec = synced_tables().get(line.get("table", ""))
+    if spec is None:
+        raise SyncRefused(f"The bundle changes {line.get('table')!r}, which does not travel between replicas.")
+    row_uuid, operation, values = line["uuid"], line["op"], line["values"]
+    fields = set(values) - ATTRIBUTION
+    _author(merge, line, spec, row_uuid, fields)
+    current = _current(merge, spec, row_uuid)
+    try:
+        if operation == "create":
+            _merge_create(merge, spec, line, current)
+        elif operation == "update":
+            _merge_update(merge, spec, line, current)
+        elif operation == "delete":
+            _merge_delete(merge, spec, line, current)
+        else:
+            raise SyncRefused(f"The bundle holds an unknown kind of change ({operation!r}).")
+    except UnknownReference as exc:
+        raise SyncRefused(f"A change to {spec.name} {row_uuid} refers to {exc.table} {exc.value}, which this "
+                          f"server does not hold. Nothing was imported.") from exc
+
+
+def _merge_create(merge: _Merge, spec: SyncedTable, line: dict[str, Any], current: dict[str, Any] | None) -> None:
+    values = line["values"]
+    row_uuid = line["uuid"]
+    if current is not None:  # sent again (a bundle lost and made again): the same record
+        _merge_fields(merge, spec, line, current, {k: [None, v] for k, v in values.items() if k != "uuid"})
+        return
+    if _tombstone(merge, spec, row_uuid):
+        return
+    local = from_wire(spec, values, merge.ids, strict=True)
+    _check_agency(merge, spec, local, row_uuid)
+    table = spec.table
+    same = SAME_RECORD_KEYS.get(spec.name)
+    if same:
+        existing = merge.connection.execute(select(table).where(*[table.c[c] == local.get(c) for c in same])
+                                            ).mappings().first()
+        if existing is not None:  # the same record made on both sides: merged field by field
+            _merge_fields(merge, spec, line, dict(existing), {k: [None, v] for k, v in values.items() if k != "uuid"})
+            _alias(merge, spec, row_uuid, str(existing["uuid"]))
+            return
+    duplicate_of = None
+    key = DUPLICATE_KEYS.get(spec.name)
+    if key:
+        duplicate_of = merge.connection.execute(select(table).where(
+            *[table.c[c] == local.get(c) for c in key])).mappings().first()
+        if duplicate_of is not None and spec.name in APART_COLUMN:
+            column = APART_COLUMN[spec.name]
+            local[column] = _apart(local[column], row_uuid, table.columns[column].type.length)
+    new_id = merge.connection.execute(insert(table).values(**local).returning(table.c.id)).scalar_one()
+    merge.ids.remember(spec.name, new_id, row_uuid)
+    _touch(merge, spec, row_uuid)
+    if duplicate_of is not None:
+        _conflict(merge, spec, kind="duplicate", row_uuid=str(duplicate_of["uuid"]), other_uuid=row_uuid,
+                  agency_id=_agency_of(merge.connection, spec, local), title=_title(spec, dict(duplicate_of)),
+                  server=to_wire(spec, dict(duplicate_of), merge.ids), replica=values, line=line)
+
+
+def _alias(merge: _Merge, spec: SyncedTable, laptop_uuid: str, server_uuid: str) -> None:
+    """The laptop's record is the server's: it takes the server's id (a tombstone for its own tells every
+    laptop to drop it; the merged record comes with it)."""
+    merge.ids.remember(spec.name, merge.ids.id_of(spec.name, server_uuid), laptop_uuid)
+    _touch(merge, spec, laptop_uuid, deleted=True, agency_id=merge.laptop.agency_id)
+
+
+def _merge_update(merge: _Merge, spec: SyncedTable, line: dict[str, Any], current: dict[str, Any] | None) -> None:
+    row_uuid = line["uuid"]
+    if current is None:
+        aliased = merge.ids._id[spec.name].get(row_uuid)
+        if aliased is not None:
+            current = merge.connection.execute(select(spec.table).where(spec.table.c.id == aliased)
+                                               ).mappings().first()
+            current = dict(current) if current is not None else None
+    if current is None:
+        if _tombstone(merge, spec, row_uuid):
+            old = {k: v[0] for k, v in line["values"].items()}
+            new = {k: v[1] for k, v in line["values"].items()}
+            _conflict(merge, spec, kind="deleted", row_uuid=row_uuid, agency_id=merge.laptop.agency_id,
+                      title=row_uuid, server=None, replica=new, line=line, base=old)
+            _touch(merge, spec, row_uuid, deleted=True, agency_id=merge.laptop.agency_id)
+            return
+        raise SyncRefused(f"A change to {spec.name} {row_uuid} is for a record this server never had. Nothing "
+                          f"was imported.")
+    _check_agency(merge, spec, current, row_uuid)
+    _merge_fields(merge, spec, line, current, line["values"])
+
+
+def _merge_fields(merge: _Merge, spec: SyncedTable, line: dict[str, Any], current: dict[str, Any],
+                  changes: dict[str, list[Any]]) -> None:
+    """Three-way merge, field by field: ``changes`` holds the laptop's [value it replaced, new value]."""
+    ours = to_wire(spec, current, merge.ids)
+    row_uuid = str(current["uuid"])
+    updates: dict[str, Any] = {}
+    for name, (old, new) in changes.items():
+        if name in ATTRIBUTION or name not in spec.columns or name == "uuid":
+            continue
+        now = ours.get(name)
+        if now == new:
+            continue
+        if now == old:
+            updates[name] = new
+        elif (spec.name, name) in SET_FIELDS and isinstance(now, list) and isinstance(new, list):
+            before = set(old or [])
+            merged = [v for v in now if v not in before - set(new)] + [v for v in new if v not in before
+                                                                          and v not in now]
+            updates[name] = merged
+        elif (spec.name, name) in GROWING_TEXT and isinstance(new, str) and new.startswith(old or "") and now:
+            updates[name] = now + new[len(old or ""):]
+        else:
+            _field_conflict(merge, spec, line, current, name, old, now, new)
+    if updates:
+        wire = {**{k: v for k, v in ours.items()}, **updates}
+        for name in ("updated_at", "updated_by_id", "updated_by_name"):
+            if name in changes and name in spec.columns:
+                wire[name] = changes[name][1]
+        local = from_wire(spec, {k: wire[k] for k in (*updates, *[n for n in ATTRIBUTION if n in changes])
+                                 if k in wire}, merge.ids, strict=True)
+        local = {k: v for k, v in local.items() if k in updates or k in ATTRIBUTION}
+        if "version_id" in spec.table.columns:
+            local["version_id"] = spec.table.c.version_id + 1
+        merge.connection.execute(update(spec.table).where(spec.table.c.id == current["id"]).values(**local))
+    _touch(merge, spec, row_uuid)
+
+
+def _field_conflict(merge: _Merge, spec: SyncedTable, line: dict[str, Any], current: dict[str, Any], name: str,
+                    old: Any, now: Any, new: Any) -> None:
+    conflicts = SyncConflict.__table__
+    row_uuid = current["uuid"]
+    open_one = merge.connection.execute(select(conflicts.c.id).where(
+        conflicts.c.row_uuid == row_uuid, conflicts.c.field == name, conflicts.c.status == "open",
+        conflicts.c.replica_id == merge.laptop.id)).scalar()
+    if open_one is not None:  # the same person changed it again before the conflict was resolved
+        merge.connection.execute(update(conflicts).where(conflicts.c.id == open_one).values(
+            replica_value=new, replica_by=line.get("author") or "", replica_at=_when(line)))
+        return
+    _conflict(merge, spec, kind="field", row_uuid=str(row_uuid), field_name=name,
+              agency_id=_agency_of(merge.connection, spec, current), title=_title(spec, current),
+              server=now, replica=new, base=old, line=line, server_by=current.get("updated_by_name") or "",
+              server_at=current.get("updated_at"))
+
+
+def _merge_delete(merge: _Merge, spec: SyncedTable, line: dict[str, Any], current: dict[str, Any] | None) -> None:
+    row_uuid = line["uuid"]
+    if current is None:
+        return
+    _check_agency(merge, spec, current, row_uuid)
+    ours = to_wire(spec, current, merge.ids)
+    theirs = line["values"]
+    changed_here = [k for k in ours if k not in ATTRIBUTION and k in theirs and ours[k] != theirs[k]]
+    if changed_here:  # edited on the server since the laptop saw it: a person decides
+        _conflict(merge, spec, kind="deleted", row_uuid=row_uuid, agency_id=_agency_of(merge.connection, spec,
+                  current), title=_title(spec, current), server={k: ours[k] for k in changed_here}, replica=None,
+                  base={k: theirs[k] for k in changed_here}, line=line)
+        _touch(merge, spec, row_uuid)
+        return
+    merge.connection.execute(delete(spec.table).where(spec.table.c.id == current["id"]))
+    merge.result.deleted += 1
+    _touch(merge, spec, row_uuid, deleted=True, agency_id=_agency_of(merge.connection, spec, current)
+           if spec.agency_column else None)
+
+
+def _when(line: dict[str, Any]) -> datetime | None:
+    try:
+        return datetime.fromisoformat(line["at"]) if line.get("at") else None
+    except ValueError:
+        return None
+
+
+def _title(spec: SyncedTable, values: dict[str, Any]) -> str:
+    for name in ("case_code", "name", "title", "component_code", "item_id", "occurrence_key", "text", "username"):
+        if values.get(name):
+            return f"{spec.name.replace('_', ' ')}: {str(values[name])[:200]}"
+    return f"{spec.name.replace('_', ' ')}: {values.get('uuid')}"
+
+
+def _conflict(merge: _Merge, spec: SyncedTable, *, kind: str, row_uuid: str, agency_id: int | None, title: str,
+              server: Any, replica: Any, line: dict[str, Any], base: Any = None, field_name: str = "",
+              other_uuid: str | None = None, server_by: str = "", server_at: datetime | None = None) -> None:
+    merge.connection.execute(insert(SyncConflict.__table__).values(
+        uuid=uuid.uuid4(), version_id=1, kind=kind, table_name=spec.name, row_uuid=uuid.UUID(row_uuid),
+        other_uuid=uuid.UUID(other_uuid) if other_uuid else None, field=field_name, title=title[:300],
+        agency_id=agency_id, base_value=base, server_value=server,
+        replica_value=replica, server_by=server_by, server_at=server_at, replica_id=merge.laptop.id,
+        replica_by=line.get("author") or "", replica_at=_when(line), status="open", resolution="",
+        resolved_by="", detected_at=datetime.now(UTC)))
+    merge.result.conflicts += 1
+
+
+# ----- audit records of other replicas
+
+
+def _merge_audit(session: Session, lines: list[dict[str, Any]], ids: IdMap, *,
+                 tip: str | None = None) -> tuple[int, str | None]:
+    """Seal other replicas' audit records into this trail with their origin. A laptop sends its whole chain since
+    the last acknowledged record: each record must link to the one before it (``chain_previous``), the first new
+    one to a record already received (``tip``, or one here by its id), or the bundle is refused."""
+    audit = AuditRecord.__table__
+    me = this_replica(session)
+    known = set()
+    for start in range(0, len(lines), BATCH):
+        known |= {str(u) for u in session.scalars(select(audit.c.uuid).where(audit.c.uuid.in_(
+            [uuid.UUID(line["uuid"]) for line in lines[start:start + BATCH]])))}
+    rows = []
+    for record in lines:
+        if "chain_previous" in record:
+            if tip is not None and record["chain_previous"] != tip and record["uuid"] not in known:
+                raise SyncRefused("The bundle's audit records do not link up with the ones received before from "
+                                  "the same replica: some are missing or were changed. Nothing was imported.")
+            tip = record["chain_hash"]
+        if record["uuid"] in known or (me is not None and record["origin"] == str(me.uuid)):
+            continue
+        rows.append({"uuid": uuid.UUID(record["uuid"]), "occurred_at": datetime.fromisoformat(record["occurred_at"]),
+                     "account_id": _maybe_id(ids, "accounts", record.get("account")),
+                     "actor_name": record["actor_name"],
+                     "actor_agency_id": _maybe_id(ids, "agencies", record.get("actor_agency")),
+                     "action": record["action"], "entity_type": record["entity_type"],
+                     "entity_id": record["entity_id"], "summary": record["summary"], "changes": record["changes"],
+                     "scope_agency_id": _maybe_id(ids, "agencies", record.get("scope_agency")),
+                     "origin_replica": record["origin"], "origin_hash": record["origin_hash"]})
+    for start in range(0, len(rows), BATCH):
+        append_merged_records(session, rows[start:start + BATCH])
+    return len(rows), tip
+
+
+def _maybe_id(ids: IdMap, table: str, value: str | None) -> int | None:
+    try:
+        return ids.id_of(table, value)
+    except UnknownReference:
+        return None
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Status
+
+
+@dataclass(frozen=True)
+class ReplicaStatus:
+    name: str
+    role: str
+    is_self: bool
+    status: str
+    fingerprint: str
+    last_sent_at: datetime | None
+    last_received_at: datetime | None
+    agency_id: int | None
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    me: ReplicaStatus | None
+    peers: list[ReplicaStatus]
+    waiting: int  # changes made here the other side has not acknowledged (a laptop) / not yet sent (server)
+    open_conflicts: int
+
+
+def _status_of(row: Replica) -> ReplicaStatus:
+    return ReplicaStatus(row.name, row.role, row.is_self, row.status, keys.fingerprint(row.public_key),
+                         row.last_sent_at, row.last_received_at, row.agency_id)
+
+
+def sync_status(session: Session, *, agency_id: int | None = None) -> SyncStatus:
+    me = this_replica(session)
+    peers = session.scalars(select(Replica).where(Replica.is_self.is_(False)).order_by(Replica.name)).all()
+    if agency_id is not None:
+        peers = [p for p in peers if p.agency_id in (None, agency_id)]
+    if me is not None and me.role == LAPTOP:
+        waiting = session.scalar(select(func.count(func.distinct(LocalChange.row_uuid)))) or 0
+    else:
+        waiting = 0
+    conflicts = select(func.count()).select_from(SyncConflict).where(SyncConflict.status == "open")
+    if agency_id is not None:
+        conflicts = conflicts.where(SyncConflict.agency_id == agency_id)
+    return SyncStatus(_status_of(me) if me else None, [_status_of(p) for p in peers], waiting,
+                      session.scalar(conflicts) or 0)
+
+
+def content_digest(session: Session) -> str:
+    """A digest of every synced record's travelling form, in UUID order: equal on two replicas that hold the same
+    data (what the convergence test compares)."""
+    connection = session.connection()
+    ids = IdMap(connection)
+    digest = hashlib.sha256()
+    for spec in synced_tables().values():
+        rows = [dict(r) for r in connection.execute(select(spec.table).order_by(spec.table.c.uuid)).mappings()]
+        ids.prefetch_for(spec, rows, wire=False)
+        for row in rows:
+            digest.update(repr(sorted(to_wire(spec, row, ids).items())).encode())
+    return digest.hexdigest()

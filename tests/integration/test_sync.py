@@ -1,0 +1,178 @@
+"""Sync between the country server and laptops, as the command line and pages drive it: enrol, exchange both ways,
+merge, conflicts, refusals. The server runs on each configured database; laptops are SQLite files."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from core.actor import SYSTEM
+from core.audit import verify_chain
+from core.db import make_engine, session_scope
+from qaf.assessment import AssessmentDetails
+from qaf.models import Assessment, ComponentRating
+from qaf.services import create_assessment, ensure_bundled_framework, save_component_rating
+from sync import exchange
+from sync.models import SyncConflict
+from tests.conftest import actor_for, make_account
+
+PASS = "a long sync passphrase"
+
+
+@pytest.fixture
+def laptop_factory(tmp_path: Path, sqlite_template: Path):
+    engines: list[Engine] = []
+
+    def make(name: str) -> Engine:
+        path = tmp_path / f"{name}.db"
+        shutil.copy(sqlite_template, path)
+        engine = make_engine(f"sqlite:///{path}")
+        engines.append(engine)
+        return engine
+
+    yield make
+    for engine in engines:
+        engine.dispose()
+
+
+@pytest.fixture
+def programme(engine: Engine, tmp_path: Path):
+    """A server with an administrator, a facilitator and a draft assessment of the Brightpath agency."""
+    admin = actor_for(engine, make_account(engine, username="ada-admin", roles=["administrator"]))
+    facilitator = actor_for(engine, make_account(engine, username="zoe-facilitator", roles=["facilitator"]))
+    with session_scope(engine) as session:
+        framework = ensure_bundled_framework(session)
+        assessment_id = create_assessment(session, actor=facilitator, framework_version_id=framework,
+                                          details=AssessmentDetails(name="Review 2026", country="Jordan",
+                                                                    scope="agency", assessed_on=date(2026, 11, 3),
+                                                                    facilitator="Zoe"))
+    return {"admin": admin, "facilitator": facilitator, "assessment_id": assessment_id}
+
+
+def enrol(engine: Engine, programme: dict, laptop: Engine, folder: Path, name: str = "Laptop A") -> None:
+    start = folder / f"{name}.cpcmsync"
+    with session_scope(engine) as session:
+        exchange.enrol_laptop(session, actor=programme["admin"], name=name, agency_id=programme["admin"].agency_id,
+                              out=start, passphrase=PASS)
+    with session_scope(laptop) as session:
+        result = exchange.import_bundle(session, actor=SYSTEM, path=start, passphrase=PASS)
+    assert result.became == name
+
+
+def up(laptop: Engine, server: Engine, folder: Path, name: str = "up") -> exchange.ImportResult:
+    path = folder / f"{name}.cpcmsync"
+    with session_scope(laptop) as session:
+        exchange.export_changes(session, actor=SYSTEM, out=path, passphrase=PASS)
+    with session_scope(server) as session:
+        return exchange.import_bundle(session, actor=SYSTEM, path=path, passphrase=PASS)
+
+
+def down(server: Engine, programme: dict, laptop: Engine, folder: Path, laptop_name: str = "Laptop A",
+         name: str = "down") -> exchange.ImportResult:
+    path = folder / f"{name}.cpcmsync"
+    with session_scope(server) as session:
+        exchange.export_changes(session, actor=programme["admin"], out=path, passphrase=PASS, for_laptop=laptop_name)
+    with session_scope(laptop) as session:
+        return exchange.import_bundle(session, actor=SYSTEM, path=path, passphrase=PASS)
+
+
+def laptop_actor(laptop: Engine, username: str):
+    from accounts.models import Account
+    from accounts.services import build_actor
+
+    with session_scope(laptop) as session:
+        return build_actor(session, session.scalar(select(Account.id).where(Account.username == username)))
+
+
+def laptop_assessment(laptop: Engine) -> int:
+    with session_scope(laptop) as session:
+        return session.scalar(select(Assessment.id))
+
+
+def rating(engine: Engine, code: str) -> ComponentRating | None:
+    with session_scope(engine) as session:
+        row = session.scalar(select(ComponentRating).where(ComponentRating.component_code == code))
+        if row is not None:
+            session.expunge(row)
+        return row
+
+
+def digest(engine: Engine) -> str:
+    with session_scope(engine) as session:
+        return exchange.content_digest(session)
+
+
+def test_a_laptop_enrolled_on_the_server_holds_its_agency_and_its_people_sign_in_as_themselves(
+        engine, programme, laptop_factory, tmp_path):
+    laptop = laptop_factory("a")
+    enrol(engine, programme, laptop, tmp_path)
+    assert digest(laptop) == digest(engine)
+    facilitator = laptop_actor(laptop, "zoe-facilitator")
+    assert facilitator.name == programme["facilitator"].name
+    with session_scope(laptop) as session:
+        assert session.scalar(select(Assessment.name)) == "Review 2026"
+        status = exchange.sync_status(session)
+    assert status.me.role == "laptop" and status.me.name == "Laptop A"
+    assert [p.name for p in status.peers] == ["Country server"]
+
+
+def test_work_done_on_both_sides_merges_and_both_end_with_the_same_records(engine, programme, laptop_factory,
+                                                                           tmp_path):
+    laptop = laptop_factory("a")
+    enrol(engine, programme, laptop, tmp_path)
+    on_laptop = laptop_actor(laptop, "zoe-facilitator")
+    with session_scope(laptop) as session:
+        save_component_rating(session, actor=on_laptop, assessment_id=laptop_assessment(laptop),
+                              component_code="1", in_place=["1.1.1"], agreed_level=None, notes="Seen in the field")
+    with session_scope(engine) as session:
+        save_component_rating(session, actor=programme["facilitator"], assessment_id=programme["assessment_id"],
+                              component_code="2", in_place=[], agreed_level=None, notes="From the office")
+    with session_scope(laptop) as session:
+        assert exchange.sync_status(session).waiting == 1
+    result = up(laptop, engine, tmp_path)
+    assert (result.applied, result.conflicts) == (1, 0)
+    down(engine, programme, laptop, tmp_path)
+    assert rating(engine, "1").notes == "Seen in the field"
+    assert rating(laptop, "2").notes == "From the office"
+    assert digest(laptop) == digest(engine)
+    with session_scope(laptop) as session:
+        assert exchange.sync_status(session).waiting == 0
+    for side in (engine, laptop):
+        with session_scope(side) as session:
+            assert verify_chain(session).ok
+
+
+def test_the_same_field_changed_differently_on_both_sides_is_a_conflict_and_the_server_value_stays(
+        engine, programme, laptop_factory, tmp_path):
+    with session_scope(engine) as session:
+        save_component_rating(session, actor=programme["facilitator"], assessment_id=programme["assessment_id"],
+                              component_code="1", in_place=[], agreed_level=None, notes="Agreed in March")
+    laptop = laptop_factory("a")
+    enrol(engine, programme, laptop, tmp_path)
+    on_laptop = laptop_actor(laptop, "zoe-facilitator")
+    with session_scope(laptop) as session:
+        save_component_rating(session, actor=on_laptop, assessment_id=laptop_assessment(laptop),
+                              component_code="1", in_place=["1.1.1"], agreed_level=None, notes="Laptop's words")
+    with session_scope(engine) as session:
+        save_component_rating(session, actor=programme["facilitator"], assessment_id=programme["assessment_id"],
+                              component_code="1", in_place=["1.1.2"], agreed_level=None, notes="Server's words")
+    result = up(laptop, engine, tmp_path)
+    assert result.conflicts == 1
+    with session_scope(engine) as session:
+        conflict = session.scalar(select(SyncConflict))
+        assert (conflict.field, conflict.base_value, conflict.server_value, conflict.replica_value) == (
+            "notes", "Agreed in March", "Server's words", "Laptop's words")
+    merged = rating(engine, "1")
+    assert merged.notes == "Server's words"
+    assert sorted(merged.actions_in_place) == ["1.1.1", "1.1.2"]  # ticks merge: each side's tick kept
+    # the same bundle again changes nothing and records no second conflict
+    with session_scope(engine) as session:
+        again = exchange.import_bundle(session, actor=SYSTEM, path=tmp_path / "up.cpcmsync", passphrase=PASS)
+        assert again.already_imported
+        assert session.scalar(select(func.count()).select_from(SyncConflict)) == 1
+    down(engine, programme, laptop, tmp_path)
+    assert digest(laptop) == digest(engine)
