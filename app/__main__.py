@@ -5,6 +5,8 @@
 - ``python -m app backup sqlite-copy FILE``: an online copy of the SQLite file.
 - ``python -m app verify-audit``: recompute the audit trail's hash chain; exit 1 naming the first broken link.
 - ``python -m app example``: load the example data and print the example accounts' passwords once.
+- ``python -m app sync enrol|import|export|status|revoke``: exchanges between the country server and laptops
+  (see ``sync.cli``).
 
 The database is the one ``CPCM_DATABASE_URL`` names (the SQLite default otherwise)."""
 
@@ -27,6 +29,7 @@ from core.backup import ExportError, read_export, restore_data, sqlite_online_co
 from core.config import default_data_dir, get_settings
 from core.db import BATCH_BUSY_TIMEOUT_MS, make_engine, migrate_to_head, session_scope
 from core.i18n import t
+from sync import cli as sync_cli
 
 PASSPHRASE_VAR = "CPCM_BACKUP_PASSPHRASE"  # noqa: S105  (the name of a variable, not a secret)
 
@@ -55,10 +58,14 @@ def main(argv: list[str] | None = None) -> int:
     unlock = commands.add_parser("unlock", help="lift the lock a run of failed sign-ins put on an account (for when "
                                                 "no administrator can sign in to do it on the Accounts page)")
     unlock.add_argument("username")
+    sync_cli.add_parser(commands)
     args = parser.parse_args(argv)
     url = get_settings().database_url
     shown = make_url(url).render_as_string()
     engine = make_engine(url, busy_timeout_ms=BATCH_BUSY_TIMEOUT_MS)
+    if args.command == "sync":
+        migrate_to_head(engine)
+        return sync_cli.run(engine, args)
     if args.command == "example":
         prepare_database(engine)
         with session_scope(engine) as session:

@@ -429,6 +429,8 @@ def _import_enrolment(session: Session, actor: Actor, path: Path, header: dict[s
     laptop.agency_id = session.scalar(select(Base.metadata.tables["agencies"].c.id).where(
         Base.metadata.tables["agencies"].c.uuid == uuid.UUID(identity["agency"])))
     server.last_received_at = datetime.now(UTC)
+    # the trail so far came from the server: the laptop's chain sent back starts after it
+    server.audit_acked_through = session.execute(select(func.max(AuditRecord.id))).scalar() or 0
     keys.save_private(str(laptop.uuid), laptop_key)
     session.add(BundleReceipt(bundle_uuid=uuid.UUID(header["bundle"]), sender_uuid=server.uuid, sha256=digest,
                               summary={"applied": result.applied}))

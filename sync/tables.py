@@ -77,7 +77,6 @@ SAME_RECORD_KEYS = {
     "qaf_component_ratings": ("assessment_id", "component_code"),
     "qaf_assessment_members": ("assessment_id", "account_id"),
     "case_file_review_answers": ("review_id", "item_id"),
-    "team_memberships": ("team_id", "staff_member_id", "joined_on"),
 }
 # Records a person must look at: kept apart (the laptop's under a marked key where the key must be unique) and
 # shown as a possible duplicate to merge or keep apart.

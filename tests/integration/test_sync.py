@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from core.actor import SYSTEM
-from core.audit import verify_chain
+from core.audit import ACTOR_KEY, verify_chain
 from core.db import make_engine, session_scope
 from qaf.assessment import AssessmentDetails
 from qaf.models import Assessment, ComponentRating
@@ -176,3 +176,138 @@ def test_the_same_field_changed_differently_on_both_sides_is_a_conflict_and_the_
         assert session.scalar(select(func.count()).select_from(SyncConflict)) == 1
     down(engine, programme, laptop, tmp_path)
     assert digest(laptop) == digest(engine)
+
+
+# ------------------------------------------------------------------------------------------------ refusals
+
+
+def laptop_with_a_change(engine, programme, laptop_factory, tmp_path) -> tuple[Engine, Path]:
+    laptop = laptop_factory("a")
+    enrol(engine, programme, laptop, tmp_path)
+    with session_scope(laptop) as session:
+        save_component_rating(session, actor=laptop_actor(laptop, "zoe-facilitator"),
+                              assessment_id=laptop_assessment(laptop), component_code="1", in_place=[],
+                              agreed_level=None, notes="Typed on the laptop")
+    path = tmp_path / "up.cpcmsync"
+    with session_scope(laptop) as session:
+        exchange.export_changes(session, actor=SYSTEM, out=path, passphrase=PASS)
+    return laptop, path
+
+
+def refused(engine: Engine, path: Path, expected: str, passphrase: str = PASS) -> None:
+    before = digest(engine)
+    with session_scope(engine) as session:
+        conflicts = session.scalar(select(func.count()).select_from(SyncConflict))
+    with pytest.raises((exchange.SyncRefused, bundle_module.BundleError), match=expected), \
+            session_scope(engine) as session:
+        exchange.import_bundle(session, actor=SYSTEM, path=path, passphrase=passphrase)
+    assert digest(engine) == before
+    with session_scope(engine) as session:
+        assert session.scalar(select(func.count()).select_from(SyncConflict)) == conflicts
+        assert verify_chain(session).ok
+
+
+from sync import bundle as bundle_module  # noqa: E402
+
+
+def test_a_tampered_bundle_is_refused_and_nothing_changes(engine, programme, laptop_factory, tmp_path):
+    _laptop, path = laptop_with_a_change(engine, programme, laptop_factory, tmp_path)
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    tampered = tmp_path / "tampered.cpcmsync"
+    tampered.write_bytes(bytes(data))
+    refused(engine, tampered, "signature")
+
+
+def test_a_truncated_bundle_is_refused_and_nothing_changes(engine, programme, laptop_factory, tmp_path):
+    _laptop, path = laptop_with_a_change(engine, programme, laptop_factory, tmp_path)
+    cut = tmp_path / "cut.cpcmsync"
+    cut.write_bytes(path.read_bytes()[: path.stat().st_size - 200])
+    refused(engine, cut, "signature|cut short")
+
+
+def test_a_wrong_passphrase_is_refused_and_nothing_changes(engine, programme, laptop_factory, tmp_path):
+    _laptop, path = laptop_with_a_change(engine, programme, laptop_factory, tmp_path)
+    refused(engine, path, "passphrase is wrong", passphrase="not the passphrase")
+
+
+def test_a_bundle_of_a_revoked_laptop_is_refused(engine, programme, laptop_factory, tmp_path):
+    _laptop, path = laptop_with_a_change(engine, programme, laptop_factory, tmp_path)
+    with session_scope(engine) as session:
+        exchange.revoke_laptop(session, actor=programme["admin"], name="Laptop A")
+    refused(engine, path, "revoked")
+
+
+def test_a_bundle_of_a_laptop_this_server_never_enrolled_is_refused(engine, programme, laptop_factory, tmp_path,
+                                                                   sqlite_template):
+    _laptop, path = laptop_with_a_change(engine, programme, laptop_factory, tmp_path)
+    with session_scope(engine) as session:
+        ours = exchange.this_replica(session).uuid
+    other = laptop_factory("other-server")
+    make_account(other, username="other-admin", roles=["administrator"])
+    admin = actor_for(other, 1)
+    start = tmp_path / "stranger.cpcmsync"
+    with session_scope(other) as session:
+        exchange.enrol_laptop(session, actor=admin, name="Stranger", agency_id=admin.agency_id, out=start,
+                              passphrase=PASS)
+    stranger = laptop_factory("stranger")
+    with session_scope(stranger) as session:
+        exchange.import_bundle(session, actor=SYSTEM, path=start, passphrase=PASS)
+    with session_scope(stranger) as session:
+        from sync.models import Replica
+        server = session.scalar(select(Replica).where(Replica.role == "server"))
+        # a bundle addressed to this server by a laptop it does not know
+        server.uuid = ours
+    forged = tmp_path / "forged.cpcmsync"
+    with session_scope(stranger) as session:
+        exchange.export_changes(session, actor=SYSTEM, out=forged, passphrase=PASS)
+    refused(engine, forged, "not registered here")
+
+
+def test_a_bundle_made_by_another_schema_version_is_refused(engine, programme, laptop_factory, tmp_path):
+    laptop, _path = laptop_with_a_change(engine, programme, laptop_factory, tmp_path)
+    from sqlalchemy import text
+    with laptop.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    newer = tmp_path / "newer.cpcmsync"
+    with session_scope(laptop) as session:
+        exchange.export_changes(session, actor=SYSTEM, out=newer, passphrase=PASS)
+    refused(engine, newer, "schema 9999")
+
+
+def test_a_change_to_another_agencys_record_is_refused(engine, programme, laptop_factory, tmp_path):
+    """A laptop whose database was altered by hand to hold a record of another agency: the server checks every
+    change against its own records and refuses the bundle."""
+    other_facilitator = actor_for(engine, make_account(engine, username="omar-horizon", roles=["facilitator"],
+                                                       agency="Horizon"))
+    with session_scope(engine) as session:
+        framework = ensure_bundled_framework(session)
+        theirs = create_assessment(session, actor=other_facilitator, framework_version_id=framework,
+                                   details=AssessmentDetails(name="Horizon's own", country="Jordan", scope="agency",
+                                                             assessed_on=date(2026, 10, 1), facilitator="Omar"))
+        their_uuid = session.get(Assessment, theirs).uuid
+    laptop, _path = laptop_with_a_change(engine, programme, laptop_factory, tmp_path)
+    with session_scope(laptop) as session:  # the laptop's own assessment takes the other agency's record's id
+        session.info[ACTOR_KEY] = laptop_actor(laptop, "zoe-facilitator")
+        row = session.scalar(select(Assessment))
+        row.uuid = their_uuid
+        row.name = "Renamed from a laptop"
+    with session_scope(laptop) as session:
+        from sync.models import LocalChange
+        # what the altered laptop would send: a change to that record
+        change = session.scalars(select(LocalChange).where(LocalChange.table_name == "qaf_assessments")).all()
+        assert change
+    path = tmp_path / "intruding.cpcmsync"
+    with session_scope(laptop) as session:
+        exchange.export_changes(session, actor=SYSTEM, out=path, passphrase=PASS)
+    refused(engine, path, "another agency")
+
+
+def test_a_change_by_an_account_without_the_role_on_the_server_is_refused(engine, programme, laptop_factory,
+                                                                         tmp_path):
+    laptop, path = laptop_with_a_change(engine, programme, laptop_factory, tmp_path)
+    from accounts.models import Account
+    with session_scope(engine) as session:  # on the server, the facilitator lost the role meanwhile
+        account = session.scalar(select(Account).where(Account.username == "zoe-facilitator"))
+        account.roles = ["caseworker"]
+    refused(engine, path, "do not allow it")
