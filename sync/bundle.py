@@ -31,6 +31,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from core.backup import _key as passphrase_key
+from core.i18n import t
 
 MAGIC = b"CPCM-SYNC-BUNDLE-1\n"
 FORMAT = "cpcm-sync/1"
@@ -57,7 +58,7 @@ class BundleWriter:
 
     def __init__(self, path: Path, header: dict[str, Any], *, passphrase: str, key: Ed25519PrivateKey) -> None:
         if not passphrase:
-            raise BundleError("A bundle needs a passphrase: it holds the programme's records.")
+            raise BundleError(t("sync.error.passphrase_required"))
         salt, self._prefix = os.urandom(16), os.urandom(8)
         self._aes = AESGCM(passphrase_key(passphrase, salt))
         self._key = key
@@ -111,24 +112,24 @@ def read_header(path: Path) -> dict[str, Any]:
     try:
         with open(path, "rb") as file:
             if file.read(len(MAGIC)) != MAGIC:
-                raise BundleError(f"{path.name} is not a sync bundle of this tool.")
+                raise BundleError(t("sync.error.not_bundle", file=path.name))
             (length,) = struct.unpack(">I", _exactly(file, 4))
             if length > MAX_HEADER:
-                raise BundleError(f"{path.name} is damaged (its header is too long).")
+                raise BundleError(t("sync.error.damaged"))
             header = json.loads(_exactly(file, length).decode("utf-8"))
     except (OSError, ValueError, struct.error) as exc:
         if isinstance(exc, BundleError):
             raise
-        raise BundleError(f"{path.name} cannot be read as a sync bundle: {exc}") from exc
+        raise BundleError(t("sync.error.not_bundle", file=path.name)) from exc
     if not isinstance(header, dict) or header.get("format") != FORMAT:
-        raise BundleError(f"{path.name} is a bundle of another version of this tool.")
+        raise BundleError(t("sync.error.other_version", file=path.name))
     return header
 
 
 def _exactly(file: IO[bytes], size: int) -> bytes:
     data = file.read(size)
     if len(data) != size:
-        raise BundleError("The bundle is cut short: it was not copied whole. Copy it again from the sender.")
+        raise BundleError(t("sync.error.cut_short"))
     return data
 
 
@@ -136,7 +137,7 @@ def verify(path: Path, public_key: Ed25519PublicKey) -> str:
     """Check the signature over the whole file; the file's SHA-256 (its identity for replays)."""
     size = path.stat().st_size
     if size < len(MAGIC) + 4 + SIGNATURE:
-        raise BundleError("The bundle is cut short: it was not copied whole. Copy it again from the sender.")
+        raise BundleError(t("sync.error.cut_short"))
     digest = hashlib.sha256()
     with open(path, "rb") as file:
         remaining = size - SIGNATURE
@@ -148,9 +149,7 @@ def verify(path: Path, public_key: Ed25519PublicKey) -> str:
     try:
         public_key.verify(signature, digest.digest())
     except InvalidSignature as exc:
-        raise BundleError("The bundle's signature does not match its sender's key: it was changed or damaged "
-                          "after it was made, or it was not made by the replica it names. Nothing was imported."
-                          ) from exc
+        raise BundleError(t("sync.error.signature")) from exc
     return hashlib.sha256(digest.digest() + signature).hexdigest()
 
 
@@ -162,7 +161,7 @@ def lines(path: Path, passphrase: str) -> Iterator[dict[str, Any]]:
         aes = AESGCM(passphrase_key(passphrase, base64.b64decode(header["salt"])))
         prefix = base64.b64decode(header["nonce"])
     except (KeyError, ValueError) as exc:
-        raise BundleError("The bundle's header is damaged.") from exc
+        raise BundleError(t("sync.error.damaged")) from exc
     size = path.stat().st_size
     with open(path, "rb") as file:
         file.read(len(MAGIC))
@@ -171,17 +170,17 @@ def lines(path: Path, passphrase: str) -> Iterator[dict[str, Any]]:
         number, final = 0, False
         while not final:
             if file.tell() + 5 > size - SIGNATURE:
-                raise BundleError("The bundle is cut short: it was not copied whole. Copy it again from the sender.")
+                raise BundleError(t("sync.error.cut_short"))
             chunk_length, final = struct.unpack(">I?", _exactly(file, 5))
             if chunk_length > MAX_CHUNK or file.tell() + chunk_length > size - SIGNATURE:
-                raise BundleError("The bundle is cut short or damaged. Copy it again from the sender.")
+                raise BundleError(t("sync.error.cut_short"))
             sealed = _exactly(file, chunk_length)
             try:
                 plain = aes.decrypt(_nonce(prefix, number), sealed, _aad(header_digest, number, final))
             except InvalidTag as exc:
-                raise BundleError("The passphrase is wrong, or the bundle was changed or damaged.") from exc
+                raise BundleError(t("sync.error.passphrase")) from exc
             number += 1
             for raw in zlib.decompress(plain).splitlines():
                 yield json.loads(raw)
         if file.tell() != size - SIGNATURE:
-            raise BundleError("The bundle holds more than its sender wrote: it was changed. Nothing was imported.")
+            raise BundleError(t("sync.error.extra_data"))

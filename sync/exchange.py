@@ -15,6 +15,7 @@ sender's registered key; a bundle imported before is recognised by its id and ch
 from __future__ import annotations
 
 import hashlib
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from accounts.models import Account
 from core.actor import Actor, Role, require_role
 from core.audit import AuditRecord, append_merged_records, record_event
 from core.errors import Forbidden, NotFound, ValidationFailed
+from core.i18n import t
 from core.models import Base
 from sync import bundle, keys
 from sync.models import (
@@ -56,7 +58,7 @@ from sync.tables import (
     SyncedTable,
     synced_tables,
 )
-from sync.tracking import next_tick, upsert_states
+from sync.tracking import StateBook, next_tick, upsert_states
 from sync.wire import IdMap, UnknownReference, from_wire, to_wire
 
 BATCH = 500
@@ -88,7 +90,7 @@ def _become_server(session: Session, actor: Actor) -> Replica:
     me = this_replica(session)
     if me is not None:
         if me.role != SERVER:
-            raise Forbidden("This computer is a laptop of a country server: laptops are enrolled on the server.")
+            raise Forbidden(t("sync.error.laptop_cannot_enrol"))
         return me
     key = keys.new_key()
     me = Replica(name="Country server", role=SERVER, is_self=True, public_key=keys.public_text(key),
@@ -117,14 +119,14 @@ def enrol_laptop(session: Session, *, actor: Actor, name: str, agency_id: int | 
     name = name.strip()
     errors = {}
     if not name:
-        errors["name"] = "Give the laptop a name people will recognise (for example the office it works in)."
+        errors["name"] = t("sync.error.name_required")
     elif len(name) > 120:
-        errors["name"] = "A laptop's name has at most 120 characters."
+        errors["name"] = t("sync.error.name_too_long", limit=120)
     elif session.scalar(select(Replica.id).where(Replica.name == name)):
-        errors["name"] = f"A replica called {name!r} is already registered."
+        errors["name"] = t("sync.error.name_taken", name=name)
     agency_id = agency_id if agency_id is not None else actor.agency_id
     if agency_id is None:
-        errors["agency"] = "Choose the agency whose work this laptop carries."
+        errors["agency"] = t("sync.error.agency_required")
     if errors:
         raise ValidationFailed(errors)
     server = _become_server(session, actor)
@@ -150,7 +152,7 @@ def revoke_laptop(session: Session, *, actor: Actor, name: str) -> None:
     laptop = session.scalar(select(Replica).where(Replica.name == name, Replica.role == LAPTOP,
                                                   Replica.is_self.is_(False)))
     if laptop is None:
-        raise NotFound(f"No laptop called {name!r} is registered here.")
+        raise NotFound(t("sync.error.no_laptop", name=name))
     laptop.status, laptop.revoked_at = "revoked", datetime.now(UTC)
     record_event(session, action="sync_revoke", entity_type="Replica", entity_id=laptop.id, summary=name,
                  scope_agency_id=laptop.agency_id)
@@ -251,7 +253,7 @@ def _write_server_bundle(session: Session, server: Replica, laptop: Replica, out
             changed = and_(states.c.seq > since, states.c.seq <= seq_to)
             if since == 0:
                 changed = or_(changed, states.c.seq.is_(None))
-            query = (select(*table.columns).select_from(joined)
+            query = (select(*table.columns, func.coalesce(states.c.seq, 0).label("_seq")).select_from(joined)
                      .where(condition, changed).order_by(table.c.id).execution_options(yield_per=BATCH))
             batch: list[dict[str, Any]] = []
             for row in connection.execute(query).mappings():
@@ -279,7 +281,7 @@ def _write_server_bundle(session: Session, server: Replica, laptop: Replica, out
 def _row_lines(spec: SyncedTable, rows: list[dict[str, Any]], ids: IdMap) -> Iterator[dict[str, Any]]:
     ids.prefetch_for(spec, rows, wire=False)
     for row in rows:
-        yield {"t": "row", "table": spec.name, "values": to_wire(spec, row, ids)}
+        yield {"t": "row", "table": spec.name, "seq": row.pop("_seq"), "values": to_wire(spec, row, ids)}
 
 
 def export_changes(session: Session, *, actor: Actor, out: Path, passphrase: str, for_laptop: str | None = None,
@@ -288,18 +290,20 @@ def export_changes(session: Session, *, actor: Actor, out: Path, passphrase: str
     from the server, everything changed for the laptop named. Returns how many lines the bundle holds."""
     me = this_replica(session)
     if me is None:
-        raise NotFound("This computer takes part in no sync yet: enrol a laptop on the server first.")
+        raise NotFound(t("sync.error.not_in_sync"))
     if me.role == LAPTOP:
         server = session.scalar(select(Replica).where(Replica.role == SERVER, Replica.is_self.is_(False)))
         assert server is not None
-        return _write_laptop_bundle(session, me, server, out, passphrase, progress)
+        written = _write_laptop_bundle(session, me, server, out, passphrase, progress)
+        record_event(session, action="sync_export", entity_type="Replica", entity_id=server.id, summary=server.name,
+                     details={"lines": written}, scope_agency_id=me.agency_id)
+        return written
     require_role(actor, Role.ADMINISTRATOR)
     laptop = session.scalar(select(Replica).where(Replica.name == (for_laptop or ""), Replica.role == LAPTOP))
     if laptop is None:
-        raise NotFound(f"No laptop called {for_laptop!r} is registered here." if for_laptop else
-                       "Name the laptop the bundle is for (--for).")
+        raise NotFound(t("sync.error.no_laptop", name=for_laptop) if for_laptop else t("sync.error.name_the_laptop"))
     if laptop.status != "active":
-        raise Forbidden(f"The laptop {laptop.name!r} was revoked: nothing is sent to it.")
+        raise Forbidden(t("sync.error.revoked_send", name=laptop.name))
     written = _write_server_bundle(session, me, laptop, out, passphrase, kind="changes", progress=progress)
     record_event(session, action="sync_export", entity_type="Replica", entity_id=laptop.id, summary=laptop.name,
                  details={"lines": written}, scope_agency_id=laptop.agency_id)
@@ -320,7 +324,8 @@ def _write_laptop_bundle(session: Session, me: Replica, server: Replica, out: Pa
         query = (select(changes).where(changes.c.seq > server.acked_through, changes.c.seq <= seq_to)
                  .order_by(changes.c.seq, changes.c.position).execution_options(yield_per=BATCH))
         for row in connection.execute(query).mappings():
-            yield {"t": "change", "seq": row["seq"], "table": row["table_name"], "uuid": str(row["row_uuid"]),
+            yield {"t": "change", "seq": row["seq"], "base": row["base_seq"], "table": row["table_name"],
+                   "uuid": str(row["row_uuid"]),
                    "op": row["operation"], "values": row["values"], "account": row["account_uuid"],
                    "author": row["author"], "at": _moment(row["made_at"]).isoformat()}
         yield from _audit_lines(connection, and_(audit.c.id > server.audit_acked_through, audit.c.id <= audit_to),
@@ -352,28 +357,28 @@ class ImportResult:
 
 def import_bundle(session: Session, *, actor: Actor, path: Path, passphrase: str,
                   progress: Callable[[str], None] | None = None) -> ImportResult:
-    """Apply a bundle in the caller's transaction: all of it, or (``SyncRefused``) nothing."""
+    """Apply a bundle in the caller's transaction: all of it, or (``SyncRefused``) nothing. On the server only an
+    administrator imports; on a laptop anyone signed in to it."""
     header = bundle.read_header(path)
     me = this_replica(session)
+    if me is not None and me.role == SERVER:
+        require_role(actor, Role.ADMINISTRATOR)
     connection = session.connection()
     schema = connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
     if header.get("schema") != schema:
-        raise SyncRefused(f"The bundle was made by a version of this tool with database schema "
-                          f"{header.get('schema')}, this one has {schema}: update both to the same version first.")
+        raise SyncRefused(t("sync.error.schema", theirs=header.get("schema"), ours=schema))
     if header.get("kind") == "enrol":
         return _import_enrolment(session, actor, path, header, passphrase, me, progress)
     if me is None:
-        raise SyncRefused("This computer is not enrolled: import the laptop's starting bundle (made on the server "
-                          "with 'sync enrol') first.")
+        raise SyncRefused(t("sync.error.not_enrolled"))
     if header.get("receiver") != str(me.uuid):
-        raise SyncRefused(f"The bundle is for {header.get('receiver_name')!r}, not for this replica ({me.name}).")
+        raise SyncRefused(t("sync.error.wrong_receiver", receiver=header.get("receiver_name"), me=me.name))
     sender = session.scalar(select(Replica).where(Replica.uuid == _uuid(header.get("sender")),
                                                   Replica.is_self.is_(False)))
     if sender is None:
-        raise SyncRefused(f"The bundle comes from {header.get('sender_name')!r}, which is not registered here: "
-                          f"an administrator enrols a laptop on the server first.")
+        raise SyncRefused(t("sync.error.unknown_sender", sender=header.get("sender_name")))
     if sender.status != "active":
-        raise SyncRefused(f"The laptop {sender.name!r} was revoked: its bundles are refused.")
+        raise SyncRefused(t("sync.error.revoked", name=sender.name))
     digest = bundle.verify(path, keys.public_key(sender.public_key))
     if session.get(BundleReceipt, _uuid(header["bundle"])) is not None:
         return ImportResult(sender.name, already_imported=True)
@@ -403,16 +408,15 @@ def _import_enrolment(session: Session, actor: Actor, path: Path, header: dict[s
     if me is not None:
         if str(me.uuid) == header.get("receiver"):
             return ImportResult(header.get("sender_name", ""), already_imported=True, became=me.name)
-        raise SyncRefused(f"This computer is already {me.name!r}: a starting bundle goes to a new, empty one.")
+        raise SyncRefused(t("sync.error.already_laptop", name=me.name))
     occupied = [name for name in SYNCED if session.execute(select(func.count()).select_from(
         Base.metadata.tables[name])).scalar_one() and name not in SHARED_CONTENT]
     if occupied:
-        raise SyncRefused("A starting bundle goes into an empty database, and this one holds records already "
-                          f"({occupied[0]}). Start the laptop on a new database file.")
+        raise SyncRefused(t("sync.error.not_empty", table=occupied[0]))
     stream = bundle.lines(path, passphrase)
     identity = next(stream, None)
     if not identity or identity.get("t") != "identity":
-        raise SyncRefused("The bundle is not a laptop's starting bundle.")
+        raise SyncRefused(t("sync.error.not_starting_bundle"))
     server_info = identity["server"]
     digest = bundle.verify(path, keys.public_key(server_info["public_key"]))
     laptop_key = keys.key_from_text(identity["private_key"])
@@ -462,21 +466,28 @@ def _apply_server_lines(session: Session, me: Replica, server: Replica, stream: 
     pending = _pending_fields(connection)
     ids = IdMap(connection)
     audit_rows: list[dict[str, Any]] = []
+    states: list[dict[str, Any]] = []  # the server's version of each record received: the base of changes here
     stale = int(header.get("seq_to", 0)) <= server.applied_through
     for line in stream:
         kind = line.get("t")
         if kind == "row" and not stale:
             _apply_row_on_laptop(connection, line["table"], line["values"], pending, ids)
+            states.append({"table_name": line["table"], "row_uuid": uuid.UUID(line["values"]["uuid"]),
+                           "seq": int(line.get("seq", 0)), "deleted": False})
             result.applied += 1
-        elif kind == "tombstone" and not stale:
-            if (line["table"], line["uuid"]) not in pending:
-                table = Base.metadata.tables[line["table"]]
-                result.deleted += connection.execute(delete(table).where(
-                    table.c.uuid == uuid.UUID(line["uuid"]))).rowcount
+        elif kind == "tombstone" and not stale and (line["table"], line["uuid"]) not in pending:
+            table = Base.metadata.tables[line["table"]]
+            result.deleted += connection.execute(delete(table).where(
+                table.c.uuid == uuid.UUID(line["uuid"]))).rowcount
+            ids.forget(line["table"], line["uuid"])
+        if len(states) >= BATCH:
+            upsert_states(connection, states)
+            states.clear()
         elif kind == "audit":
             audit_rows.append(line)
         if progress and (result.applied + len(audit_rows)) % 2000 == 0:
             progress(f"{result.applied} records applied")
+    upsert_states(connection, states)
     result.audit_records, _tip = _merge_audit(session, audit_rows, ids)
     server.applied_through = max(server.applied_through, int(header.get("seq_to", 0)))
     server.audit_applied_through = max(server.audit_applied_through, int(header.get("audit_to", 0)))
@@ -559,10 +570,9 @@ class _Merge:
     session: Session
     connection: Connection
     laptop: Replica
-    seq: int
+    book: StateBook
     ids: IdMap
     result: ImportResult
-    states: list[dict[str, Any]] = field(default_factory=list)
     authors: dict[str | None, Account | None] = field(default_factory=dict)
 
 
@@ -570,7 +580,8 @@ def _apply_laptop_bundle(session: Session, me: Replica, laptop: Replica, path: P
                          passphrase: str, progress: Callable[[str], None] | None) -> ImportResult:
     connection = session.connection()
     seq, _role = next_tick(connection)
-    merge = _Merge(session, connection, laptop, seq, IdMap(connection), ImportResult(laptop.name))
+    merge = _Merge(session, connection, laptop, StateBook(connection, seq), IdMap(connection),
+                   ImportResult(laptop.name))
     laptop.acked_through = max(laptop.acked_through, int(header.get("ack", 0)))
     laptop.audit_acked_through = max(laptop.audit_acked_through, int(header.get("audit_ack", 0)))
     audit_rows: list[dict[str, Any]] = []
@@ -585,11 +596,8 @@ def _apply_laptop_bundle(session: Session, me: Replica, laptop: Replica, path: P
         elif line.get("t") == "audit":
             audit_rows.append(line)
         else:
-            raise SyncRefused("The bundle holds lines a laptop does not send.")
-        if len(merge.states) >= BATCH:
-            upsert_states(connection, merge.states)
-            merge.states.clear()
-    upsert_states(connection, merge.states)
+            raise SyncRefused(t("sync.error.unexpected_line"))
+    merge.book.flush()
     last = session.scalars(select(BundleReceipt.summary).where(BundleReceipt.sender_uuid == laptop.uuid)
                            .order_by(BundleReceipt.applied_at.desc())).first() or {}
     merge.result.audit_records, merge.result.audit_tip = _merge_audit(session, audit_rows, merge.ids,
@@ -609,26 +617,21 @@ def _author(merge: _Merge, line: dict[str, Any], spec: SyncedTable, row_uuid: st
     author = merge.authors[account_uuid]
     where = f"{spec.name} {row_uuid} (by {line.get('author') or 'an unknown person'})"
     if author is None or not author.active:
-        raise SyncRefused(f"A change to {where} was made by an account this server does not know or has "
-                          f"deactivated. Nothing was imported.")
+        raise SyncRefused(t("sync.error.author_unknown", record=where))
     if author.agency_id != merge.laptop.agency_id:
-        raise SyncRefused(f"A change to {where} was made by an account of another agency than the laptop's. "
-                          f"Nothing was imported.")
+        raise SyncRefused(t("sync.error.author_other_agency", record=where))
     roles = set(author.roles or [])
     own_account = spec.name == "accounts" and str(author.uuid) == row_uuid and fields <= OWN_ACCOUNT_FIELDS
     if not own_account and not roles & {r.value for r in ROLES[spec.name]}:
-        raise SyncRefused(f"A change to {where}: that account's roles here ({', '.join(sorted(roles)) or 'none'}) "
-                          f"do not allow it. Nothing was imported.")
+        raise SyncRefused(t("sync.error.author_role", record=where, roles=", ".join(sorted(roles)) or "—"))
 
 
 def _check_agency(merge: _Merge, spec: SyncedTable, values: dict[str, Any], row_uuid: str) -> None:
     if spec.name in SHARED_CONTENT and values.get("agency_id") is None:
-        raise SyncRefused(f"A change to {spec.name} {row_uuid} touches content shipped with the tool, which a "
-                          f"laptop cannot change. Nothing was imported.")
+        raise SyncRefused(t("sync.error.shared_content", record=f"{spec.name} {row_uuid}"))
     agency = _agency_of(merge.connection, spec, values)
     if agency != merge.laptop.agency_id:
-        raise SyncRefused(f"A change to {spec.name} {row_uuid} touches a record of another agency than the "
-                          f"laptop's. Nothing was imported.")
+        raise SyncRefused(t("sync.error.other_agency", record=f"{spec.name} {row_uuid}"))
 
 
 def _current(merge: _Merge, spec: SyncedTable, row_uuid: str) -> dict[str, Any] | None:
@@ -637,26 +640,18 @@ def _current(merge: _Merge, spec: SyncedTable, row_uuid: str) -> dict[str, Any] 
     return dict(row) if row is not None else None
 
 
-def _tombstone(merge: _Merge, spec: SyncedTable, row_uuid: str) -> bool:
-    states = RowState.__table__
-    return bool(merge.connection.execute(select(states.c.deleted).where(
-        states.c.table_name == spec.name, states.c.row_uuid == uuid.UUID(row_uuid))).scalar())
-
-
-def _touch(merge: _Merge, spec: SyncedTable, row_uuid: str, *, deleted: bool = False,
-           agency_id: int | None = None) -> None:
-    merge.states.append({"table_name": spec.name, "row_uuid": uuid.UUID(row_uuid), "seq": merge.seq,
-                         "deleted": deleted, "agency_id": agency_id})
-
-
 def _merge_change(merge: _Merge, line: dict[str, Any]) -> None:
     spec = synced_tables().get(line.get("table", ""))
     if spec is None:
-        raise SyncRefused(f"The bundle changes {line.get('table')!r}, which does not travel between replicas.")
+        raise SyncRefused(t("sync.error.untravelled_table", table=line.get("table")))
     row_uuid, operation, values = line["uuid"], line["op"], line["values"]
     fields = set(values) - ATTRIBUTION
     _author(merge, line, spec, row_uuid, fields)
     current = _current(merge, spec, row_uuid)
+    if current is None:  # a record of one kind merged into the server's: its changes go there
+        alias = merge.book.current(spec.name, uuid.UUID(row_uuid)).get("alias_of")
+        if alias is not None:
+            current = _current(merge, spec, str(alias))
     try:
         if operation == "create":
             _merge_create(merge, spec, line, current)
@@ -665,19 +660,24 @@ def _merge_change(merge: _Merge, line: dict[str, Any]) -> None:
         elif operation == "delete":
             _merge_delete(merge, spec, line, current)
         else:
-            raise SyncRefused(f"The bundle holds an unknown kind of change ({operation!r}).")
+            raise SyncRefused(t("sync.error.unknown_operation", operation=operation))
     except UnknownReference as exc:
-        raise SyncRefused(f"A change to {spec.name} {row_uuid} refers to {exc.table} {exc.value}, which this "
-                          f"server does not hold. Nothing was imported.") from exc
+        raise SyncRefused(t("sync.error.unknown_reference", record=f"{spec.name} {row_uuid}",
+                            reference=f"{exc.table} {exc.value}")) from exc
+
+
+def _as_changes(values: dict[str, Any]) -> dict[str, list[Any]]:
+    """A creation as changes from nothing, to merge into a record that exists already."""
+    return {k: [None, v] for k, v in values.items() if k != "uuid"}
 
 
 def _merge_create(merge: _Merge, spec: SyncedTable, line: dict[str, Any], current: dict[str, Any] | None) -> None:
     values = line["values"]
     row_uuid = line["uuid"]
-    if current is not None:  # sent again (a bundle lost and made again): the same record
-        _merge_fields(merge, spec, line, current, {k: [None, v] for k, v in values.items() if k != "uuid"})
+    if current is not None:  # the same record again (merged into the server's before)
+        _merge_fields(merge, spec, line, current, _as_changes(values))
         return
-    if _tombstone(merge, spec, row_uuid):
+    if merge.book.current(spec.name, uuid.UUID(row_uuid)).get("deleted"):
         return
     local = from_wire(spec, values, merge.ids, strict=True)
     _check_agency(merge, spec, local, row_uuid)
@@ -687,8 +687,9 @@ def _merge_create(merge: _Merge, spec: SyncedTable, line: dict[str, Any], curren
         existing = merge.connection.execute(select(table).where(*[table.c[c] == local.get(c) for c in same])
                                             ).mappings().first()
         if existing is not None:  # the same record made on both sides: merged field by field
-            _merge_fields(merge, spec, line, dict(existing), {k: [None, v] for k, v in values.items() if k != "uuid"})
-            _alias(merge, spec, row_uuid, str(existing["uuid"]))
+            _merge_fields(merge, spec, line, dict(existing), _as_changes(values))
+            merge.ids.remember(spec.name, existing["id"], row_uuid)
+            merge.book.delete(spec.name, uuid.UUID(row_uuid), merge.laptop.agency_id, alias_of=existing["uuid"])
             return
     duplicate_of = None
     key = DUPLICATE_KEYS.get(spec.name)
@@ -700,94 +701,90 @@ def _merge_create(merge: _Merge, spec: SyncedTable, line: dict[str, Any], curren
             local[column] = _apart(local[column], row_uuid, table.columns[column].type.length)
     new_id = merge.connection.execute(insert(table).values(**local).returning(table.c.id)).scalar_one()
     merge.ids.remember(spec.name, new_id, row_uuid)
-    _touch(merge, spec, row_uuid)
+    merge.book.touch(spec.name, uuid.UUID(row_uuid), [c for c in spec.columns if c not in ATTRIBUTION],
+                     merge.laptop.id, _agency_of(merge.connection, spec, local) if spec.agency_column else None)
     if duplicate_of is not None:
         _conflict(merge, spec, kind="duplicate", row_uuid=str(duplicate_of["uuid"]), other_uuid=row_uuid,
                   agency_id=_agency_of(merge.connection, spec, local), title=_title(spec, dict(duplicate_of)),
                   server=to_wire(spec, dict(duplicate_of), merge.ids), replica=values, line=line)
 
 
-def _alias(merge: _Merge, spec: SyncedTable, laptop_uuid: str, server_uuid: str) -> None:
-    """The laptop's record is the server's: it takes the server's id (a tombstone for its own tells every
-    laptop to drop it; the merged record comes with it)."""
-    merge.ids.remember(spec.name, merge.ids.id_of(spec.name, server_uuid), laptop_uuid)
-    _touch(merge, spec, laptop_uuid, deleted=True, agency_id=merge.laptop.agency_id)
-
-
 def _merge_update(merge: _Merge, spec: SyncedTable, line: dict[str, Any], current: dict[str, Any] | None) -> None:
     row_uuid = line["uuid"]
     if current is None:
-        aliased = merge.ids._id[spec.name].get(row_uuid)
-        if aliased is not None:
-            current = merge.connection.execute(select(spec.table).where(spec.table.c.id == aliased)
-                                               ).mappings().first()
-            current = dict(current) if current is not None else None
-    if current is None:
-        if _tombstone(merge, spec, row_uuid):
+        if merge.book.current(spec.name, uuid.UUID(row_uuid)).get("deleted"):  # deleted here, edited there
             old = {k: v[0] for k, v in line["values"].items()}
             new = {k: v[1] for k, v in line["values"].items()}
-            _conflict(merge, spec, kind="deleted", row_uuid=row_uuid, agency_id=merge.laptop.agency_id,
-                      title=row_uuid, server=None, replica=new, line=line, base=old)
-            _touch(merge, spec, row_uuid, deleted=True, agency_id=merge.laptop.agency_id)
+            if not _open_conflict(merge, spec, row_uuid, "", new, line):
+                _conflict(merge, spec, kind="deleted", row_uuid=row_uuid, agency_id=merge.laptop.agency_id,
+                          title=_title(spec, new), server=None, replica=new, line=line, base=old)
+            merge.book.delete(spec.name, uuid.UUID(row_uuid), merge.laptop.agency_id)
             return
-        raise SyncRefused(f"A change to {spec.name} {row_uuid} is for a record this server never had. Nothing "
-                          f"was imported.")
+        raise SyncRefused(t("sync.error.never_had", record=f"{spec.name} {row_uuid}"))
     _check_agency(merge, spec, current, row_uuid)
     _merge_fields(merge, spec, line, current, line["values"])
 
 
+def _changed_unseen(merge: _Merge, spec: SyncedTable, row_uuid: Any, name: str, base: int) -> bool:
+    """Has someone other than this laptop changed the field here since the version the laptop's change was
+    made on? (By versions, not values: a field changed and changed back is still a change a person made.)"""
+    seq, origin = (merge.book.field_seqs(spec.name, row_uuid).get(name) or [0, 0])
+    return seq > base and origin != merge.laptop.id
+
+
 def _merge_fields(merge: _Merge, spec: SyncedTable, line: dict[str, Any], current: dict[str, Any],
                   changes: dict[str, list[Any]]) -> None:
-    """Three-way merge, field by field: ``changes`` holds the laptop's [value it replaced, new value]."""
+    """Field by field: ``changes`` holds the laptop's [value it replaced, new value]. A field nobody else changed
+    since the laptop's base version takes the laptop's value; one changed on both sides merges where its kind
+    allows (ticks, growing notes) and is a conflict otherwise, the server's value staying."""
     ours = to_wire(spec, current, merge.ids)
-    row_uuid = str(current["uuid"])
+    row_uuid = current["uuid"]
+    base = int(line.get("base", 0))
     updates: dict[str, Any] = {}
     for name, (old, new) in changes.items():
         if name in ATTRIBUTION or name not in spec.columns or name == "uuid":
             continue
         now = ours.get(name)
+        if _open_conflict(merge, spec, str(row_uuid), name, new, line):
+            continue
         if now == new:
             continue
-        if now == old:
+        if not _changed_unseen(merge, spec, row_uuid, name, base):
             updates[name] = new
         elif (spec.name, name) in SET_FIELDS and isinstance(now, list) and isinstance(new, list):
             before = set(old or [])
-            merged = [v for v in now if v not in before - set(new)] + [v for v in new if v not in before
-                                                                          and v not in now]
-            updates[name] = merged
+            updates[name] = [v for v in now if v not in before - set(new)] + \
+                [v for v in new if v not in before and v not in now]
         elif (spec.name, name) in GROWING_TEXT and isinstance(new, str) and new.startswith(old or "") and now:
             updates[name] = now + new[len(old or ""):]
         else:
-            _field_conflict(merge, spec, line, current, name, old, now, new)
+            _conflict(merge, spec, kind="field", row_uuid=str(row_uuid), field_name=name,
+                      agency_id=_agency_of(merge.connection, spec, current), title=_title(spec, current),
+                      server=now, replica=new, base=old, line=line, server_by=current.get("updated_by_name") or "",
+                      server_at=current.get("updated_at"))
     if updates:
-        wire = {**{k: v for k, v in ours.items()}, **updates}
-        for name in ("updated_at", "updated_by_id", "updated_by_name"):
-            if name in changes and name in spec.columns:
-                wire[name] = changes[name][1]
-        local = from_wire(spec, {k: wire[k] for k in (*updates, *[n for n in ATTRIBUTION if n in changes])
-                                 if k in wire}, merge.ids, strict=True)
-        local = {k: v for k, v in local.items() if k in updates or k in ATTRIBUTION}
+        wire = {**updates, **{n: changes[n][1] for n in ATTRIBUTION if n in changes and n in spec.columns}}
+        local = from_wire(spec, wire, merge.ids, strict=True)
         if "version_id" in spec.table.columns:
             local["version_id"] = spec.table.c.version_id + 1
         merge.connection.execute(update(spec.table).where(spec.table.c.id == current["id"]).values(**local))
-    _touch(merge, spec, row_uuid)
+    merge.book.touch(spec.name, row_uuid, list(updates), merge.laptop.id,
+                     current.get("agency_id") if spec.agency_column else None)
 
 
-def _field_conflict(merge: _Merge, spec: SyncedTable, line: dict[str, Any], current: dict[str, Any], name: str,
-                    old: Any, now: Any, new: Any) -> None:
+def _open_conflict(merge: _Merge, spec: SyncedTable, row_uuid: str, name: str, new: Any,
+                   line: dict[str, Any]) -> bool:
+    """An open conflict on this field from this laptop: the laptop's newer value replaces the one it holds (the
+    server's value stays until a person decides); True if there is one."""
     conflicts = SyncConflict.__table__
-    row_uuid = current["uuid"]
-    open_one = merge.connection.execute(select(conflicts.c.id).where(
-        conflicts.c.row_uuid == row_uuid, conflicts.c.field == name, conflicts.c.status == "open",
-        conflicts.c.replica_id == merge.laptop.id)).scalar()
-    if open_one is not None:  # the same person changed it again before the conflict was resolved
-        merge.connection.execute(update(conflicts).where(conflicts.c.id == open_one).values(
-            replica_value=new, replica_by=line.get("author") or "", replica_at=_when(line)))
-        return
-    _conflict(merge, spec, kind="field", row_uuid=str(row_uuid), field_name=name,
-              agency_id=_agency_of(merge.connection, spec, current), title=_title(spec, current),
-              server=now, replica=new, base=old, line=line, server_by=current.get("updated_by_name") or "",
-              server_at=current.get("updated_at"))
+    found = merge.connection.execute(select(conflicts.c.id).where(
+        conflicts.c.row_uuid == uuid.UUID(row_uuid), conflicts.c.field == name, conflicts.c.status == "open",
+        conflicts.c.replica_id == merge.laptop.id, conflicts.c.kind != "duplicate")).scalar()
+    if found is None:
+        return False
+    merge.connection.execute(update(conflicts).where(conflicts.c.id == found).values(
+        replica_value=new, replica_by=line.get("author") or "", replica_at=_when(line)))
+    return True
 
 
 def _merge_delete(merge: _Merge, spec: SyncedTable, line: dict[str, Any], current: dict[str, Any] | None) -> None:
@@ -796,18 +793,22 @@ def _merge_delete(merge: _Merge, spec: SyncedTable, line: dict[str, Any], curren
         return
     _check_agency(merge, spec, current, row_uuid)
     ours = to_wire(spec, current, merge.ids)
-    theirs = line["values"]
-    changed_here = [k for k in ours if k not in ATTRIBUTION and k in theirs and ours[k] != theirs[k]]
-    if changed_here:  # edited on the server since the laptop saw it: a person decides
-        _conflict(merge, spec, kind="deleted", row_uuid=row_uuid, agency_id=_agency_of(merge.connection, spec,
-                  current), title=_title(spec, current), server={k: ours[k] for k in changed_here}, replica=None,
-                  base={k: theirs[k] for k in changed_here}, line=line)
-        _touch(merge, spec, row_uuid)
+    base = int(line.get("base", 0))
+    changed_here = [k for k in ours if k not in ATTRIBUTION and k != "uuid"
+                    and _changed_unseen(merge, spec, current["uuid"], k, base)]
+    if changed_here:  # edited here since the laptop saw it: a person decides
+        if not _open_conflict(merge, spec, row_uuid, "", None, line):
+            _conflict(merge, spec, kind="deleted", row_uuid=row_uuid, agency_id=_agency_of(
+                merge.connection, spec, current), title=_title(spec, current),
+                server={k: ours[k] for k in changed_here}, replica=None,
+                base={k: line["values"].get(k) for k in changed_here}, line=line)
+        merge.book.touch(spec.name, current["uuid"], [], merge.laptop.id,
+                         current.get("agency_id") if spec.agency_column else None)
         return
     merge.connection.execute(delete(spec.table).where(spec.table.c.id == current["id"]))
     merge.result.deleted += 1
-    _touch(merge, spec, row_uuid, deleted=True, agency_id=_agency_of(merge.connection, spec, current)
-           if spec.agency_column else None)
+    merge.book.delete(spec.name, current["uuid"], current.get("agency_id") if spec.agency_column else
+                      merge.laptop.agency_id, snapshot=ours)
 
 
 def _when(line: dict[str, Any]) -> datetime | None:
@@ -855,8 +856,7 @@ def _merge_audit(session: Session, lines: list[dict[str, Any]], ids: IdMap, *,
     for record in lines:
         if "chain_previous" in record:
             if tip is not None and record["chain_previous"] != tip and record["uuid"] not in known:
-                raise SyncRefused("The bundle's audit records do not link up with the ones received before from "
-                                  "the same replica: some are missing or were changed. Nothing was imported.")
+                raise SyncRefused(t("sync.error.audit_links"))
             tip = record["chain_hash"]
         if record["uuid"] in known or (me is not None and record["origin"] == str(me.uuid)):
             continue
@@ -878,6 +878,32 @@ def _maybe_id(ids: IdMap, table: str, value: str | None) -> int | None:
         return ids.id_of(table, value)
     except UnknownReference:
         return None
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# For pages: bundles as bytes (uploads and downloads)
+
+
+def bundle_bytes(write: Callable[[Path], Any]) -> tuple[bytes, Any]:
+    """Run ``write`` on a file in a private temporary folder; the file's bytes and what ``write`` returned."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "bundle.cpcmsync"
+        outcome = write(path)
+        return path.read_bytes(), outcome
+
+
+def import_uploaded(session: Session, *, actor: Actor, data: bytes, passphrase: str,
+                    progress: Callable[[str], None] | None = None) -> ImportResult:
+    """Import a bundle a person uploaded (kept in a private temporary file while it is read)."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "uploaded.cpcmsync"
+        path.write_bytes(data)
+        return import_bundle(session, actor=actor, path=path, passphrase=passphrase, progress=progress)
+
+
+def agency_choices(session: Session) -> list[tuple[int, str]]:
+    agencies = Base.metadata.tables["agencies"]
+    return [(i, n) for i, n in session.execute(select(agencies.c.id, agencies.c.name).order_by(agencies.c.name))]
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -915,7 +941,10 @@ def sync_status(session: Session, *, agency_id: int | None = None) -> SyncStatus
     if agency_id is not None:
         peers = [p for p in peers if p.agency_id in (None, agency_id)]
     if me is not None and me.role == LAPTOP:
-        waiting = session.scalar(select(func.count(func.distinct(LocalChange.row_uuid)))) or 0
+        changes = LocalChange.__table__
+        waiting = len({row_uuid for row_uuid, operation, values in session.execute(
+            select(changes.c.row_uuid, changes.c.operation, changes.c["values"]).execution_options(yield_per=BATCH))
+            if operation != "update" or set(values) - ATTRIBUTION})  # records people changed, not only touched
     else:
         waiting = 0
     conflicts = select(func.count()).select_from(SyncConflict).where(SyncConflict.status == "open")
@@ -925,15 +954,23 @@ def sync_status(session: Session, *, agency_id: int | None = None) -> SyncStatus
                       session.scalar(conflicts) or 0)
 
 
-def content_digest(session: Session) -> str:
-    """A digest of every synced record's travelling form, in UUID order: equal on two replicas that hold the same
-    data (what the convergence test compares)."""
+def content_rows(session: Session) -> dict[tuple[str, str], dict[str, Any]]:
+    """Every synced record in its travelling form, by table and UUID."""
     connection = session.connection()
     ids = IdMap(connection)
-    digest = hashlib.sha256()
+    found: dict[tuple[str, str], dict[str, Any]] = {}
     for spec in synced_tables().values():
         rows = [dict(r) for r in connection.execute(select(spec.table).order_by(spec.table.c.uuid)).mappings()]
         ids.prefetch_for(spec, rows, wire=False)
         for row in rows:
-            digest.update(repr(sorted(to_wire(spec, row, ids).items())).encode())
+            found[(spec.name, str(row["uuid"]))] = to_wire(spec, row, ids)
+    return found
+
+
+def content_digest(session: Session) -> str:
+    """A digest of every synced record's travelling form: equal on two replicas that hold the same data (what
+    the convergence test compares)."""
+    digest = hashlib.sha256()
+    for key, values in sorted(content_rows(session).items()):
+        digest.update(repr((key, sorted(values.items()))).encode())
     return digest.hexdigest()

@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from core.audit_keys import write_private
 from core.config import default_data_dir
+from core.i18n import t
 
 FOLDER = "sync-keys"
 
@@ -63,6 +64,6 @@ def save_private(replica_uuid: str, key: Ed25519PrivateKey) -> None:
 def load_private(replica_uuid: str) -> Ed25519PrivateKey:
     path = _path(replica_uuid)
     if not path.exists():
-        raise KeyMissing(f"This replica's signing key is missing from {path.parent}: restore that folder from "
-                         f"the backup of the data directory, or enrol this computer again.")
+        raise KeyMissing(t("sync.error.key_missing", folder=path.parent))
+
     return key_from_text(path.read_text(encoding="utf-8"))

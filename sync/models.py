@@ -5,7 +5,9 @@
 - ``Replica``: this replica (``is_self``) and the ones it exchanges with: their id, name, role, public key and
   watermarks (what each side has acknowledged of the other).
 - ``RowState``: per synced record, the counter value of its last change here and whether it was deleted (a
-  tombstone). The server sends a laptop every record whose state is newer than the laptop's acknowledgement.
+  tombstone); on the server also each field's last change and who made it. The server sends a laptop every
+  record whose state is newer than the laptop's acknowledgement. On a laptop, the server's counter value of the
+  record as last received: the base of the laptop's next change to it.
 - ``LocalChange``: on a laptop, every change made here, field by field with the value it replaced, kept until
   the server acknowledges it. The server merges from these: it knows exactly what the person changed.
 - ``SyncConflict``: on the server, a field changed differently on both sides, an edit against a deletion, or
@@ -80,6 +82,11 @@ class RowState(Base):
     seq: Mapped[int] = mapped_column(Integer, index=True)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     agency_id: Mapped[int | None] = mapped_column(Integer)  # a tombstone's agency, to send it only there
+    # on the server: per field, [counter value of its last change, laptop it came from (0: made here)]; a laptop's
+    # change to a field changed since the laptop's base by someone else is a conflict, whatever the values
+    field_seqs: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    alias_of: Mapped[uuid_module.UUID | None] = mapped_column(Uuid)  # merged into this record (one of a kind)
+    snapshot: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # a tombstone: the record as it was deleted
 
 
 class LocalChange(Base):
@@ -92,6 +99,7 @@ class LocalChange(Base):
     table_name: Mapped[str] = mapped_column(String(60))
     row_uuid: Mapped[uuid_module.UUID] = mapped_column(Uuid)
     operation: Mapped[str] = mapped_column(String(8))  # create | update | delete
+    base_seq: Mapped[int] = mapped_column(Integer, default=0)  # the server's version of the record it changed
     values: Mapped[dict[str, Any]] = mapped_column(JSON)  # create/delete: the row; update: {field: [old, new]}
     account_uuid: Mapped[str | None] = mapped_column(String(36))
     author: Mapped[str] = mapped_column(String(200), default="")

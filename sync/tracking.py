@@ -10,6 +10,7 @@ Changes applied by an import are noted by the import itself (``core`` statements
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from sqlalchemy import event, insert, inspect, select, update
@@ -58,9 +59,78 @@ def upsert_states(connection: Any, rows: list[dict[str, Any]]) -> None:
     statement = dialect_insert(table)
     statement = statement.on_conflict_do_update(
         index_elements=[table.c.table_name, table.c.row_uuid],
-        set_={"seq": statement.excluded.seq, "deleted": statement.excluded.deleted,
-              "agency_id": statement.excluded.agency_id})
-    connection.execute(statement, rows)
+        set_={name: statement.excluded[name] for name in ("seq", "deleted", "agency_id", "field_seqs", "alias_of",
+                                                          "snapshot")})
+    for start in range(0, len(rows), 500):
+        connection.execute(statement, [{"field_seqs": None, "alias_of": None, "agency_id": None, "snapshot": None,
+                                        **row}
+                                       for row in rows[start:start + 500]])
+
+
+class StateBook:
+    """The record states one flush or one import changes, written together: per record the counter value, a
+    tombstone, and per field [counter value, who changed it] merged into what the record had."""
+
+    def __init__(self, connection: Any, seq: int) -> None:
+        self.connection, self.seq = connection, seq
+        self._entries: dict[tuple[str, uuid.UUID], dict[str, Any]] = {}
+        self._stored: dict[tuple[str, uuid.UUID], dict[str, Any]] = {}
+
+    def stored(self, table_name: str, row_uuid: uuid.UUID) -> dict[str, Any]:
+        """The record's state as stored (before this book's changes)."""
+        key = (table_name, row_uuid)
+        if key not in self._stored:
+            states = RowState.__table__
+            row = self.connection.execute(select(states.c.seq, states.c.deleted, states.c.field_seqs,
+                                                 states.c.alias_of).where(states.c.table_name == table_name,
+                                                                          states.c.row_uuid == row_uuid)).first()
+            self._stored[key] = dict(row._mapping) if row is not None else {}
+        return self._stored[key]
+
+    def current(self, table_name: str, row_uuid: uuid.UUID) -> dict[str, Any]:
+        """The record's state with this book's changes: ``deleted``, ``alias_of``."""
+        return {**self.stored(table_name, row_uuid), **self._entries.get((table_name, row_uuid), {})}
+
+    def field_seqs(self, table_name: str, row_uuid: uuid.UUID) -> dict[str, Any]:
+        key = (table_name, row_uuid)
+        pending = self._entries.get(key, {}).get("field_seqs") or {}
+        return {**(self.stored(table_name, row_uuid).get("field_seqs") or {}), **pending}
+
+    def touch(self, table_name: str, row_uuid: uuid.UUID, fields: Any, origin: int,
+              agency_id: int | None = None) -> None:
+        entry = self._entries.setdefault((table_name, row_uuid), {"field_seqs": {}})
+        entry.update(seq=self.seq, deleted=False, agency_id=agency_id, alias_of=None, snapshot=None)
+        for name in fields:
+            entry["field_seqs"][name] = [self.seq, origin]
+
+    def delete(self, table_name: str, row_uuid: uuid.UUID, agency_id: int | None,
+               alias_of: uuid.UUID | None = None, snapshot: dict[str, Any] | None = None) -> None:
+        entry = self._entries.setdefault((table_name, row_uuid), {"field_seqs": {}})
+        entry.update(seq=self.seq, deleted=True, agency_id=agency_id, alias_of=alias_of, snapshot=snapshot)
+
+    def flush(self) -> None:
+        if not self._entries:
+            return
+        wanted: dict[str, list[uuid.UUID]] = {}
+        for table_name, row_uuid in self._entries:
+            if (table_name, row_uuid) not in self._stored:
+                wanted.setdefault(table_name, []).append(row_uuid)
+        states = RowState.__table__
+        for table_name, uuids in wanted.items():
+            for start in range(0, len(uuids), 500):
+                query = select(states.c.row_uuid, states.c.field_seqs).where(
+                    states.c.table_name == table_name, states.c.row_uuid.in_(uuids[start:start + 500]))
+                for row_uuid, field_seqs in self.connection.execute(query):
+                    self._stored[(table_name, row_uuid)] = {"field_seqs": field_seqs}
+        rows = []
+        for (table_name, row_uuid), entry in self._entries.items():
+            stored = (self._stored.get((table_name, row_uuid)) or {}).get("field_seqs") or {}
+            rows.append({**entry, "table_name": table_name, "row_uuid": row_uuid,
+                         "field_seqs": {**stored, **entry["field_seqs"]}})
+        upsert_states(self.connection, rows)
+        for key in self._entries:
+            self._stored.pop(key, None)
+        self._entries.clear()
 
 
 @event.listens_for(Session, "after_flush")
@@ -79,15 +149,27 @@ def _note_changes(session: Session, _context: Any) -> None:
         return
     connection = session.connection()
     seq, role = next_tick(connection)
-    states = []
-    for operation, obj in changed:
-        values = _old_values(obj) if operation == "delete" else _values(obj)
-        agency = values.get("agency_id") if "agency_id" in values else None
-        states.append({"table_name": obj.__table__.name, "row_uuid": obj.uuid, "seq": seq,
-                       "deleted": operation == "delete", "agency_id": agency})
-    upsert_states(connection, states)
     if role == LAPTOP:
         _note_local_changes(session, connection, seq, changed)
+        return
+    book = StateBook(connection, seq)
+    ids = IdMap(connection)
+    for operation, obj in changed:
+        spec = synced(obj.__table__.name)
+        assert spec is not None
+        if operation == "delete":
+            old = _old_values(obj)
+            book.delete(spec.name, obj.uuid, old.get("agency_id"), snapshot=to_wire(spec, old, ids))
+            continue
+        fields = spec.columns if operation == "create" else _changed_columns(obj, spec.columns)
+        book.touch(spec.name, obj.uuid, [f for f in fields if f not in ATTRIBUTION], 0, getattr(obj, "agency_id",
+                                                                                                   None))
+    book.flush()
+
+
+def _changed_columns(obj: Any, columns: tuple[str, ...]) -> list[str]:
+    state = inspect(obj)
+    return [name for name in columns if name in state.attrs and state.attrs[name].history.has_changes()]
 
 
 def _note_local_changes(session: Session, connection: Any, seq: int, changed: list[tuple[str, Any]]) -> None:
@@ -97,6 +179,9 @@ def _note_local_changes(session: Session, connection: Any, seq: int, changed: li
         account_uuid = connection.execute(select(_accounts().c.uuid).where(_accounts().c.id == actor.account_id)
                                           ).scalar()
     ids = IdMap(connection)
+    states = RowState.__table__
+    bases = dict(connection.execute(select(states.c.row_uuid, states.c.seq).where(
+        states.c.row_uuid.in_([obj.uuid for _, obj in changed]))).all())
     rows = []
     for position, (operation, obj) in enumerate(changed):
         spec = synced(obj.__table__.name)
@@ -104,15 +189,16 @@ def _note_local_changes(session: Session, connection: Any, seq: int, changed: li
         if operation == "update":
             before, after = _old_values(obj), _values(obj)
             old, new = to_wire(spec, before, ids), to_wire(spec, after, ids)
-            values: dict[str, Any] = {k: [old[k], new[k]] for k in new
-                                      if k not in ATTRIBUTION and old.get(k) != new[k]}
+            values: dict[str, Any] = {k: [old.get(k), new[k]] for k in new if old.get(k) != new[k]}
             if not values:
                 continue
+            # who and when travel with every change, even one that touched nothing else: the server answers it
+            # with its own record, so both sides end with the same attribution
             values.update({k: [old.get(k), new[k]] for k in ATTRIBUTION if k in new})
         else:
             values = to_wire(spec, _old_values(obj) if operation == "delete" else _values(obj), ids)
         rows.append({"seq": seq, "position": position, "table_name": spec.name, "row_uuid": obj.uuid,
-                     "operation": operation, "values": values,
+                     "operation": operation, "values": values, "base_seq": bases.get(obj.uuid, 0),
                      "account_uuid": str(account_uuid) if account_uuid else None, "author": actor.name,
                      "made_at": utcnow()})
     if rows:

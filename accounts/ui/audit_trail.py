@@ -14,7 +14,8 @@ from core.ui import current_actor, deferred_download, unit_of_work
 ACTIONS = ["create", "update", "delete", "finalise", "archive", "complete", "acknowledge", "import", "export",
            "generate_calendar", "move_session", "cancel_session", "hold_session", "miss_session", "login",
            "login_sso",
-           "login_failed", "login_refused_locked", "login_throttled", "account_locked", "unlock", "access_refused"]
+           "login_failed", "login_refused_locked", "login_throttled", "account_locked", "unlock", "access_refused",
+           "sync_enrol", "sync_revoke", "sync_export", "sync_import", "sync_resolve"]
 actor = current_actor()
 st.title(t("audit.title"))
 st.caption(t("audit.intro"))

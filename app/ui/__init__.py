@@ -9,6 +9,7 @@ import checklists.ui
 import management.ui
 import qaf.ui
 import supervision.ui
+import sync.ui
 from core.actor import Actor
 from core.ui.navigation import PageEntry, assemble
 
@@ -22,7 +23,8 @@ def pages(actor: Actor) -> list[PageEntry]:
 def menu(actor: Actor) -> dict[str, list[StreamlitPage]]:
     """Every feature's pages for this person, in menu order."""
     return assemble([*checklists.ui.pages(actor), *supervision.ui.pages(actor), *qaf.ui.pages(actor),
-                      *management.ui.pages(actor), *accounts.ui.pages(actor), *pages(actor)])
+                      *management.ui.pages(actor), *accounts.ui.pages(actor), *sync.ui.pages(actor),
+                     *pages(actor)])
 
 
 def sidebar(actor: Actor) -> None:

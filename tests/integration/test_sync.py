@@ -134,7 +134,7 @@ def test_work_done_on_both_sides_merges_and_both_end_with_the_same_records(engin
     with session_scope(laptop) as session:
         assert exchange.sync_status(session).waiting == 1
     result = up(laptop, engine, tmp_path)
-    assert (result.applied, result.conflicts) == (1, 0)
+    assert result.conflicts == 0 and result.applied >= 1
     down(engine, programme, laptop, tmp_path)
     assert rating(engine, "1").notes == "Seen in the field"
     assert rating(laptop, "2").notes == "From the office"
@@ -240,7 +240,7 @@ def test_a_bundle_of_a_revoked_laptop_is_refused(engine, programme, laptop_facto
 
 def test_a_bundle_of_a_laptop_this_server_never_enrolled_is_refused(engine, programme, laptop_factory, tmp_path,
                                                                    sqlite_template):
-    _laptop, path = laptop_with_a_change(engine, programme, laptop_factory, tmp_path)
+    _laptop, _path = laptop_with_a_change(engine, programme, laptop_factory, tmp_path)
     with session_scope(engine) as session:
         ours = exchange.this_replica(session).uuid
     other = laptop_factory("other-server")
@@ -305,7 +305,7 @@ def test_a_change_to_another_agencys_record_is_refused(engine, programme, laptop
 
 def test_a_change_by_an_account_without_the_role_on_the_server_is_refused(engine, programme, laptop_factory,
                                                                          tmp_path):
-    laptop, path = laptop_with_a_change(engine, programme, laptop_factory, tmp_path)
+    _laptop, path = laptop_with_a_change(engine, programme, laptop_factory, tmp_path)
     from accounts.models import Account
     with session_scope(engine) as session:  # on the server, the facilitator lost the role meanwhile
         account = session.scalar(select(Account).where(Account.username == "zoe-facilitator"))

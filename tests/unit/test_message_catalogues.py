@@ -15,7 +15,7 @@ from core import i18n
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY = re.compile(r"^[a-z_]+(\.[a-z0-9_]+)+$")
-PACKAGES = ("core", "accounts", "improvement_actions", "qaf", "supervision", "checklists", "management", "app")
+PACKAGES = ("core", "accounts", "improvement_actions", "qaf", "supervision", "checklists", "management", "sync", "app")
 
 
 def _sources() -> list[Path]:
