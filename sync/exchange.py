@@ -467,11 +467,12 @@ def _apply_server_lines(session: Session, me: Replica, server: Replica, stream: 
     ids = IdMap(connection)
     audit_rows: list[dict[str, Any]] = []
     states: list[dict[str, Any]] = []  # the server's version of each record received: the base of changes here
+    later: list[tuple[str, str, str, str, str]] = []  # references to records further on in the bundle
     stale = int(header.get("seq_to", 0)) <= server.applied_through
     for line in stream:
         kind = line.get("t")
         if kind == "row" and not stale:
-            _apply_row_on_laptop(connection, line["table"], line["values"], pending, ids)
+            _apply_row_on_laptop(connection, line["table"], line["values"], pending, ids, later)
             states.append({"table_name": line["table"], "row_uuid": uuid.UUID(line["values"]["uuid"]),
                            "seq": int(line.get("seq", 0)), "deleted": False})
             result.applied += 1
@@ -488,6 +489,12 @@ def _apply_server_lines(session: Session, me: Replica, server: Replica, stream: 
         if progress and (result.applied + len(audit_rows)) % 2000 == 0:
             progress(f"{result.applied} records applied")
     upsert_states(connection, states)
+    for table_name, row_uuid, column, target, value in later:  # records that point at each other (an account and
+        found = _maybe_id(ids, target, value)                   # its staff member) or at one sent after them
+        if found is not None:
+            table = Base.metadata.tables[table_name]
+            connection.execute(update(table).where(table.c.uuid == uuid.UUID(row_uuid)).values(
+                {column: found, **_unchanged_stamp(table)}))
     result.audit_records, _tip = _merge_audit(session, audit_rows, ids)
     server.applied_through = max(server.applied_through, int(header.get("seq_to", 0)))
     server.audit_applied_through = max(server.audit_applied_through, int(header.get("audit_to", 0)))
@@ -511,13 +518,16 @@ def _pending_fields(connection: Connection) -> dict[tuple[str, str], set[str] | 
 
 
 def _apply_row_on_laptop(connection: Connection, table_name: str, values: dict[str, Any],
-                         pending: dict[tuple[str, str], set[str] | None], ids: IdMap) -> None:
+                         pending: dict[tuple[str, str], set[str] | None], ids: IdMap,
+                         later: list[tuple[str, str, str, str, str]]) -> None:
     spec = synced_tables()[table_name]
     row_uuid = values["uuid"]
     mine = pending.get((table_name, row_uuid), set())
     if mine is None:
         return  # created or deleted here and not yet acknowledged: the server decides on it first
-    local = from_wire(spec, values, ids)
+    missing: list[tuple[str, str, str]] = []
+    local = from_wire(spec, values, ids, unresolved=missing)
+    later.extend((table_name, row_uuid, *m) for m in missing if m[0] not in mine)
     table = spec.table
     existing = connection.execute(select(table.c.id).where(table.c.uuid == uuid.UUID(row_uuid))).scalar()
     keep = set(mine)
@@ -549,6 +559,12 @@ def _make_room(connection: Connection, spec: SyncedTable, local: dict[str, Any],
         column = APART_COLUMN[spec.name]
         connection.execute(update(table).where(table.c.id == clash.id).values(
             {column: _apart(local[column], str(clash.uuid), spec.table.columns[column].type.length)}))
+
+
+def _unchanged_stamp(table: Any) -> dict[str, Any]:
+    """An UPDATE that fills in a reference is not a change anyone made: ``updated_at`` stays as it was (its
+    ``onupdate`` would set it to now)."""
+    return {"updated_at": table.c.updated_at} if "updated_at" in table.columns else {}
 
 
 def _apart(value: str, row_uuid: str, length: int | None) -> str:

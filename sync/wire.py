@@ -117,7 +117,8 @@ def to_wire(spec: SyncedTable, values: Mapping[str, Any], ids: IdMap) -> dict[st
     return out
 
 
-def from_wire(spec: SyncedTable, values: Mapping[str, Any], ids: IdMap, *, strict: bool = False) -> dict[str, Any]:
+def from_wire(spec: SyncedTable, values: Mapping[str, Any], ids: IdMap, *, strict: bool = False,
+              unresolved: list[tuple[str, str, str]] | None = None) -> dict[str, Any]:
     """A travelling record's values for this database, references resolved to its ids: an optional reference to
     a record not here becomes empty, a required one raises ``UnknownReference`` (``strict``: any but the
     attribution)."""
@@ -134,6 +135,8 @@ def from_wire(spec: SyncedTable, values: Mapping[str, Any], ids: IdMap, *, stric
             if (strict and column != "updated_by_id") or not spec.table.columns[column].nullable:
                 raise
             references[column] = None  # a record outside what this replica holds (another agency's account)
+            if unresolved is not None:  # or one that comes later in the same bundle: the caller tries again
+                unresolved.append((column, target, value))
     decoded = decode_values(spec.name, [plain])[0]
     decoded.update(references)
     return decoded

@@ -80,6 +80,15 @@ def down(server: Engine, programme: dict, laptop: Engine, folder: Path, laptop_n
         return exchange.import_bundle(session, actor=SYSTEM, path=path, passphrase=PASS)
 
 
+def assert_same(laptop: Engine, server: Engine) -> None:
+    mine, theirs = digest(laptop), digest(server)
+    differences = [f"{key}: {f} laptop={mine[key].get(f)!r} server={theirs[key].get(f)!r}"
+                   for key in mine.keys() & theirs.keys() for f in theirs[key] if mine[key].get(f) != theirs[key].get(f)]
+    differences += [f"only on the laptop: {key}" for key in mine.keys() - theirs.keys()]
+    differences += [f"only on the server: {key}" for key in theirs.keys() - mine.keys()]
+    assert differences == []
+
+
 def laptop_actor(laptop: Engine, username: str):
     from accounts.models import Account
     from accounts.services import build_actor
@@ -101,16 +110,18 @@ def rating(engine: Engine, code: str) -> ComponentRating | None:
         return row
 
 
-def digest(engine: Engine) -> str:
+def digest(engine: Engine) -> dict:
+    """Every synced record as it travels, by table and id: two replicas holding the same compare equal (and a
+    failing comparison names the records that differ)."""
     with session_scope(engine) as session:
-        return exchange.content_digest(session)
+        return exchange.content_rows(session)
 
 
 def test_a_laptop_enrolled_on_the_server_holds_its_agency_and_its_people_sign_in_as_themselves(
         engine, programme, laptop_factory, tmp_path):
     laptop = laptop_factory("a")
     enrol(engine, programme, laptop, tmp_path)
-    assert digest(laptop) == digest(engine)
+    assert_same(laptop, engine)
     facilitator = laptop_actor(laptop, "zoe-facilitator")
     assert facilitator.name == programme["facilitator"].name
     with session_scope(laptop) as session:
@@ -138,7 +149,7 @@ def test_work_done_on_both_sides_merges_and_both_end_with_the_same_records(engin
     down(engine, programme, laptop, tmp_path)
     assert rating(engine, "1").notes == "Seen in the field"
     assert rating(laptop, "2").notes == "From the office"
-    assert digest(laptop) == digest(engine)
+    assert_same(laptop, engine)
     with session_scope(laptop) as session:
         assert exchange.sync_status(session).waiting == 0
     for side in (engine, laptop):
@@ -175,7 +186,7 @@ def test_the_same_field_changed_differently_on_both_sides_is_a_conflict_and_the_
         assert again.already_imported
         assert session.scalar(select(func.count()).select_from(SyncConflict)) == 1
     down(engine, programme, laptop, tmp_path)
-    assert digest(laptop) == digest(engine)
+    assert_same(laptop, engine)
 
 
 # ------------------------------------------------------------------------------------------------ refusals
@@ -311,3 +322,149 @@ def test_a_change_by_an_account_without_the_role_on_the_server_is_refused(engine
         account = session.scalar(select(Account).where(Account.username == "zoe-facilitator"))
         account.roles = ["caseworker"]
     refused(engine, path, "do not allow it")
+
+
+# ------------------------------------------------------------------------------------------------ decisions
+
+
+def conflicting_notes(engine, programme, laptop_factory, tmp_path) -> Engine:
+    """The server and a laptop wrote different notes for component 1: one open conflict on the server."""
+    with session_scope(engine) as session:
+        save_component_rating(session, actor=programme["facilitator"], assessment_id=programme["assessment_id"],
+                              component_code="1", in_place=[], agreed_level=None, notes="Agreed in March")
+    laptop = laptop_factory("a")
+    enrol(engine, programme, laptop, tmp_path)
+    with session_scope(laptop) as session:
+        save_component_rating(session, actor=laptop_actor(laptop, "zoe-facilitator"),
+                              assessment_id=laptop_assessment(laptop), component_code="1", in_place=[],
+                              agreed_level=None, notes="Laptop's words")
+    with session_scope(engine) as session:
+        save_component_rating(session, actor=programme["facilitator"], assessment_id=programme["assessment_id"],
+                              component_code="1", in_place=[], agreed_level=None, notes="Server's words")
+    assert up(laptop, engine, tmp_path).conflicts == 1
+    return laptop
+
+
+@pytest.mark.parametrize(("choice", "typed", "expected"), [
+    ("server", "", "Server's words"), ("replica", "", "Laptop's words"), ("typed", "Both: agreed", "Both: agreed")])
+def test_a_decided_conflict_is_audited_and_reaches_the_laptop(engine, programme, laptop_factory, tmp_path, choice,
+                                                              typed, expected):
+    from sync.conflicts import list_conflicts, resolve_conflict
+
+    laptop = conflicting_notes(engine, programme, laptop_factory, tmp_path)
+    with session_scope(engine) as session:
+        [conflict] = list_conflicts(session, actor=programme["facilitator"])
+        assert (conflict.kind, conflict.replica_name, conflict.typed_allowed) == ("field", "Laptop A", True)
+        resolve_conflict(session, actor=programme["facilitator"], conflict_id=conflict.id, choice=choice,
+                         typed=typed, expected_version=conflict.version)
+    with session_scope(engine) as session:
+        assert list_conflicts(session, actor=programme["facilitator"]) == []
+        [done] = list_conflicts(session, actor=programme["facilitator"], status="resolved")
+        assert (done.resolution, done.resolved_by) == (choice, programme["facilitator"].name)
+        from core.audit import AuditRecord
+        assert session.scalar(select(func.count()).select_from(AuditRecord).where(
+            AuditRecord.action == "sync_resolve")) == 1
+    assert rating(engine, "1").notes == expected
+    down(engine, programme, laptop, tmp_path)
+    assert rating(laptop, "1").notes == expected
+    assert_same(laptop, engine)
+
+
+def test_a_conflict_is_decided_only_by_a_manager_or_facilitator_of_its_agency(engine, programme, laptop_factory,
+                                                                            tmp_path):
+    from core.errors import Forbidden
+    from sync.conflicts import resolve_conflict
+
+    conflicting_notes(engine, programme, laptop_factory, tmp_path)
+    outsider = actor_for(engine, make_account(engine, username="omar-horizon", roles=["manager"], agency="Horizon"))
+    with session_scope(engine) as session:
+        conflict_id = session.scalar(select(SyncConflict.id))
+    with pytest.raises(Forbidden), session_scope(engine) as session:
+        resolve_conflict(session, actor=outsider, conflict_id=conflict_id, choice="server")
+    with pytest.raises(Forbidden), session_scope(engine) as session:
+        resolve_conflict(session, actor=programme["admin"], conflict_id=conflict_id, choice="server")
+
+
+def test_a_merged_value_too_long_for_its_field_is_refused_next_to_the_field(engine, programme, laptop_factory,
+                                                                           tmp_path):
+    from core.errors import ValidationFailed
+    from sync.conflicts import resolve_conflict
+
+    conflicting_notes(engine, programme, laptop_factory, tmp_path)
+    with session_scope(engine) as session:
+        conflict_id = session.scalar(select(SyncConflict.id))
+    with pytest.raises(ValidationFailed) as refused_input, session_scope(engine) as session:
+        resolve_conflict(session, actor=programme["facilitator"], conflict_id=conflict_id, choice="typed",
+                         typed="a\x00b")
+    assert set(refused_input.value.field_errors) == {"typed"}
+    with session_scope(engine) as session:
+        assert session.get(SyncConflict, conflict_id).status == "open"
+
+
+def test_two_new_case_files_with_one_case_code_are_kept_apart_until_a_person_decides(engine, programme,
+                                                                                      laptop_factory, tmp_path):
+    from checklists.models import CaseFile
+    from sync.conflicts import list_conflicts, resolve_conflict
+
+    manager = actor_for(engine, make_account(engine, username="mia-manager", roles=["manager"]))
+    staff = _staff_member(engine, programme["admin"])
+    laptop = laptop_factory("a")
+    enrol(engine, programme, laptop, tmp_path)
+    _case_file(engine, manager, staff, "CP-0042")
+    on_laptop = laptop_actor(laptop, "mia-manager")
+    with session_scope(laptop) as session:
+        from accounts.models import StaffMember
+        laptop_staff = session.scalar(select(StaffMember.id))
+    _case_file(laptop, on_laptop, laptop_staff, "CP-0042")
+    assert up(laptop, engine, tmp_path).conflicts == 1
+    with session_scope(engine) as session:
+        codes = sorted(session.scalars(select(CaseFile.case_code)))
+        assert codes[0] == "CP-0042" and codes[1].startswith("CP-0042 ~")
+        [conflict] = list_conflicts(session, actor=manager)
+        assert conflict.kind == "duplicate"
+        resolve_conflict(session, actor=manager, conflict_id=conflict.id, choice="apart", typed="CP-0043")
+    with session_scope(engine) as session:
+        assert sorted(session.scalars(select(CaseFile.case_code))) == ["CP-0042", "CP-0043"]
+    down(engine, programme, laptop, tmp_path)
+    assert_same(laptop, engine)
+
+
+def test_merging_a_duplicate_keeps_one_record_and_its_reviews(engine, programme, laptop_factory, tmp_path):
+    from checklists.models import CaseFile
+    from sync.conflicts import list_conflicts, resolve_conflict
+
+    manager = actor_for(engine, make_account(engine, username="mia-manager", roles=["manager"]))
+    staff = _staff_member(engine, programme["admin"])
+    laptop = laptop_factory("a")
+    enrol(engine, programme, laptop, tmp_path)
+    _case_file(engine, manager, staff, "CP-0042")
+    with session_scope(laptop) as session:
+        from accounts.models import StaffMember
+        laptop_staff = session.scalar(select(StaffMember.id))
+    _case_file(laptop, laptop_actor(laptop, "mia-manager"), laptop_staff, "CP-0042")
+    up(laptop, engine, tmp_path)
+    with session_scope(engine) as session:
+        [conflict] = list_conflicts(session, actor=manager)
+        resolve_conflict(session, actor=manager, conflict_id=conflict.id, choice="merge")
+    with session_scope(engine) as session:
+        assert list(session.scalars(select(CaseFile.case_code))) == ["CP-0042"]
+    down(engine, programme, laptop, tmp_path)
+    assert_same(laptop, engine)
+
+
+def _staff_member(engine: Engine, manager) -> int:
+    from accounts.staff import StaffDraft
+    from accounts.staff_services import create_staff
+
+    with session_scope(engine) as session:
+        return create_staff(session, actor=manager, draft=StaffDraft(
+            full_name="Caseworker One", programme_role="caseworker", agency_id=manager.agency_id))
+
+
+def _case_file(engine: Engine, actor, staff_id: int, code: str) -> None:
+    from checklists.services.case_files import CaseFileDraft, create_case_file
+
+    with session_scope(engine) as session:
+        create_case_file(session, actor=actor, draft=CaseFileDraft(
+            case_code=code, caseworker_id=staff_id, risk_level="high", identified_on=date(2026, 11, 1),
+            registered_on=date(2026, 11, 2)))

@@ -121,6 +121,11 @@ class Programme(RuleBasedStateMachine):
             key = ("assessment", str(session.get(Assessment, new_id).uuid))
         self.saves.append((replica, key, "name", name))
 
+    def _saved(self, replica: str, key: tuple, field: str, value: object, before: object) -> None:
+        """A save the person was told about; one that left the value as it was changed nothing."""
+        if value != before:
+            self.saves.append((replica, key, field, value))
+
     # ----- people's work
 
     replicas = st.sampled_from(["server", "A", "B"])
@@ -141,7 +146,7 @@ class Programme(RuleBasedStateMachine):
             update_assessment_details(session, actor=actor, assessment_id=assessment_id, details=AssessmentDetails(
                 name=name, country=view.country, scope=view.scope, assessed_on=view.assessed_on,
                 facilitator=view.facilitator))
-        self.saves.append((replica, ("assessment", row_uuid), "name", name))
+        self._saved(replica, ("assessment", row_uuid), "name", name, view.name)
 
     @rule(replica=replicas, pick=st.integers(0, 5), component=COMPONENTS, notes=NOTES, ticks=TICKS)
     def rate_a_component(self, replica: str, pick: int, component: str, notes: str, ticks: list[str]) -> None:
@@ -150,10 +155,11 @@ class Programme(RuleBasedStateMachine):
             return
         assessment_id, row_uuid = found[pick % len(found)]
         with session_scope(self.engines[replica]) as session:
+            before = _current(session, ("rating", row_uuid, component))
             save_component_rating(session, actor=self._actor(replica), assessment_id=assessment_id,
                                   component_code=component, in_place=[t for t in ticks if t.startswith(component)],
                                   agreed_level=None, notes=notes)
-        self.saves.append((replica, ("rating", row_uuid, component), "notes", notes))
+        self._saved(replica, ("rating", row_uuid, component), "notes", notes, before and before["notes"])
 
     @rule(replica=replicas, pick=st.integers(0, 5), text=TEXTS)
     def add_a_key_action(self, replica: str, pick: int, text: str) -> None:
@@ -175,10 +181,11 @@ class Programme(RuleBasedStateMachine):
             return
         action_id, row_uuid = found[pick % len(found)]
         with session_scope(self.engines[replica]) as session:
+            before = _current(session, ("action", row_uuid))
             update_key_action(session, actor=self._actor(replica), key_action_id=action_id,
                               draft=KeyActionDraft(text=text, component_code="1", owner_person="Zoe",
                                                          due_on=date(2027, 1, 31)))
-        self.saves.append((replica, ("action", row_uuid), "text", text))
+        self._saved(replica, ("action", row_uuid), "text", text, before and before["text"])
 
     @rule(replica=replicas, pick=st.integers(0, 5))
     def delete_a_key_action(self, replica: str, pick: int) -> None:
