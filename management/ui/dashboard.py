@@ -11,7 +11,7 @@ import streamlit as st
 
 from core.actor import Role
 from core.errors import Forbidden
-from core.i18n import format_date, format_datetime, format_month, format_number, t
+from core.i18n import format_date, format_datetime, format_month, format_number, t, tn
 from core.safe_text import for_markdown
 from core.ui import page_for, unit_of_work
 from management import indicators as ind
@@ -19,6 +19,7 @@ from management.indicators import Figure, change, direction, months_ending
 from management.reports import figure_text, fraction
 from management.services import indicators as service
 from management.ui.charts import bar_chart, trend_chart
+from sync.conflicts import open_conflict_count
 
 MONTHS = 6
 
@@ -27,6 +28,11 @@ st.title(t("dashboard.title"))
 st.caption(t("dashboard.intro"))
 with unit_of_work() as session:
     choices = service.scope_choices(session, actor=actor)
+    unresolved = open_conflict_count(session, agency_id=actor.agency_id)
+if unresolved:  # what laptops and the server changed differently: the server's values stand until decided
+    st.warning(tn("dashboard.sync_conflicts", unresolved), icon=":material/call_split:")
+    if actor.has(Role.MANAGER, Role.FACILITATOR):
+        st.page_link("sync/ui/conflicts.py", label=t("dashboard.sync_conflicts_link"), icon=":material/call_split:")
 modes = [m for m, ok in (("agency", choices.agency is not None), ("team", bool(choices.teams)),
                          ("task_force", bool(choices.assessments))) if ok]
 if not modes:
