@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, and_, delete, func, insert, or_, select, text, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from accounts.models import Account
@@ -472,7 +473,11 @@ def _apply_server_lines(session: Session, me: Replica, server: Replica, stream: 
     for line in stream:
         kind = line.get("t")
         if kind == "row" and not stale:
-            _apply_row_on_laptop(connection, line["table"], line["values"], pending, ids, later)
+            try:
+                _apply_row_on_laptop(connection, line["table"], line["values"], pending, ids, later)
+            except IntegrityError as exc:
+                raise SyncRefused(t("sync.error.clash", record=f"{line['table']} {line['values'].get('uuid')}")
+                                  ) from exc
             states.append({"table_name": line["table"], "row_uuid": uuid.UUID(line["values"]["uuid"]),
                            "seq": int(line.get("seq", 0)), "deleted": False})
             result.applied += 1
@@ -530,35 +535,42 @@ def _apply_row_on_laptop(connection: Connection, table_name: str, values: dict[s
     later.extend((table_name, row_uuid, *m) for m in missing if m[0] not in mine)
     table = spec.table
     existing = connection.execute(select(table.c.id).where(table.c.uuid == uuid.UUID(row_uuid))).scalar()
-    keep = set(mine)
-    settable = {k: v for k, v in local.items() if k not in keep and k != "uuid"}
     if existing is None:
-        _make_room(connection, spec, local, ids)
+        existing = _make_room(connection, spec, local, row_uuid, ids)
+    settable = {k: v for k, v in local.items() if k not in set(mine) and k != "uuid"}
+    if existing is None:
         new_id = connection.execute(insert(table).values(**local).returning(table.c.id)).scalar_one()
         ids.remember(table_name, new_id, row_uuid)
     elif settable:
         connection.execute(update(table).where(table.c.id == existing).values(**settable))
 
 
-def _make_room(connection: Connection, spec: SyncedTable, local: dict[str, Any], ids: IdMap) -> None:
-    """A record with the same natural key made here and not yet merged on the server: the server's record takes
-    the key; a record of one-per-parent kind takes the server's id (the server merges the two when the laptop's
-    creation arrives), another is set apart under a marked key until a person decides."""
-    key = SAME_RECORD_KEYS.get(spec.name) or (DUPLICATE_KEYS.get(spec.name) if spec.name in APART_COLUMN else None)
+def _make_room(connection: Connection, spec: SyncedTable, local: dict[str, Any], row_uuid: str,
+               ids: IdMap) -> int | None:
+    """A record here with the server record's natural key: one of a kind (the same version of content, the same
+    component's rating) takes the server's id and is updated from it (the id of a record made here and not yet
+    sent is merged on the server, which knows it then as an alias); another kind is set apart under a marked key
+    until a person decides. Returns the id of the record that took the server's id."""
+    same = SAME_RECORD_KEYS.get(spec.name)
+    key = same or (DUPLICATE_KEYS.get(spec.name) if spec.name in APART_COLUMN else None)
     if key is None:
-        return
+        return None
     table = spec.table
     clash = connection.execute(select(table.c.id, table.c.uuid).where(
         *[table.c[c] == local.get(c) for c in key])).first()
     if clash is None:
-        return
-    if spec.name in SAME_RECORD_KEYS:
-        connection.execute(delete(table).where(table.c.id == clash.id))
-        ids.forget(spec.name, str(clash.uuid))
-    else:
-        column = APART_COLUMN[spec.name]
+        return None
+    if same:
         connection.execute(update(table).where(table.c.id == clash.id).values(
-            {column: _apart(local[column], str(clash.uuid), spec.table.columns[column].type.length)}))
+            uuid=uuid.UUID(row_uuid), **_unchanged_stamp(table)))
+        ids.forget(spec.name, str(clash.uuid))
+        ids.remember(spec.name, clash.id, row_uuid)
+        return clash.id
+    column = APART_COLUMN[spec.name]
+    connection.execute(update(table).where(table.c.id == clash.id).values(
+        {column: _apart(local[column], str(clash.uuid), spec.table.columns[column].type.length),
+         **_unchanged_stamp(table)}))
+    return None
 
 
 def _unchanged_stamp(table: Any) -> dict[str, Any]:
@@ -677,6 +689,8 @@ def _merge_change(merge: _Merge, line: dict[str, Any]) -> None:
             _merge_delete(merge, spec, line, current)
         else:
             raise SyncRefused(t("sync.error.unknown_operation", operation=operation))
+    except IntegrityError as exc:
+        raise SyncRefused(t("sync.error.clash", record=f"{spec.name} {row_uuid}")) from exc
     except UnknownReference as exc:
         raise SyncRefused(t("sync.error.unknown_reference", record=f"{spec.name} {row_uuid}",
                             reference=f"{exc.table} {exc.value}")) from exc

@@ -74,19 +74,30 @@ OWN_ACCOUNT_FIELDS = frozenset({"password_hash", "must_change_password", "passwo
 # Two new records with the same natural key. Child records that can exist only once under their parent are the
 # same record made twice: merged field by field (a differing field is a conflict), the laptop's id made an alias.
 SAME_RECORD_KEYS = {
+    "agencies": ("name",),
+    "teams": ("agency_id", "name"),
+    # versioned content: a version is named by its key and version everywhere (the same shipped file seeded on
+    # two replicas is one version); an agency's review settings by their number
+    "qaf_framework_versions": ("key", "version"),
+    "checklist_templates": ("key", "version"),
+    "review_settings_versions": ("agency_id", "number"),
     "qaf_component_ratings": ("assessment_id", "component_code"),
     "qaf_assessment_members": ("assessment_id", "account_id"),
     "case_file_review_answers": ("review_id", "item_id"),
+    "supervision_plans": ("team_id",),
+    "working_calendars": ("agency_id",),
+    "closure_days": ("agency_id", "day"),
 }
 # Records a person must look at: kept apart (the laptop's under a marked key where the key must be unique) and
 # shown as a possible duplicate to merge or keep apart.
 DUPLICATE_KEYS = {
+    "accounts": ("username",),
     "case_files": ("agency_id", "case_code"),
     "supervision_sessions": ("team_id", "occurrence_key"),
     "qaf_assessments": ("agency_id", "country", "assessed_on"),
 }
 # the column changed to keep a duplicate apart where its natural key is unique
-APART_COLUMN = {"case_files": "case_code", "supervision_sessions": "occurrence_key"}
+APART_COLUMN = {"accounts": "username", "case_files": "case_code", "supervision_sessions": "occurrence_key"}
 
 # Fields that merge without a person: a set of ticks (each tick added or removed on one side is applied to the
 # other's set), and text that only grows (what one side appended is appended to the other's).

@@ -4,6 +4,7 @@ password change, idle timeout and logout. ``gate()`` returns the signed-in perso
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import streamlit as st
 from sqlalchemy.orm import Session
@@ -29,6 +30,9 @@ from core.ui import (
 )
 
 NOTICE = "auth_notice"
+# what else an empty installation may offer under its first-run form (a laptop's starting bundle): registered by
+# the application, which knows the features
+FIRST_RUN_EXTRAS: list[Callable[[], None]] = []
 ERRORS = "auth_errors"
 HANDOFF = "auth_cookie_handoff"  # the one-time code the browser swaps for its cookie, until it has done so
 FORGET_COOKIE = "auth_forget_cookie"
@@ -156,6 +160,8 @@ def _first_run() -> None:
         if account_id is not NOT_SAVED:
             sign_in(int(account_id))  # type: ignore[call-overload]
         st.rerun()
+    for extra in FIRST_RUN_EXTRAS:
+        extra()
 
 
 def _login() -> None:

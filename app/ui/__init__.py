@@ -5,6 +5,7 @@ from __future__ import annotations
 from streamlit.navigation.page import StreamlitPage
 
 import accounts.ui
+import accounts.ui.login
 import checklists.ui
 import management.ui
 import qaf.ui
@@ -25,6 +26,10 @@ def menu(actor: Actor) -> dict[str, list[StreamlitPage]]:
     return assemble([*checklists.ui.pages(actor), *supervision.ui.pages(actor), *qaf.ui.pages(actor),
                       *management.ui.pages(actor), *accounts.ui.pages(actor), *sync.ui.pages(actor),
                      *pages(actor)])
+
+
+if sync.ui.first_run_import not in accounts.ui.login.FIRST_RUN_EXTRAS:
+    accounts.ui.login.FIRST_RUN_EXTRAS.append(sync.ui.first_run_import)
 
 
 def sidebar(actor: Actor) -> None:

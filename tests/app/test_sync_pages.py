@@ -134,3 +134,35 @@ def test_a_laptops_work_goes_to_the_server_and_a_manager_decides_its_conflict(
     assert "No conflict waits for a decision." in texts(at)
     with session_scope(app_engine) as session:
         assert session.scalar(select(ComponentRating.notes)) == "The laptop's words"
+
+
+def test_an_empty_installation_starts_as_a_laptop_from_its_starting_bundle(open_page, app_engine, tmp_path: Path,
+                                                                          sqlite_template: Path):
+    """No terminal: the first-run screen takes the starting bundle; afterwards the agency's people sign in."""
+    server_path = tmp_path / "server.db"
+    shutil.copy(sqlite_template, server_path)
+    server_engine = make_engine(f"sqlite:///{server_path}")
+    admin = actor_for(server_engine, make_account(server_engine, username="ada-admin", roles=["administrator"]))
+    make_account(server_engine, username="zoe-facilitator", roles=["facilitator"])
+    start = tmp_path / "start.cpcmsync"
+    with session_scope(server_engine) as session:
+        done = exchange.enrol_laptop(session, actor=admin, name="Camp laptop", agency_id=admin.agency_id, out=start,
+                                     passphrase=PASS)
+    server_engine.dispose()
+    at = open_page("", None)
+    assert "Start this laptop from the bundle" in [b.label for b in at.button]
+    by_label(at.file_uploader, "Bundle file (.cpcmsync)").set_value(
+        ("start.cpcmsync", start.read_bytes(), "application/octet-stream"))
+    next(t for t in at.text_input if t.key == "first_run_passphrase").input("wrong passphrase")
+    at.run()
+    button(at, "Start this laptop from the bundle").click().run()
+    assert "The passphrase is wrong" in " ".join(errors(at) + texts(at).splitlines())
+    next(t for t in at.text_input if t.key == "first_run_passphrase").input(PASS)
+    at.run()
+    button(at, "Start this laptop from the bundle").click().run()
+    shown = texts(at)
+    assert "This computer is now Camp laptop" in shown
+    assert done.laptop_fingerprint in shown and done.server_fingerprint in shown
+    with session_scope(app_engine) as session:
+        from accounts.models import Account
+        assert set(session.scalars(select(Account.username))) == {"ada-admin", "zoe-facilitator"}
