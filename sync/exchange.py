@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import tempfile
 import uuid
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -174,13 +175,20 @@ def _scoped(spec: SyncedTable, table: Any, agency_id: int) -> tuple[Any, Any]:
     return table.join(parent, table.c[column] == parent.c.id), parent.c.agency_id == agency_id
 
 
-def _agency_of(connection: Connection, spec: SyncedTable, values: dict[str, Any]) -> int | None:
-    """The agency a record (in this database's values) belongs to."""
+def _agency_of(connection: Connection, spec: SyncedTable, values: dict[str, Any],
+               known: dict[tuple[str, Any], int | None] | None = None) -> int | None:
+    """The agency a record (in this database's values) belongs to; ``known`` remembers parents' agencies."""
     if spec.agency_column is not None:
         return values.get(spec.agency_column)
     column, parent_name = SCOPE_PARENT[spec.name]
+    key = (parent_name, values.get(column))
+    if known is not None and key in known:
+        return known[key]
     parent = Base.metadata.tables[parent_name]
-    return connection.execute(select(parent.c.agency_id).where(parent.c.id == values.get(column))).scalar()
+    agency = connection.execute(select(parent.c.agency_id).where(parent.c.id == values.get(column))).scalar()
+    if known is not None:
+        known[key] = agency
+    return agency
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -602,6 +610,90 @@ class _Merge:
     ids: IdMap
     result: ImportResult
     authors: dict[str | None, Account | None] = field(default_factory=dict)
+    rows: dict[tuple[str, str], dict[str, Any] | None] = field(default_factory=dict)  # records read ahead
+    open_conflicts: dict[tuple[str, str], int] = field(default_factory=dict)  # (record, field): this laptop's
+    agencies: dict[tuple[str, Any], int | None] = field(default_factory=dict)  # a parent record's agency
+    pending: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))  # to insert
+    pending_uuids: set[tuple[str, str]] = field(default_factory=set)
+    keyed: dict[tuple[str, tuple[Any, ...]], dict[str, Any]] = field(default_factory=dict)  # by natural key
+    keyed_tables: set[tuple[str, tuple[str, ...]]] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.ids.on_miss = self.insert_pending
+
+    def insert_pending(self) -> bool:
+        """Write the new records held back, table by table in dependency order, many rows per statement."""
+        if not self.pending_uuids:
+            return False
+        for name in SYNCED:
+            rows = self.pending.pop(name, [])
+            groups: dict[frozenset[str], list[dict[str, Any]]] = defaultdict(list)
+            for row in rows:
+                groups[frozenset(row)].append(row)
+            table = Base.metadata.tables[name]
+            for group in groups.values():
+                made = self.connection.execute(insert(table).returning(table.c.id, table.c.uuid,
+                                                                       sort_by_parameter_order=True), group)
+                for row_id, row_uuid in made:
+                    self.ids.remember(name, row_id, str(row_uuid))
+        self.pending_uuids.clear()
+        return True
+
+    def by_key(self, spec: SyncedTable, columns: tuple[str, ...], local: dict[str, Any]) -> dict[str, Any] | None:
+        """A record here (or about to be written) with these values of ``columns``."""
+        value = tuple(local.get(c) for c in columns)
+        if (spec.name, columns) in self.keyed_tables:
+            return self.keyed.get((spec.name, value))
+        table = spec.table
+        row = self.connection.execute(select(table).where(*[table.c[c] == local.get(c) for c in columns])
+                                      ).mappings().first()
+        return dict(row) if row is not None else None
+
+    def hold_insert(self, spec: SyncedTable, local: dict[str, Any], row_uuid: str,
+                    keys: list[tuple[str, ...]]) -> None:
+        self.pending[spec.name].append(local)
+        self.pending_uuids.add((spec.name, row_uuid))
+        for columns in keys:
+            if (spec.name, columns) in self.keyed_tables:
+                self.keyed[(spec.name, tuple(local.get(c) for c in columns))] = {**local, "uuid": row_uuid}
+
+    def read_ahead(self, lines: list[dict[str, Any]]) -> None:
+        """The records and states a batch of changes touches, and the records its new ones could clash with by
+        natural key, in one query per table."""
+        wanted: dict[str, set[str]] = defaultdict(set)
+        plain: dict[tuple[str, tuple[str, ...]], set[Any]] = defaultdict(set)
+        for line in lines:
+            wanted[line.get("table", "")].add(line["uuid"])
+            spec = synced_tables().get(line.get("table", ""))
+            if spec is None or line.get("op") != "create":
+                continue
+            for columns in filter(None, (SAME_RECORD_KEYS.get(spec.name), DUPLICATE_KEYS.get(spec.name))):
+                texts = [c for c in columns if c not in spec.references]
+                if texts:
+                    plain[(spec.name, columns)].add(line["values"].get(texts[0]))
+        for (table_name, columns), values in plain.items():
+            spec = synced_tables()[table_name]
+            first = next(c for c in columns if c not in spec.references)
+            found = [c for c in values if c is not None]
+            decoded = [from_wire(spec, {first: v}, self.ids)[first] for v in found]
+            for start in range(0, len(decoded), BATCH):
+                for row in self.connection.execute(select(spec.table).where(
+                        spec.table.c[first].in_(decoded[start:start + BATCH]))).mappings():
+                    self.keyed.setdefault((table_name, tuple(row[c] for c in columns)), dict(row))
+            self.keyed_tables.add((table_name, columns))
+        for table_name, uuids in wanted.items():
+            spec = synced_tables().get(table_name)
+            if spec is None:
+                continue
+            keys = [uuid.UUID(u) for u in uuids]
+            for row in self.connection.execute(select(spec.table).where(spec.table.c.uuid.in_(keys))).mappings():
+                self.rows[(table_name, str(row["uuid"]))] = dict(row)
+            for u in uuids:
+                self.rows.setdefault((table_name, u), None)
+            self.book.read_ahead(table_name, keys)
+
+    def changed(self, table_name: str, row_uuid: Any) -> None:
+        self.rows.pop((table_name, str(row_uuid)), None)
 
 
 def _apply_laptop_bundle(session: Session, me: Replica, laptop: Replica, path: Path, header: dict[str, Any],
@@ -612,20 +704,38 @@ def _apply_laptop_bundle(session: Session, me: Replica, laptop: Replica, path: P
                    ImportResult(laptop.name))
     laptop.acked_through = max(laptop.acked_through, int(header.get("ack", 0)))
     laptop.audit_acked_through = max(laptop.audit_acked_through, int(header.get("audit_ack", 0)))
+    conflicts = SyncConflict.__table__
+    merge.open_conflicts = {(str(r), f): i for i, r, f in connection.execute(
+        select(conflicts.c.id, conflicts.c.row_uuid, conflicts.c.field).where(
+            conflicts.c.status == "open", conflicts.c.replica_id == laptop.id, conflicts.c.kind != "duplicate"))}
     audit_rows: list[dict[str, Any]] = []
-    for line in bundle.lines(path, passphrase):
-        if line.get("t") == "change":
-            if int(line["seq"]) <= laptop.applied_through:
-                continue  # applied from an earlier bundle
-            _merge_change(merge, line)
+    batch: list[dict[str, Any]] = []
+
+    def merge_batch() -> None:
+        merge.read_ahead(batch)
+        for change in batch:
+            _merge_change(merge, change)
             merge.result.applied += 1
             if progress and merge.result.applied % 2000 == 0:
                 progress(f"{merge.result.applied} changes merged")
+        batch.clear()
+        merge.insert_pending()
+        merge.rows.clear()
+        merge.keyed.clear()
+        merge.keyed_tables.clear()
+        merge.book.flush()
+
+    for line in bundle.lines(path, passphrase):
+        if line.get("t") == "change":
+            if int(line["seq"]) > laptop.applied_through:  # else applied from an earlier bundle
+                batch.append(line)
+            if len(batch) >= BATCH:
+                merge_batch()
         elif line.get("t") == "audit":
             audit_rows.append(line)
         else:
             raise SyncRefused(t("sync.error.unexpected_line"))
-    merge.book.flush()
+    merge_batch()
     last = session.scalars(select(BundleReceipt.summary).where(BundleReceipt.sender_uuid == laptop.uuid)
                            .order_by(BundleReceipt.applied_at.desc())).first() or {}
     merge.result.audit_records, merge.result.audit_tip = _merge_audit(session, audit_rows, merge.ids,
@@ -657,15 +767,21 @@ def _author(merge: _Merge, line: dict[str, Any], spec: SyncedTable, row_uuid: st
 def _check_agency(merge: _Merge, spec: SyncedTable, values: dict[str, Any], row_uuid: str) -> None:
     if spec.name in SHARED_CONTENT and values.get("agency_id") is None:
         raise SyncRefused(t("sync.error.shared_content", record=f"{spec.name} {row_uuid}"))
-    agency = _agency_of(merge.connection, spec, values)
+    agency = _agency_of(merge.connection, spec, values, merge.agencies)
     if agency != merge.laptop.agency_id:
         raise SyncRefused(t("sync.error.other_agency", record=f"{spec.name} {row_uuid}"))
 
 
 def _current(merge: _Merge, spec: SyncedTable, row_uuid: str) -> dict[str, Any] | None:
-    row = merge.connection.execute(select(spec.table).where(spec.table.c.uuid == uuid.UUID(row_uuid))
-                                   ).mappings().first()
-    return dict(row) if row is not None else None
+    key = (spec.name, str(row_uuid))
+    if key in merge.pending_uuids:
+        merge.insert_pending()
+        merge.rows.pop(key, None)
+    if key not in merge.rows:
+        row = merge.connection.execute(select(spec.table).where(spec.table.c.uuid == uuid.UUID(str(row_uuid)))
+                                       ).mappings().first()
+        merge.rows[key] = dict(row) if row is not None else None
+    return merge.rows[key]
 
 
 def _merge_change(merge: _Merge, line: dict[str, Any]) -> None:
@@ -714,29 +830,31 @@ def _merge_create(merge: _Merge, spec: SyncedTable, line: dict[str, Any], curren
     table = spec.table
     same = SAME_RECORD_KEYS.get(spec.name)
     if same:
-        existing = merge.connection.execute(select(table).where(*[table.c[c] == local.get(c) for c in same])
-                                            ).mappings().first()
+        existing = merge.by_key(spec, same, local)
         if existing is not None:  # the same record made on both sides: merged field by field
-            _merge_fields(merge, spec, line, dict(existing), _as_changes(values))
-            merge.ids.remember(spec.name, existing["id"], row_uuid)
-            merge.book.delete(spec.name, uuid.UUID(row_uuid), merge.laptop.agency_id, alias_of=existing["uuid"])
+            current = _current(merge, spec, str(existing["uuid"]))
+            assert current is not None
+            _merge_fields(merge, spec, line, current, _as_changes(values))
+            merge.ids.remember(spec.name, current["id"], row_uuid)
+            merge.book.delete(spec.name, uuid.UUID(row_uuid), merge.laptop.agency_id, alias_of=current["uuid"])
             return
     duplicate_of = None
     key = DUPLICATE_KEYS.get(spec.name)
     if key:
-        duplicate_of = merge.connection.execute(select(table).where(
-            *[table.c[c] == local.get(c) for c in key])).mappings().first()
+        duplicate_of = merge.by_key(spec, key, local)
         if duplicate_of is not None and spec.name in APART_COLUMN:
             column = APART_COLUMN[spec.name]
             local[column] = _apart(local[column], row_uuid, table.columns[column].type.length)
-    new_id = merge.connection.execute(insert(table).values(**local).returning(table.c.id)).scalar_one()
-    merge.ids.remember(spec.name, new_id, row_uuid)
+    merge.hold_insert(spec, local, row_uuid, [k for k in (same, key) if k])
+    merge.changed(spec.name, row_uuid)
     merge.book.touch(spec.name, uuid.UUID(row_uuid), [c for c in spec.columns if c not in ATTRIBUTION],
-                     merge.laptop.id, _agency_of(merge.connection, spec, local) if spec.agency_column else None)
+                     merge.laptop.id, local.get("agency_id") if spec.agency_column else None)
     if duplicate_of is not None:
-        _conflict(merge, spec, kind="duplicate", row_uuid=str(duplicate_of["uuid"]), other_uuid=row_uuid,
-                  agency_id=_agency_of(merge.connection, spec, local), title=_title(spec, dict(duplicate_of)),
-                  server=to_wire(spec, dict(duplicate_of), merge.ids), replica=values, line=line)
+        merge.insert_pending()
+        shown = _current(merge, spec, str(duplicate_of["uuid"])) or duplicate_of
+        _conflict(merge, spec, kind="duplicate", row_uuid=str(shown["uuid"]), other_uuid=row_uuid,
+                  agency_id=_agency_of(merge.connection, spec, local, merge.agencies), title=_title(spec, shown),
+                  server=to_wire(spec, shown, merge.ids), replica=values, line=line)
 
 
 def _merge_update(merge: _Merge, spec: SyncedTable, line: dict[str, Any], current: dict[str, Any] | None) -> None:
@@ -789,7 +907,8 @@ def _merge_fields(merge: _Merge, spec: SyncedTable, line: dict[str, Any], curren
             updates[name] = now + new[len(old or ""):]
         else:
             _conflict(merge, spec, kind="field", row_uuid=str(row_uuid), field_name=name,
-                      agency_id=_agency_of(merge.connection, spec, current), title=_title(spec, current),
+                      agency_id=_agency_of(merge.connection, spec, current, merge.agencies),
+                      title=_title(spec, current),
                       server=now, replica=new, base=old, line=line, server_by=current.get("updated_by_name") or "",
                       server_at=current.get("updated_at"))
     if updates:
@@ -798,6 +917,7 @@ def _merge_fields(merge: _Merge, spec: SyncedTable, line: dict[str, Any], curren
         if "version_id" in spec.table.columns:
             local["version_id"] = spec.table.c.version_id + 1
         merge.connection.execute(update(spec.table).where(spec.table.c.id == current["id"]).values(**local))
+        merge.changed(spec.name, row_uuid)
     merge.book.touch(spec.name, row_uuid, list(updates), merge.laptop.id,
                      current.get("agency_id") if spec.agency_column else None)
 
@@ -806,12 +926,10 @@ def _open_conflict(merge: _Merge, spec: SyncedTable, row_uuid: str, name: str, n
                    line: dict[str, Any]) -> bool:
     """An open conflict on this field from this laptop: the laptop's newer value replaces the one it holds (the
     server's value stays until a person decides); True if there is one."""
-    conflicts = SyncConflict.__table__
-    found = merge.connection.execute(select(conflicts.c.id).where(
-        conflicts.c.row_uuid == uuid.UUID(row_uuid), conflicts.c.field == name, conflicts.c.status == "open",
-        conflicts.c.replica_id == merge.laptop.id, conflicts.c.kind != "duplicate")).scalar()
+    found = merge.open_conflicts.get((str(row_uuid), name))
     if found is None:
         return False
+    conflicts = SyncConflict.__table__
     merge.connection.execute(update(conflicts).where(conflicts.c.id == found).values(
         replica_value=new, replica_by=line.get("author") or "", replica_at=_when(line)))
     return True
@@ -819,6 +937,7 @@ def _open_conflict(merge: _Merge, spec: SyncedTable, row_uuid: str, name: str, n
 
 def _merge_delete(merge: _Merge, spec: SyncedTable, line: dict[str, Any], current: dict[str, Any] | None) -> None:
     row_uuid = line["uuid"]
+    merge.insert_pending()  # records held back that point at this one are written first, and go with it
     if current is None:
         return
     _check_agency(merge, spec, current, row_uuid)
@@ -836,6 +955,7 @@ def _merge_delete(merge: _Merge, spec: SyncedTable, line: dict[str, Any], curren
                          current.get("agency_id") if spec.agency_column else None)
         return
     merge.connection.execute(delete(spec.table).where(spec.table.c.id == current["id"]))
+    merge.changed(spec.name, current["uuid"])
     merge.result.deleted += 1
     merge.book.delete(spec.name, current["uuid"], current.get("agency_id") if spec.agency_column else
                       merge.laptop.agency_id, snapshot=ours)
@@ -858,13 +978,15 @@ def _title(spec: SyncedTable, values: dict[str, Any]) -> str:
 def _conflict(merge: _Merge, spec: SyncedTable, *, kind: str, row_uuid: str, agency_id: int | None, title: str,
               server: Any, replica: Any, line: dict[str, Any], base: Any = None, field_name: str = "",
               other_uuid: str | None = None, server_by: str = "", server_at: datetime | None = None) -> None:
-    merge.connection.execute(insert(SyncConflict.__table__).values(
+    conflict_id = merge.connection.execute(insert(SyncConflict.__table__).values(
         uuid=uuid.uuid4(), version_id=1, kind=kind, table_name=spec.name, row_uuid=uuid.UUID(row_uuid),
         other_uuid=uuid.UUID(other_uuid) if other_uuid else None, field=field_name, title=title[:300],
         agency_id=agency_id, base_value=base, server_value=server,
         replica_value=replica, server_by=server_by, server_at=server_at, replica_id=merge.laptop.id,
         replica_by=line.get("author") or "", replica_at=_when(line), status="open", resolution="",
-        resolved_by="", detected_at=datetime.now(UTC)))
+        resolved_by="", detected_at=datetime.now(UTC)).returning(SyncConflict.__table__.c.id)).scalar_one()
+    if kind != "duplicate":
+        merge.open_conflicts[(str(row_uuid), field_name)] = conflict_id
     merge.result.conflicts += 1
 
 

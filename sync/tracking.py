@@ -87,6 +87,18 @@ class StateBook:
             self._stored[key] = dict(row._mapping) if row is not None else {}
         return self._stored[key]
 
+    def read_ahead(self, table_name: str, row_uuids: list[uuid.UUID]) -> None:
+        """Load the stored states of many records in one query."""
+        states = RowState.__table__
+        missing = [u for u in row_uuids if (table_name, u) not in self._stored]
+        for start in range(0, len(missing), 500):
+            chunk = missing[start:start + 500]
+            found = {row.row_uuid: dict(row._mapping) for row in self.connection.execute(
+                select(states.c.row_uuid, states.c.seq, states.c.deleted, states.c.field_seqs, states.c.alias_of)
+                .where(states.c.table_name == table_name, states.c.row_uuid.in_(chunk)))}
+            for row_uuid in chunk:
+                self._stored[(table_name, row_uuid)] = found.get(row_uuid, {})
+
     def current(self, table_name: str, row_uuid: uuid.UUID) -> dict[str, Any]:
         """The record's state with this book's changes: ``deleted``, ``alias_of``."""
         return {**self.stored(table_name, row_uuid), **self._entries.get((table_name, row_uuid), {})}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -37,6 +37,7 @@ class IdMap:
         self.connection = connection
         self._uuid: dict[str, dict[int, str]] = defaultdict(dict)
         self._id: dict[str, dict[str, int]] = defaultdict(dict)
+        self.on_miss: Callable[[], bool] | None = None  # writes records still held back; True if it wrote any
 
     def load_ids(self, table: str, ids: Iterable[int]) -> None:
         wanted = {i for i in ids if i is not None and i not in self._uuid[table]}
@@ -78,6 +79,9 @@ class IdMap:
             return None
         self.load_uuids(table, [row_uuid])
         found = self._id[table].get(row_uuid)
+        if found is None and self.on_miss is not None and self.on_miss():
+            self.load_uuids(table, [row_uuid])
+            found = self._id[table].get(row_uuid)
         if found is None:
             raise UnknownReference(table, row_uuid)
         return found
