@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, insert, or_, select, text, update
+from sqlalchemy import Connection, and_, bindparam, delete, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -617,6 +617,7 @@ class _Merge:
     pending_uuids: set[tuple[str, str]] = field(default_factory=set)
     keyed: dict[tuple[str, tuple[Any, ...]], dict[str, Any]] = field(default_factory=dict)  # by natural key
     keyed_tables: set[tuple[str, tuple[str, ...]]] = field(default_factory=set)
+    updates: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)  # to write with the batch
 
     def __post_init__(self) -> None:
         self.ids.on_miss = self.insert_pending
@@ -645,9 +646,31 @@ class _Merge:
         if (spec.name, columns) in self.keyed_tables:
             return self.keyed.get((spec.name, value))
         table = spec.table
+        self.insert_pending()
+        self.write_updates()
         row = self.connection.execute(select(table).where(*[table.c[c] == local.get(c) for c in columns])
                                       ).mappings().first()
         return dict(row) if row is not None else None
+
+    def hold_update(self, spec: SyncedTable, current: dict[str, Any], local: dict[str, Any]) -> None:
+        """Change a record: the record as read here changes at once, the database with the batch (one statement
+        per table and set of columns)."""
+        current.update(local)
+        self.updates.setdefault((spec.name, current["id"]), {}).update(local)
+
+    def write_updates(self) -> None:
+        groups: dict[tuple[str, frozenset[str]], list[dict[str, Any]]] = defaultdict(list)
+        for (name, row_id), values in self.updates.items():
+            groups[(name, frozenset(values))].append({**{f"v_{k}": v for k, v in values.items()}, "row_id": row_id})
+        self.updates.clear()
+        for (name, columns), rows in groups.items():
+            table = Base.metadata.tables[name]
+            values: dict[str, Any] = {c: bindparam(f"v_{c}") for c in columns}
+            if "version_id" in table.columns:
+                values["version_id"] = table.c.version_id + 1
+            if "updated_at" in table.columns and "updated_at" not in columns:
+                values["updated_at"] = table.c.updated_at  # the laptop's change says when; no new moment here
+            self.connection.execute(update(table).where(table.c.id == bindparam("row_id")).values(values), rows)
 
     def hold_insert(self, spec: SyncedTable, local: dict[str, Any], row_uuid: str,
                     keys: list[tuple[str, ...]]) -> None:
@@ -720,6 +743,7 @@ def _apply_laptop_bundle(session: Session, me: Replica, laptop: Replica, path: P
                 progress(f"{merge.result.applied} changes merged")
         batch.clear()
         merge.insert_pending()
+        merge.write_updates()
         merge.rows.clear()
         merge.keyed.clear()
         merge.keyed_tables.clear()
@@ -847,8 +871,8 @@ def _merge_create(merge: _Merge, spec: SyncedTable, line: dict[str, Any], curren
             local[column] = _apart(local[column], row_uuid, table.columns[column].type.length)
     merge.hold_insert(spec, local, row_uuid, [k for k in (same, key) if k])
     merge.changed(spec.name, row_uuid)
-    merge.book.touch(spec.name, uuid.UUID(row_uuid), [c for c in spec.columns if c not in ATTRIBUTION],
-                     merge.laptop.id, local.get("agency_id") if spec.agency_column else None)
+    merge.book.created(spec.name, uuid.UUID(row_uuid), merge.laptop.id,
+                       local.get("agency_id") if spec.agency_column else None)
     if duplicate_of is not None:
         merge.insert_pending()
         shown = _current(merge, spec, str(duplicate_of["uuid"])) or duplicate_of
@@ -876,7 +900,8 @@ def _merge_update(merge: _Merge, spec: SyncedTable, line: dict[str, Any], curren
 def _changed_unseen(merge: _Merge, spec: SyncedTable, row_uuid: Any, name: str, base: int) -> bool:
     """Has someone other than this laptop changed the field here since the version the laptop's change was
     made on? (By versions, not values: a field changed and changed back is still a change a person made.)"""
-    seq, origin = (merge.book.field_seqs(spec.name, row_uuid).get(name) or [0, 0])
+    seqs = merge.book.field_seqs(spec.name, row_uuid)
+    seq, origin = seqs.get(name) or seqs.get("*") or [0, 0]
     return seq > base and origin != merge.laptop.id
 
 
@@ -914,10 +939,7 @@ def _merge_fields(merge: _Merge, spec: SyncedTable, line: dict[str, Any], curren
     if updates:
         wire = {**updates, **{n: changes[n][1] for n in ATTRIBUTION if n in changes and n in spec.columns}}
         local = from_wire(spec, wire, merge.ids, strict=True)
-        if "version_id" in spec.table.columns:
-            local["version_id"] = spec.table.c.version_id + 1
-        merge.connection.execute(update(spec.table).where(spec.table.c.id == current["id"]).values(**local))
-        merge.changed(spec.name, row_uuid)
+        merge.hold_update(spec, current, local)
     merge.book.touch(spec.name, row_uuid, list(updates), merge.laptop.id,
                      current.get("agency_id") if spec.agency_column else None)
 
@@ -938,6 +960,7 @@ def _open_conflict(merge: _Merge, spec: SyncedTable, row_uuid: str, name: str, n
 def _merge_delete(merge: _Merge, spec: SyncedTable, line: dict[str, Any], current: dict[str, Any] | None) -> None:
     row_uuid = line["uuid"]
     merge.insert_pending()  # records held back that point at this one are written first, and go with it
+    merge.write_updates()
     if current is None:
         return
     _check_agency(merge, spec, current, row_uuid)

@@ -10,11 +10,11 @@ Changes applied by an import are noted by the import itself (``core`` statements
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
-from sqlalchemy import event, insert, inspect, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy import event, insert, inspect, select, text, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
@@ -51,20 +51,37 @@ def _old_values(obj: Any) -> dict[str, Any]:
     return values
 
 
+_STATE_COLUMNS = ("table_name", "row_uuid", "seq", "deleted", "agency_id", "field_seqs", "alias_of", "snapshot")
+_UPSERT_POSTGRESQL = text(
+    "INSERT INTO sync_row_states (table_name, row_uuid, seq, deleted, agency_id, field_seqs, alias_of, snapshot) "
+    "SELECT r.table_name, r.row_uuid, r.seq, r.deleted, r.agency_id, r.field_seqs, r.alias_of, r.snapshot "
+    "FROM json_to_recordset(CAST(:rows AS json)) AS r(table_name varchar, row_uuid uuid, seq integer, "
+    "deleted boolean, agency_id integer, field_seqs json, alias_of uuid, snapshot json) "
+    "ON CONFLICT (table_name, row_uuid) DO UPDATE SET seq = excluded.seq, deleted = excluded.deleted, "
+    "agency_id = excluded.agency_id, field_seqs = excluded.field_seqs, alias_of = excluded.alias_of, "
+    "snapshot = excluded.snapshot")
+
+
 def upsert_states(connection: Any, rows: list[dict[str, Any]]) -> None:
+    """Write record states, one row per record (the last given wins). On PostgreSQL the rows go as one JSON
+    parameter per chunk (a statement per record, or thousands of parameters, costs seconds per thousand)."""
     if not rows:
         return
+    latest = {(row["table_name"], row["row_uuid"]): {name: row.get(name) for name in _STATE_COLUMNS}
+              for row in rows}
+    rows = list(latest.values())
+    if connection.dialect.name == "postgresql":
+        for start in range(0, len(rows), 2000):
+            payload = json.dumps([{**row, "row_uuid": str(row["row_uuid"]),
+                                   "alias_of": str(row["alias_of"]) if row["alias_of"] else None}
+                                  for row in rows[start:start + 2000]], default=str)
+            connection.execute(_UPSERT_POSTGRESQL, {"rows": payload})
+        return
     table = RowState.__table__
-    dialect_insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
-    statement = dialect_insert(table)
-    statement = statement.on_conflict_do_update(
+    statement = sqlite_insert(table)
+    connection.execute(statement.on_conflict_do_update(
         index_elements=[table.c.table_name, table.c.row_uuid],
-        set_={name: statement.excluded[name] for name in ("seq", "deleted", "agency_id", "field_seqs", "alias_of",
-                                                          "snapshot")})
-    for start in range(0, len(rows), 500):
-        connection.execute(statement, [{"field_seqs": None, "alias_of": None, "agency_id": None, "snapshot": None,
-                                        **row}
-                                       for row in rows[start:start + 500]])
+        set_={name: statement.excluded[name] for name in _STATE_COLUMNS[2:]}), rows)
 
 
 class StateBook:
@@ -114,6 +131,10 @@ class StateBook:
         entry.update(seq=self.seq, deleted=False, agency_id=agency_id, alias_of=None, snapshot=None)
         for name in fields:
             entry["field_seqs"][name] = [self.seq, origin]
+
+    def created(self, table_name: str, row_uuid: uuid.UUID, origin: int, agency_id: int | None = None) -> None:
+        """A new record: every field's last change is its creation (one entry, ``*``, stands for them all)."""
+        self.touch(table_name, row_uuid, ["*"], origin, agency_id)
 
     def delete(self, table_name: str, row_uuid: uuid.UUID, agency_id: int | None,
                alias_of: uuid.UUID | None = None, snapshot: dict[str, Any] | None = None) -> None:
@@ -173,9 +194,12 @@ def _note_changes(session: Session, _context: Any) -> None:
             old = _old_values(obj)
             book.delete(spec.name, obj.uuid, old.get("agency_id"), snapshot=to_wire(spec, old, ids))
             continue
-        fields = spec.columns if operation == "create" else _changed_columns(obj, spec.columns)
-        book.touch(spec.name, obj.uuid, [f for f in fields if f not in ATTRIBUTION], 0, getattr(obj, "agency_id",
-                                                                                                   None))
+        agency = getattr(obj, "agency_id", None)
+        if operation == "create":
+            book.created(spec.name, obj.uuid, 0, agency)
+        else:
+            book.touch(spec.name, obj.uuid, [f for f in _changed_columns(obj, spec.columns) if f not in ATTRIBUTION],
+                       0, agency)
     book.flush()
 
 
