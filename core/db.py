@@ -37,11 +37,17 @@ BATCH_BUSY_TIMEOUT_MS = 30_000
 log = logging.getLogger(__name__)
 
 
-def _refuse_nul_parameters(_connection, _cursor, _statement, parameters, _context, _executemany) -> None:  # type: ignore[no-untyped-def]
+NUL_CHECKED = "cpcm_nul_checked"  # an execution option: this connection's input was checked for NUL already
+
+
+def _refuse_nul_parameters(connection, _cursor, _statement, parameters, _context, _executemany) -> None:  # type: ignore[no-untyped-def]
     """The last guard, for every statement on every engine: a NUL character in any parameter (a lookup by a
     typed name, a raw insert, a JSON value) is refused as input, never sent to the database (PostgreSQL would
     answer with a DataError; SQLite would store it). Services name the field where they can; this catches the
-    paths they do not, with a message about the input as a whole."""
+    paths they do not, with a message about the input as a whole. A bulk job that checked its whole input first
+    (a sync bundle, byte by byte) marks its connection ``NUL_CHECKED`` and skips the walk."""
+    if connection.get_execution_options().get(NUL_CHECKED):
+        return
     if _nul_in_parameters(parameters):
         raise ValidationFailed({ANY_FIELD: t("common.error.nul_character")})
 

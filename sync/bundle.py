@@ -20,6 +20,7 @@ import base64
 import hashlib
 import json
 import os
+import re
 import struct
 import zlib
 from collections.abc import Iterator
@@ -34,6 +35,7 @@ from core.backup import _key as passphrase_key
 from core.i18n import t
 
 MAGIC = b"CPCM-SYNC-BUNDLE-1\n"
+NUL_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")  # JSON's escape of a NUL (not an escaped backslash before "u0000")
 FORMAT = "cpcm-sync/1"
 CHUNK = 512 * 1024  # plain bytes per chunk before compression
 SIGNATURE = 64
@@ -180,7 +182,10 @@ def lines(path: Path, passphrase: str) -> Iterator[dict[str, Any]]:
             except InvalidTag as exc:
                 raise BundleError(t("sync.error.passphrase")) from exc
             number += 1
-            for raw in zlib.decompress(plain).splitlines():
+            text = zlib.decompress(plain)
+            if NUL_ESCAPE.search(text):  # no person types NUL, and no database here stores it: never applied
+                raise BundleError(t("common.error.nul_character"))
+            for raw in text.splitlines():
                 yield json.loads(raw)
         if file.tell() != size - SIGNATURE:
             raise BundleError(t("sync.error.extra_data"))

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from accounts.models import Account
 from core.actor import Actor, Role, require_role
 from core.audit import AuditRecord, append_merged_records, record_event
+from core.db import NUL_CHECKED
 from core.errors import Forbidden, NotFound, ValidationFailed
 from core.i18n import t
 from core.models import Base
@@ -391,10 +392,14 @@ def import_bundle(session: Session, *, actor: Actor, path: Path, passphrase: str
     digest = bundle.verify(path, keys.public_key(sender.public_key))
     if session.get(BundleReceipt, _uuid(header["bundle"])) is not None:
         return ImportResult(sender.name, already_imported=True)
-    if me.role == SERVER:
-        result = _apply_laptop_bundle(session, me, sender, path, header, passphrase, progress)
-    else:
-        result = _apply_server_bundle(session, me, sender, path, header, passphrase, progress)
+    connection.execution_options(**{NUL_CHECKED: True})  # every chunk is checked for NUL as it is read
+    try:
+        if me.role == SERVER:
+            result = _apply_laptop_bundle(session, me, sender, path, header, passphrase, progress)
+        else:
+            result = _apply_server_bundle(session, me, sender, path, header, passphrase, progress)
+    finally:
+        connection.execution_options(**{NUL_CHECKED: False})
     sender.last_received_at = datetime.now(UTC)
     session.add(BundleReceipt(bundle_uuid=_uuid(header["bundle"]), sender_uuid=sender.uuid, sha256=digest,
                               summary={"applied": result.applied, "conflicts": result.conflicts,
@@ -438,7 +443,11 @@ def _import_enrolment(session: Session, actor: Actor, path: Path, header: dict[s
     _set_role(session, LAPTOP)
     result = ImportResult(server.name, became=laptop.name,
                           fingerprints=(keys.fingerprint(laptop.public_key), keys.fingerprint(server.public_key)))
-    _apply_server_lines(session, laptop, server, stream, header, result, progress)
+    connection = session.connection().execution_options(**{NUL_CHECKED: True})
+    try:
+        _apply_server_lines(session, laptop, server, stream, header, result, progress)
+    finally:
+        connection.execution_options(**{NUL_CHECKED: False})
     laptop.agency_id = session.scalar(select(Base.metadata.tables["agencies"].c.id).where(
         Base.metadata.tables["agencies"].c.uuid == uuid.UUID(identity["agency"])))
     server.last_received_at = datetime.now(UTC)
@@ -474,7 +483,7 @@ def _apply_server_lines(session: Session, me: Replica, server: Replica, stream: 
     server.audit_acked_through = max(server.audit_acked_through, int(header.get("audit_ack", 0)))
     pending = _pending_fields(connection)
     ids = IdMap(connection)
-    audit_rows: list[dict[str, Any]] = []
+    audit = _AuditMerge(session, ids)
     states: list[dict[str, Any]] = []  # the server's version of each record received: the base of changes here
     later: list[tuple[str, str, str, str, str]] = []  # references to records further on in the bundle
     stale = int(header.get("seq_to", 0)) <= server.applied_through
@@ -494,12 +503,12 @@ def _apply_server_lines(session: Session, me: Replica, server: Replica, stream: 
             result.deleted += connection.execute(delete(table).where(
                 table.c.uuid == uuid.UUID(line["uuid"]))).rowcount
             ids.forget(line["table"], line["uuid"])
+        elif kind == "audit":
+            audit.add(line)
         if len(states) >= BATCH:
             upsert_states(connection, states)
             states.clear()
-        elif kind == "audit":
-            audit_rows.append(line)
-        if progress and (result.applied + len(audit_rows)) % 2000 == 0:
+        if progress and kind == "row" and result.applied % 2000 == 0:
             progress(f"{result.applied} records applied")
     upsert_states(connection, states)
     for table_name, row_uuid, column, target, value in later:  # records that point at each other (an account and
@@ -508,7 +517,7 @@ def _apply_server_lines(session: Session, me: Replica, server: Replica, stream: 
             table = Base.metadata.tables[table_name]
             connection.execute(update(table).where(table.c.uuid == uuid.UUID(row_uuid)).values(
                 {column: found, **_unchanged_stamp(table)}))
-    result.audit_records, _tip = _merge_audit(session, audit_rows, ids)
+    result.audit_records = audit.finish()
     server.applied_through = max(server.applied_through, int(header.get("seq_to", 0)))
     server.audit_applied_through = max(server.audit_applied_through, int(header.get("audit_to", 0)))
     _refresh_derived(session)
@@ -731,7 +740,9 @@ def _apply_laptop_bundle(session: Session, me: Replica, laptop: Replica, path: P
     merge.open_conflicts = {(str(r), f): i for i, r, f in connection.execute(
         select(conflicts.c.id, conflicts.c.row_uuid, conflicts.c.field).where(
             conflicts.c.status == "open", conflicts.c.replica_id == laptop.id, conflicts.c.kind != "duplicate"))}
-    audit_rows: list[dict[str, Any]] = []
+    last = session.scalars(select(BundleReceipt.summary).where(BundleReceipt.sender_uuid == laptop.uuid)
+                           .order_by(BundleReceipt.applied_at.desc())).first() or {}
+    audit = _AuditMerge(session, merge.ids, tip=last.get("audit_tip"))
     batch: list[dict[str, Any]] = []
 
     def merge_batch() -> None:
@@ -756,14 +767,14 @@ def _apply_laptop_bundle(session: Session, me: Replica, laptop: Replica, path: P
             if len(batch) >= BATCH:
                 merge_batch()
         elif line.get("t") == "audit":
-            audit_rows.append(line)
+            if batch:
+                merge_batch()  # audit records come after the changes: the records they name are written
+            audit.add(line)
         else:
             raise SyncRefused(t("sync.error.unexpected_line"))
     merge_batch()
-    last = session.scalars(select(BundleReceipt.summary).where(BundleReceipt.sender_uuid == laptop.uuid)
-                           .order_by(BundleReceipt.applied_at.desc())).first() or {}
-    merge.result.audit_records, merge.result.audit_tip = _merge_audit(session, audit_rows, merge.ids,
-                                                                      tip=last.get("audit_tip"))
+    merge.result.audit_records = audit.finish()
+    merge.result.audit_tip = audit.tip
     laptop.applied_through = max(laptop.applied_through, int(header.get("seq_to", 0)))
     laptop.audit_applied_through = max(laptop.audit_applied_through, int(header.get("audit_to", 0)))
     _refresh_derived(session)
@@ -1014,6 +1025,29 @@ def _conflict(merge: _Merge, spec: SyncedTable, *, kind: str, row_uuid: str, age
 
 
 # ----- audit records of other replicas
+
+
+class _AuditMerge:
+    """Audit records merged as they are read, a batch at a time (the bundle is never held whole)."""
+
+    def __init__(self, session: Session, ids: IdMap, tip: str | None = None) -> None:
+        self.session, self.ids, self.tip = session, ids, tip
+        self.buffer: list[dict[str, Any]] = []
+        self.count = 0
+
+    def add(self, line: dict[str, Any]) -> None:
+        self.buffer.append(line)
+        if len(self.buffer) >= BATCH:
+            self._merge()
+
+    def _merge(self) -> None:
+        merged, self.tip = _merge_audit(self.session, self.buffer, self.ids, tip=self.tip)
+        self.count += merged
+        self.buffer = []
+
+    def finish(self) -> int:
+        self._merge()
+        return self.count
 
 
 def _merge_audit(session: Session, lines: list[dict[str, Any]], ids: IdMap, *,

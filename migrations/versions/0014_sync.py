@@ -58,6 +58,9 @@ def upgrade() -> None:
         sa.Column('seq', sa.Integer(), nullable=False),
         sa.Column('deleted', sa.Boolean(), nullable=False),
         sa.Column('agency_id', sa.Integer(), nullable=True),
+        sa.Column('field_seqs', sa.JSON(), nullable=True),
+        sa.Column('alias_of', sa.Uuid(), nullable=True),
+        sa.Column('snapshot', sa.JSON(), nullable=True),
         sa.PrimaryKeyConstraint('table_name', 'row_uuid', name=op.f('pk_sync_row_states')),
     )
     op.create_index(op.f('ix_sync_row_states_seq'), 'sync_row_states', ['seq'], unique=False)
@@ -68,6 +71,7 @@ def upgrade() -> None:
         sa.Column('table_name', sa.String(length=60), nullable=False),
         sa.Column('row_uuid', sa.Uuid(), nullable=False),
         sa.Column('operation', sa.String(length=8), nullable=False),
+        sa.Column('base_seq', sa.Integer(), nullable=False),
         sa.Column('values', sa.JSON(), nullable=False),
         sa.Column('account_uuid', sa.String(length=36), nullable=True),
         sa.Column('author', sa.String(length=200), nullable=False),
