@@ -888,7 +888,8 @@ def _merge_create(merge: _Merge, spec: SyncedTable, line: dict[str, Any], curren
         merge.insert_pending()
         shown = _current(merge, spec, str(duplicate_of["uuid"])) or duplicate_of
         _conflict(merge, spec, kind="duplicate", row_uuid=str(shown["uuid"]), other_uuid=row_uuid,
-                  agency_id=_agency_of(merge.connection, spec, local, merge.agencies), title=_title(spec, shown),
+                  agency_id=_agency_of(merge.connection, spec, local, merge.agencies),
+                  title=_title(merge.connection, spec, shown),
                   server=to_wire(spec, shown, merge.ids), replica=values, line=line)
 
 
@@ -900,7 +901,7 @@ def _merge_update(merge: _Merge, spec: SyncedTable, line: dict[str, Any], curren
             new = {k: v[1] for k, v in line["values"].items()}
             if not _open_conflict(merge, spec, row_uuid, "", new, line):
                 _conflict(merge, spec, kind="deleted", row_uuid=row_uuid, agency_id=merge.laptop.agency_id,
-                          title=_title(spec, new), server=None, replica=new, line=line, base=old)
+                          title=_title(merge.connection, spec, new), server=None, replica=new, line=line, base=old)
             merge.book.delete(spec.name, uuid.UUID(row_uuid), merge.laptop.agency_id)
             return
         raise SyncRefused(t("sync.error.never_had", record=f"{spec.name} {row_uuid}"))
@@ -944,7 +945,7 @@ def _merge_fields(merge: _Merge, spec: SyncedTable, line: dict[str, Any], curren
         else:
             _conflict(merge, spec, kind="field", row_uuid=str(row_uuid), field_name=name,
                       agency_id=_agency_of(merge.connection, spec, current, merge.agencies),
-                      title=_title(spec, current),
+                      title=_title(merge.connection, spec, current),
                       server=now, replica=new, base=old, line=line, server_by=current.get("updated_by_name") or "",
                       server_at=current.get("updated_at"))
     if updates:
@@ -982,7 +983,7 @@ def _merge_delete(merge: _Merge, spec: SyncedTable, line: dict[str, Any], curren
     if changed_here:  # edited here since the laptop saw it: a person decides
         if not _open_conflict(merge, spec, row_uuid, "", None, line):
             _conflict(merge, spec, kind="deleted", row_uuid=row_uuid, agency_id=_agency_of(
-                merge.connection, spec, current), title=_title(spec, current),
+                merge.connection, spec, current), title=_title(merge.connection, spec, current),
                 server={k: ours[k] for k in changed_here}, replica=None,
                 base={k: line["values"].get(k) for k in changed_here}, line=line)
         merge.book.touch(spec.name, current["uuid"], [], merge.laptop.id,
@@ -1002,11 +1003,23 @@ def _when(line: dict[str, Any]) -> datetime | None:
         return None
 
 
-def _title(spec: SyncedTable, values: dict[str, Any]) -> str:
-    for name in ("case_code", "name", "title", "component_code", "item_id", "occurrence_key", "text", "username"):
-        if values.get(name):
-            return f"{spec.name.replace('_', ' ')}: {str(values[name])[:200]}"
-    return f"{spec.name.replace('_', ' ')}: {values.get('uuid')}"
+def _title(connection: Connection, spec: SyncedTable, values: dict[str, Any]) -> str:
+    """What a person recognises the record by: its own name or code, after its parent's where it has one (an
+    assessment's name before a component's code, a review's case before its answer)."""
+    own = next((str(values[name])[:150] for name in _TITLE_FIELDS if values.get(name)), "")
+    if spec.name in SCOPE_PARENT:
+        column, parent_name = SCOPE_PARENT[spec.name]
+        parent = Base.metadata.tables[parent_name]
+        row = connection.execute(select(parent).where(parent.c.id == values.get(column))).mappings().first() \
+            if values.get(column) is not None else None
+        if row is not None:
+            above = next((str(row[name])[:150] for name in _TITLE_FIELDS if row.get(name)), "")
+            return " · ".join(part for part in (above, own) if part)
+    return own or str(values.get("uuid", ""))
+
+
+_TITLE_FIELDS = ("case_code", "name", "full_name", "title", "component_code", "item_id", "occurrence_key", "text",
+                 "username")
 
 
 def _conflict(merge: _Merge, spec: SyncedTable, *, kind: str, row_uuid: str, agency_id: int | None, title: str,

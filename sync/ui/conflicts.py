@@ -7,7 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.actor import Role
-from core.i18n import format_datetime, t, t_plain, tn
+from core.i18n import catalogue, current_locale, format_datetime, t, t_plain, tn
 from core.ui import field_error, label, page_for, submit, unit_of_work
 from sync.conflicts import list_conflicts, resolve_conflict
 
@@ -34,13 +34,19 @@ def shown(value) -> str:
     return str(value)
 
 
+def field_label(name: str) -> str:
+    """A field as the forms name it, where this page knows it; otherwise its stored name made readable."""
+    key = f"sync.field.{name}"
+    return t_plain(key) if key in catalogue(current_locale()) else name.replace("_", " ").capitalize()
+
+
 def who(name: str, moment) -> str:
     return f"{name or '—'}, {format_datetime(moment)}" if moment else (name or "—")
 
 
 for conflict in conflicts:
     record = t_plain(f"sync.table.{conflict.table_name}")
-    heading = label(record, "·", conflict.title, "·", conflict.field) if conflict.field else label(
+    heading = label(record, "·", conflict.title, "·", field_label(conflict.field)) if conflict.field else label(
         record, "·", conflict.title)
     with st.container(border=True):
         st.markdown(f"**{t(f'sync.conflicts.kind.{conflict.kind}')}** — {heading}")

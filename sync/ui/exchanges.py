@@ -16,6 +16,7 @@ from sync.keys import KeyMissing
 
 ERRORS = "sync_errors"
 ENROLLED = "sync_enrolled"  # the starting bundle just made: shown once, with the fingerprints to compare
+IMPORTED = "sync_imported"  # the outcome of the import just made, shown once
 MIME = "application/octet-stream"
 
 actor = current_actor()
@@ -81,9 +82,11 @@ def import_section(key: str, heading: str, intro: str) -> None:
                 errors_key=ERRORS, general_field="file")
             progress.update(label=t("sync.import_done") if result is not NOT_SAVED else t("sync.import_refused"),
                             state="complete" if result is not NOT_SAVED else "error")
-        if result is NOT_SAVED:
-            st.rerun()
-        show_result(result)
+        if result is not NOT_SAVED:
+            st.session_state[IMPORTED] = result  # shown by the next run, whose figures include the bundle
+        st.rerun()
+    if (done := st.session_state.pop(IMPORTED, None)) is not None:
+        show_result(done)
 
 
 if status.me is not None and status.me.role == "laptop":
@@ -91,8 +94,10 @@ if status.me is not None and status.me.role == "laptop":
     st.caption(t("sync.laptop_intro", name=status.me.name, server=server.name if server else "—"))
     left, middle, right = st.columns(3)
     left.metric(t("sync.waiting"), format_number(status.waiting))
-    middle.metric(t("sync.last_sent"), _when(server.last_sent_at if server else None))
-    right.metric(t("sync.last_received"), _when(server.last_received_at if server else None))
+    for column, heading, moment in ((middle, "sync.last_sent", server.last_sent_at if server else None),
+                                    (right, "sync.last_received", server.last_received_at if server else None)):
+        column.caption(t(heading))  # a date and time: too long for a metric's large figures in a third of a page
+        column.markdown(f"**{_when(moment)}**")
     st.caption(t("sync.fingerprints", mine=status.me.fingerprint, theirs=server.fingerprint if server else "—"))
     st.subheader(t("sync.send_heading"))
     st.caption(t("sync.send_intro"))
