@@ -53,8 +53,13 @@ from core.models import Base
 
 FORMAT = "cpcm-quality-export/2"
 MAGIC = b"CPCM-EXPORT-AESGCM-1\n"
-# Tables a freshly migrated database already fills; a restore replaces their rows with the export's.
+# Tables a freshly migrated database already fills; a restore replaces their rows with the export's. A table of a
+# feature says so itself with ``info={"seeded": True}``.
 SEEDED = ("installation_settings", "audit_chain_head")
+
+
+def _seeded(table: Any) -> bool:
+    return table.name in SEEDED or bool(table.info.get("seeded"))
 
 
 class ExportError(ValueError):
@@ -145,10 +150,11 @@ def restore_data(engine: Engine, data: dict[str, Any]) -> dict[str, int]:
             raise ExportError(f"The export is at schema revision {data['revision']}, the database at "
                               f"{_current_revision(connection)}: migrate both to the same revision first.")
         for table in Base.metadata.sorted_tables:
-            if table.name not in SEEDED and connection.execute(select(func.count()).select_from(table)).scalar_one():
+            if not _seeded(table) and connection.execute(select(func.count()).select_from(table)).scalar_one():
                 raise ExportError(f"The database is not empty (table {table.name}); restore only into an empty one.")
-        for name in SEEDED:
-            connection.execute(delete(Base.metadata.tables[name]))
+        for table in Base.metadata.sorted_tables:
+            if _seeded(table):
+                connection.execute(delete(table))
         for table in Base.metadata.sorted_tables:
             rows = _decode(table.name, data["tables"].get(table.name, []))
             if rows:

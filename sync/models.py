@@ -31,6 +31,7 @@ SERVER, LAPTOP, STANDALONE = "server", "laptop", "standalone"
 
 class SyncClock(Base):
     __tablename__ = "sync_clock"
+    __table_args__ = {"info": {"seeded": True}}  # a migrated database holds its row: a restore replaces it
     __audited__ = False
     __user_data__ = False
 

@@ -175,3 +175,60 @@ def as_database_owner(engine: Engine, *statements: tuple[str, dict]) -> None:
             connection.execute(text("SET LOCAL session_replication_role = replica"))
         for statement, values in statements:
             connection.execute(text(statement), values)
+
+
+SYNC_PASS = "a passphrase for the tests' bundles"
+
+
+def laptop_conflict(server: Engine, folder: Path, *, admin: str, author: str, assessment_id: int,
+                    laptop_name: str = "Laptop W", code: str = "2") -> int:
+    """``server`` becomes a country server with one enrolled laptop (a SQLite file in ``folder``); ``author`` (a
+    username) wrote the notes of component ``code`` of the assessment differently on each side, and the laptop's
+    bundle was imported: one open conflict, whose id is returned."""
+    from sqlalchemy import select
+
+    from accounts.models import Account
+    from accounts.services import build_actor
+    from app.wiring import prepare_database
+    from core.actor import SYSTEM
+    from qaf.models import Assessment, ComponentRating
+    from qaf.services import save_component_rating
+    from sync import exchange
+    from sync.models import SyncConflict
+
+    def person(engine: Engine, username: str):  # type: ignore[no-untyped-def]
+        with session_scope(engine) as session:
+            return build_actor(session, session.scalar(select(Account.id).where(Account.username == username)))
+
+    def write(engine: Engine, uuid_of_assessment: uuid.UUID, words: str) -> None:
+        with session_scope(engine) as session:
+            assessment = session.scalar(select(Assessment.id).where(Assessment.uuid == uuid_of_assessment))
+            row = session.scalar(select(ComponentRating).where(ComponentRating.assessment_id == assessment,
+                                                               ComponentRating.component_code == code))
+            save_component_rating(session, actor=person(engine, author), assessment_id=assessment,
+                                  component_code=code, in_place=list(row.actions_in_place) if row else [],
+                                  agreed_level=None, notes=words)
+
+    with session_scope(server) as session:
+        assessment_uuid = session.get(Assessment, assessment_id).uuid
+    write(server, assessment_uuid, "Before they parted")
+    start, up = folder / f"{laptop_name}-start.cpcmsync", folder / f"{laptop_name}-up.cpcmsync"
+    with session_scope(server) as session:
+        administrator = person(server, admin)
+        exchange.enrol_laptop(session, actor=administrator, name=laptop_name, agency_id=administrator.agency_id,
+                              out=start, passphrase=SYNC_PASS)
+    laptop = make_engine(f"sqlite:///{folder / f'{laptop_name}.db'}")
+    try:
+        prepare_database(laptop)
+        with session_scope(laptop) as session:
+            exchange.import_bundle(session, actor=SYSTEM, path=start, passphrase=SYNC_PASS)
+        write(laptop, assessment_uuid, "Written on the laptop")
+        with session_scope(laptop) as session:
+            exchange.export_changes(session, actor=SYSTEM, out=up, passphrase=SYNC_PASS)
+    finally:
+        laptop.dispose()
+    write(server, assessment_uuid, "Written on the server")
+    with session_scope(server) as session:
+        assert exchange.import_bundle(session, actor=person(server, admin), path=up,
+                                      passphrase=SYNC_PASS).conflicts == 1
+        return session.scalar(select(SyncConflict.id).order_by(SyncConflict.id.desc()))

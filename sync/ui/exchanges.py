@@ -165,7 +165,7 @@ else:
         st.divider()
         st.subheader(t("sync.for_laptop_heading"))
         st.caption(t("sync.for_laptop_intro"))
-        chosen = st.selectbox(t("sync.col.laptop"), active, key="for_laptop", format_func=t_plain)
+        chosen = st.selectbox(t("sync.col.laptop"), active, key="for_laptop")
         passphrase = passphrase_fields("for_laptop", confirm=True)
         if passphrase:
             deferred_download(st, label(t("sync.download_for_laptop", name=chosen)), build=lambda session, person:
@@ -178,7 +178,7 @@ else:
         st.divider()
         st.subheader(t("sync.revoke_heading"))
         st.caption(t("sync.revoke_intro"))
-        lost = st.selectbox(t("sync.col.laptop"), active, key="revoke_laptop", format_func=t_plain)
+        lost = st.selectbox(t("sync.col.laptop"), active, key="revoke_laptop")
         sure = st.checkbox(t("sync.revoke_confirm", name=lost), key="revoke_sure")
         field_error(errors, "revoke")
         if st.button(t("sync.revoke_button"), icon=":material/link_off:", disabled=not sure):

@@ -4,6 +4,7 @@ another agency it can see and change. Checked through the pages (AppTest) and th
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -18,7 +19,7 @@ from qaf import models as qaf_models
 from qaf import services as qaf
 from qaf.action_plan import KeyActionDraft
 from qaf.assessment import AssessmentDetails
-from tests.conftest import actor_for, make_account
+from tests.conftest import SYNC_PASS, actor_for, laptop_conflict, make_account
 
 QAF_PAGES = ["qaf/ui/assessments.py", "qaf/ui/workshop.py", "qaf/ui/summary.py", "qaf/ui/action_plan.py",
              "qaf/ui/frameworks.py"]
@@ -293,7 +294,7 @@ SERVICE_MODULES = ["accounts.services", "accounts.staff_services", "accounts.sta
                    "supervision.services.sessions", "supervision.services.compliance", "supervision.reports",
                    "management.services.tracker", "management.reports", "management.services.indicators",
                    "management.services.progress", "management.services.monthly", "management.services.evidence",
-                   "qaf.services.evidence"]
+                   "qaf.services.evidence", "sync.exchange", "sync.conflicts"]
 # Functions that take no acting person, and why that is safe.
 UNSCOPED = {
     "accounts.services.agency_id_for": "an agency's id from its name, for imports and the example",
@@ -329,6 +330,7 @@ UNSCOPED = {
     "accounts.sessions.account_of": "the account of a session the gate has just checked",
     "core.audit.actor_of": "reads the unit of work's person", "core.audit.agency_of": "audit scoping",
     "core.audit.mark_action": "names the next audit record", "core.audit.record_event": "appends to the trail",
+    "core.audit.append_merged_records": "appends other replicas' records, from a bundle whose import was checked",
     "core.audit.verify_chain": "a yes/no about the trail's integrity, for administrators and the command line",
     "accounts.staff_services.current_team_of": "a team id, for a review the caller may already make",
     "checklists.services.templates.ensure_bundled_checklist": "start-up seeding",
@@ -353,6 +355,13 @@ UNSCOPED = {
     "management.services.indicators.data_token": "counts and last changes over a scope the caller made",
     "management.services.progress.reviews_by_team": "figures over a scope the caller made (and so checked)",
     "management.services.progress.supervision_by_supervisor": "figures over a scope the caller made",
+    "sync.exchange.agency_choices": "agency names, for the administrator's enrolment form",
+    "sync.exchange.content_digest": "a digest of the synced records, for the command line's comparison of replicas",
+    "sync.exchange.content_rows": "the synced records as they travel, for the command line's comparison",
+    "sync.exchange.sync_status": "names and dates of exchanges: the Sync page shows it to administrators only on a "
+                                 "server, and to a laptop's own people",
+    "sync.exchange.this_replica": "whether this database is a server, a laptop or neither",
+    "sync.conflicts.open_conflict_count": "a count of the reader's own agency's conflicts, for the dashboard",
 }
 EVERYONE = {"admin", "manager", "supervisor", "caseworker", "facilitator", "other_facilitator", "other_manager"}
 MEMBERS = {"caseworker", "facilitator"}
@@ -509,6 +518,29 @@ def _matrix(w):  # type: ignore[no-untyped-def]
             s, actor=x, filters=AuditFilter())),
         **_review_matrix(w),
         **_calendar_matrix(w),
+        **_sync_matrix(w),
+    }
+
+
+def _sync_matrix(w):  # type: ignore[no-untyped-def]
+    """On a server with one enrolled laptop, whose bundle left one conflict to decide."""
+    from sync import conflicts, exchange
+
+    folder, bundle = w.get("sync_folder", Path()), w.get("sync_bundle", Path("up.cpcmsync"))
+    return {
+        "sync.exchange.enrol_laptop": ({"admin"}, lambda s, x: exchange.enrol_laptop(
+            s, actor=x, name="Laptop Z", agency_id=w["agency"], out=folder / "z.cpcmsync", passphrase=SYNC_PASS)),
+        "sync.exchange.revoke_laptop": ({"admin"}, lambda s, x: exchange.revoke_laptop(s, actor=x, name="Laptop W")),
+        "sync.exchange.export_changes": ({"admin"}, lambda s, x: exchange.export_changes(
+            s, actor=x, out=folder / "down.cpcmsync", passphrase=SYNC_PASS, for_laptop="Laptop W")),
+        "sync.exchange.import_bundle": ({"admin"}, lambda s, x: exchange.import_bundle(
+            s, actor=x, path=bundle, passphrase=SYNC_PASS)),
+        "sync.exchange.import_uploaded": ({"admin"}, lambda s, x: exchange.import_uploaded(
+            s, actor=x, data=bundle.read_bytes(), passphrase=SYNC_PASS)),
+        "sync.conflicts.list_conflicts": ({"admin", "manager", "facilitator", "other_manager", "other_facilitator"},
+                                          lambda s, x: conflicts.list_conflicts(s, actor=x)),
+        "sync.conflicts.resolve_conflict": ({"manager", "facilitator"}, lambda s, x: conflicts.resolve_conflict(
+            s, actor=x, conflict_id=w["conflict"], choice="replica")),
     }
 
 
@@ -729,7 +761,7 @@ class _RollBack(Exception):
 
 
 @pytest.fixture
-def full_world(world):
+def full_world(world, tmp_path):
     from sqlalchemy import select
 
     from accounts.models import StaffMember, Team
@@ -747,7 +779,15 @@ def full_world(world):
                                               title="Brightpath's grid")
     columns = [[{"id": x.id, "text": x.text} for x in column] for column in component.columns]
     return {**world, "version": version, "staff": staff, "team": team, "key": key, "copy": copy,
-            "columns": columns, "agency": facilitator.agency_id, **_review_world(world, staff)}
+            "columns": columns, "agency": facilitator.agency_id, **_review_world(world, staff),
+            **_sync_world(world, tmp_path)}
+
+
+def _sync_world(world, folder: Path):  # type: ignore[no-untyped-def]
+    """The database becomes a country server with Laptop W; the laptop and the server wrote different notes for a
+    component of assessment A, so the laptop's bundle left one open conflict."""
+    conflict = laptop_conflict(world["engine"], folder, admin="admin-one", author="zoe", assessment_id=world["a"])
+    return {"sync_folder": folder, "sync_bundle": folder / "Laptop W-up.cpcmsync", "conflict": conflict}
 
 
 def _review_world(world, mariam):  # type: ignore[no-untyped-def]

@@ -13,9 +13,11 @@ from core import i18n
 from core.db import session_scope
 from tests.app.helpers import texts
 from tests.app.test_access_matrix import ALL_PAGES
+from tests.conftest import laptop_conflict
 
 PAGES = [*ALL_PAGES, "management/ui/my_actions.py", "management/ui/tracker.py", "management/ui/dashboard.py",
-         "management/ui/progress.py", "management/ui/monthly_report.py"]
+         "management/ui/progress.py", "management/ui/monthly_report.py", "sync/ui/exchanges.py",
+         "sync/ui/conflicts.py"]
 PEOPLE = ("demo-admin", "demo-manager", "demo-supervisor", "demo-caseworker", "demo-facilitator")
 KEY = re.compile(r"\b[a-z_]+(?:\.[a-z0-9_]+)+\b")
 WIDGETS = ("button", "selectbox", "multiselect", "text_input", "text_area", "checkbox", "radio", "date_input",
@@ -33,7 +35,11 @@ def _raw_keys(at) -> set[str]:
 
 
 @pytest.mark.parametrize("language", ["fr", "es", "ar"])
-def test_every_page_of_every_role_reads_in_the_persons_language(open_page, app_engine, example, language):
+def test_every_page_of_every_role_reads_in_the_persons_language(open_page, app_engine, example, language,
+                                                                tmp_path):
+    # a country server whose laptop left a conflict, so that sync's pages show all they can
+    laptop_conflict(app_engine, tmp_path, admin="demo-admin", author="demo-facilitator",
+                    assessment_id=example["assessment"])
     with session_scope(app_engine) as session:
         session.execute(update(Account).values(language=language))
     with i18n.using_locale(language):

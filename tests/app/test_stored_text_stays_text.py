@@ -31,12 +31,15 @@ from core.models import Base
 from qaf.ui.common import CURRENT
 from supervision.models import SupervisionSession
 from tests.app.test_every_page_in_every_language import PAGES
+from tests.conftest import laptop_conflict
 
 # Tables the tool writes for itself, never from what a person typed into a field: the audit trail (hash-chained; a
 # changed summary would be a broken chain, and its page shows it in table cells only), sign-in sessions, devices and
-# throttles (digests), and installation settings (keys).
+# throttles (digests), installation settings (keys), and sync's own book-keeping (counters, record versions, a
+# laptop's queue of changes, bundles received).
 SYSTEM_TABLES = {"audit_records", "audit_chain_head", "installation_settings", "sign_in_throttle",
-                 "sign_in_sessions", "known_devices"}
+                 "sign_in_sessions", "known_devices", "sync_clock", "sync_row_states", "sync_local_changes",
+                 "sync_bundle_receipts"}
 # Columns holding a code the tool checks on the way in and looks up on the way out (a status, a level, a role, a
 # language, a time zone, a component or item identifier, a digest), or the username people sign in with. A payload
 # there is not something anybody could store; it would only break the lookup.
@@ -61,6 +64,8 @@ CODES = {
     "staff_trainings": {"topic"},
     "supervision_sessions": {"activity", "occurrence_key", "origin", "status", "cancel_reason", "missed_reason"},
     "team_memberships": {"role_in_team"},
+    "sync_replicas": {"role", "status", "public_key"},
+    "sync_conflicts": {"kind", "table_name", "field", "status", "resolution"},
 }
 MARKER = "ZQ"  # then the row's id: every stored text is told apart, and unique columns stay unique
 # The longest that fits the column, with room for the marker.
@@ -181,7 +186,10 @@ def _state(engine: Engine, example: dict[str, int]) -> dict[str, object]:
     return {CURRENT: example["assessment"], "review_current": review, "calendar_session": held}
 
 
-def test_no_stored_text_becomes_markdown_or_html_on_any_page(open_page, app_engine, example):
+def test_no_stored_text_becomes_markdown_or_html_on_any_page(open_page, app_engine, example, tmp_path):
+    # a country server with a laptop, whose bundle left a conflict: the laptop's name and the conflict's texts too
+    laptop_conflict(app_engine, tmp_path, admin="demo-admin", author="demo-facilitator",
+                    assessment_id=example["assessment"])
     assert _fill_every_stored_text(app_engine) > 50
     state = _state(app_engine, example)
     problems: list[str] = []
@@ -208,5 +216,5 @@ def test_no_stored_text_becomes_markdown_or_html_on_any_page(open_page, app_engi
     # The payload was there to be found: in the places the defect was reported, and on most pages.
     shown_on = {page for _, page in with_payload}
     assert {"management/ui/dashboard.py", "supervision/ui/calendar.py", "accounts/ui/accounts_admin.py",
-            "qaf/ui/workshop.py", "checklists/ui/review.py"} <= shown_on
+            "qaf/ui/workshop.py", "checklists/ui/review.py", "sync/ui/exchanges.py", "sync/ui/conflicts.py"} <= shown_on
     assert len(with_payload) > 30
