@@ -163,12 +163,19 @@ def main() -> None:
     parser.add_argument("--sizes", default="2500,10000")
     parser.add_argument("--server", default=os.environ.get("CPCM_TEST_POSTGRES_URL", ""),
                         help="a PostgreSQL server URL for the country server (default: CPCM_TEST_POSTGRES_URL)")
+    parser.add_argument("--profile", metavar="FOLDER",
+                        help="also write each step's cProfile statistics there (<records>-<step>.prof)")
     parser.add_argument("--internal", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.internal:
         kind, *rest = args.internal
         if kind == "prepare":
             _prepare(rest[0], rest[1], rest[2], int(rest[3]))
+        elif os.environ.get("CPCM_BENCH_PROFILE"):
+            import cProfile
+
+            cProfile.runctx("_step(kind, rest[0], rest[1], rest[2])", globals(), locals(),
+                            filename=os.environ["CPCM_BENCH_PROFILE"].replace("STEP", kind))
         else:
             _step(kind, rest[0], rest[1], rest[2])
         return
@@ -178,6 +185,9 @@ def main() -> None:
     for size in (int(s) for s in args.sizes.split(",")):
         with tempfile.TemporaryDirectory() as folder:
             env = {**os.environ, "CPCM_DATA_DIR": f"{folder}/data"}
+            if args.profile:
+                Path(args.profile).mkdir(parents=True, exist_ok=True)
+                env["CPCM_BENCH_PROFILE"] = str(Path(args.profile).resolve() / f"{size}-STEP.prof")
             server_url, dropped = _server_database(args.server, folder)
             laptop_url = f"sqlite:///{folder}/laptop.db"
             try:
