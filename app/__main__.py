@@ -13,8 +13,6 @@ The database is the one ``CPCM_DATABASE_URL`` names (the SQLite default otherwis
 from __future__ import annotations
 
 import argparse
-import getpass
-import os
 import sys
 from pathlib import Path
 
@@ -26,7 +24,7 @@ from app.wiring import prepare_database
 from core.audit import retire_checkpoint_after_restore, verify_chain
 from core.audit_keys import AuditKeyError, rotate
 from core.backup import ExportError, read_export, restore_data, sqlite_online_copy, write_export
-from core.config import default_data_dir, get_settings
+from core.config import default_data_dir, get_settings, passphrase_from
 from core.db import BATCH_BUSY_TIMEOUT_MS, make_engine, migrate_to_head, session_scope
 from core.i18n import t
 from sync import cli as sync_cli
@@ -35,13 +33,7 @@ PASSPHRASE_VAR = "CPCM_BACKUP_PASSPHRASE"  # noqa: S105  (the name of a variable
 
 
 def _passphrase(*, confirm: bool) -> str:
-    given = os.environ.get(PASSPHRASE_VAR, "")
-    if given:
-        return given
-    first = getpass.getpass("Backup passphrase: ")
-    if confirm and getpass.getpass("The same passphrase again: ") != first:
-        raise SystemExit("The two passphrases differ.")
-    return first
+    return passphrase_from(PASSPHRASE_VAR, "Backup passphrase", confirm=confirm)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -64,3 +64,17 @@ def _proxies(value: str) -> int:
     if text in {"yes", "true", "on"}:
         return 1
     return int(text) if text.isdigit() else 0
+
+
+def passphrase_from(variable: str, prompt: str, *, confirm: bool) -> str:
+    """A passphrase for a command line job: from the environment variable when set (scripts, timers), otherwise
+    asked for without echo (twice when it will protect a new file)."""
+    import getpass
+
+    given = os.environ.get(variable, "")
+    if given:
+        return given
+    first = getpass.getpass(f"{prompt}: ")
+    if confirm and getpass.getpass("The same passphrase again: ") != first:
+        raise SystemExit("The two passphrases differ.")
+    return first

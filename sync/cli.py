@@ -16,8 +16,6 @@ file whole or not at all.
 from __future__ import annotations
 
 import argparse
-import getpass
-import os
 import sys
 from pathlib import Path
 
@@ -25,6 +23,7 @@ from sqlalchemy import Engine, select
 
 from accounts.models import Agency
 from core.actor import SYSTEM
+from core.config import passphrase_from
 from core.db import session_scope
 from core.errors import Forbidden, NotFound, ValidationFailed
 from sync import exchange
@@ -52,13 +51,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def _passphrase(*, confirm: bool) -> str:
-    given = os.environ.get(PASSPHRASE_VAR, "")
-    if given:
-        return given
-    first = getpass.getpass("Sync passphrase: ")
-    if confirm and getpass.getpass("The same passphrase again: ") != first:
-        raise SystemExit("The two passphrases differ.")
-    return first
+    return passphrase_from(PASSPHRASE_VAR, "Sync passphrase", confirm=confirm)
 
 
 def _say(message: str) -> None:
