@@ -1,5 +1,6 @@
 """Many people at once on two app servers and one PostgreSQL database:
-``python -m bench.load [--people 20] [--seconds 60] [--servers 2] [--report FILE.md]``.
+``python -m bench.load [--people 20] [--seconds 60] [--servers 2] [--report FILE.md] [--arrive-within 10]
+[--steps 20,40,60,80,100]``.
 
 Starts the app twice (two processes on two loopback ports, as behind a proxy with sticky sessions) on one
 database (``CPCM_LOAD_DATABASE_URL``, or a scratch database on the server ``CPCM_TEST_POSTGRES_URL`` names),
@@ -226,8 +227,9 @@ ROLES = {"facilitator": facilitator, "supervisor": supervisor, "manager": manage
 
 
 async def person_loop(server: AppServer, person: Person, tally: Tally, setup: dict[str, object], until: float,
-                      seed: int, connected: asyncio.Event | None = None) -> None:
+                      seed: int, arrive_within: float = 0.0) -> None:
     rng = random.Random(seed)
+    await asyncio.sleep(rng.uniform(0, arrive_within))  # people arrive in the same few seconds, not all at once
     tab = Tab(server.url)
     try:
         await sign_in(tab, person, tally)
@@ -338,6 +340,7 @@ class Result:
     times: dict[str, list[float]]
     rss_idle: list[int]
     rss_busy: list[int]
+    cpu_seconds: list[float] = field(default_factory=list)  # each app process's CPU (user + system) in the run
 
     def table(self) -> str:
         lines = ["| click | count | p50 | p95 |", "|---|---|---|---|"]
@@ -351,7 +354,16 @@ class Result:
             lines.append(f"| app process {number}: idle → with its sessions | {idle / 2**20:.0f} MiB → "
                          f"{busy / 2**20:.0f} MiB |")
         lines.append(f"| per session (growth ÷ {self.people} sessions) | {per_session:.1f} MiB |")
+        if self.cpu_seconds:
+            lines += ["", "| CPU | value |", "|---|---|"]
+            for number, used in enumerate(self.cpu_seconds, start=1):
+                lines.append(f"| app process {number} (user + system) | {used:.1f} s |")
+            lines.append(f"| per click (every process ÷ {self.clicks} clicks) | "
+                         f"{sum(self.cpu_seconds) / max(1, self.clicks) * 1000:.0f} ms |")
         return "\n".join(lines)
+
+    def worst_p95(self) -> float:
+        return max(percentile(values, 0.95) for values in self.times.values())
 
     def summary(self) -> str:
         return (f"{self.people} people on {self.servers} app processes for {self.seconds:.0f} s: {self.clicks} "
@@ -359,25 +371,45 @@ class Result:
                 f"{len(self.unexpected)} unexpected errors, {len(self.lost)} lost updates.")
 
 
+def cpu_seconds(pid: int) -> float:
+    """A process's CPU time so far, user and system (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine() -> str:
+    """The machine a report's figures were measured on."""
+    import platform
+
+    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                  if line.startswith("model name")), platform.processor() or "unknown CPU")
+    memory = next((int(line.split()[1]) / 2**20 for line in Path("/proc/meminfo").read_text().splitlines()
+                   if line.startswith("MemTotal")), 0)
+    return (f"{os.cpu_count()} cores ({model}), {memory:.0f} GiB, {platform.system()} {platform.release()}, "
+            f"Python {platform.python_version()}")
+
+
 def run_load(database_url: str, *, people: int = 20, seconds: float = 60, servers: int = 2,
-             log_dir: Path | None = None) -> Result:
+             log_dir: Path | None = None, arrive_within: float = 0.0) -> Result:
     crowd, setup = prepare(database_url, people)
     apps = [start(database_url, log=(log_dir / f"app-{n}.log") if log_dir else None) for n in range(servers)]
     try:
         before = versions(database_url, setup)
         first_audit_id = last_audit_id(database_url)
         idle = [rss_bytes(a.pid) for a in apps]
+        cpu_before = [cpu_seconds(a.pid) for a in apps]
         tally = Tally()
         started = time.monotonic()
 
         async def everyone() -> None:
             until = time.monotonic() + seconds
-            await asyncio.gather(*(person_loop(apps[p.server % servers], p, tally, setup, until, seed)
-                                   for seed, p in enumerate(crowd)))
+            await asyncio.gather(*(person_loop(apps[p.server % servers], p, tally, setup, until, seed,
+                                               arrive_within) for seed, p in enumerate(crowd)))
 
         asyncio.run(everyone())
         elapsed = time.monotonic() - started
         busy = [rss_bytes(a.pid) for a in apps]
+        used = [cpu_seconds(a.pid) - before_cpu for a, before_cpu in zip(apps, cpu_before, strict=True)]
         after = versions(database_url, setup)
     finally:
         for app in apps:
@@ -386,7 +418,7 @@ def run_load(database_url: str, *, people: int = 20, seconds: float = 60, server
                   clicks=sum(len(v) for v in tally.times.values()), confirmed=sum(tally.confirmed.values()),
                   refused=tally.refused, unexpected=tally.unexpected,
                   lost=lost_updates(before, after, tally, written_since(database_url, first_audit_id)),
-                  times=dict(tally.times), rss_idle=idle, rss_busy=busy)
+                  times=dict(tally.times), rss_idle=idle, rss_busy=busy, cpu_seconds=used)
 
 
 def scratch_database() -> tuple[str, str]:
@@ -407,25 +439,57 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--servers", type=int, default=2)
     parser.add_argument("--report", type=Path)
+    parser.add_argument("--arrive-within", type=float, default=10.0, metavar="SECONDS",
+                        help="people arrive at random moments within this many seconds of the start (default 10)")
+    parser.add_argument("--steps", metavar="COUNTS",
+                        help="capacity: a run for each count of people (e.g. 20,40,60,80,100), each on a fresh "
+                             "database and fresh app processes; the report names the largest count at which every "
+                             "kind of click's p95 stays within --limit")
+    parser.add_argument("--limit", type=float, default=1.0, metavar="SECONDS",
+                        help="the p95 a capacity step must stay within (default 1 s)")
     args = parser.parse_args()
+    counts = [int(c) for c in args.steps.split(",")] if args.steps else [args.people]
+    if len(counts) > 1 and os.environ.get("CPCM_LOAD_DATABASE_URL"):
+        raise SystemExit("--steps makes a scratch database for each step: set CPCM_TEST_POSTGRES_URL (a server), "
+                         "not CPCM_LOAD_DATABASE_URL.")
+    sections, problems, capacity = [f"Machine: {machine()}. Think time {THINK[0]:.0f}–{THINK[1]:.0f} s; people "
+                                    f"arrive within {args.arrive_within:.0f} s.\n"], [], []
+    for people in counts:
+        result = _one_run(people, args)
+        report = f"{result.summary()}\n\n{result.table()}\n"
+        if result.unexpected or result.lost:
+            report += "\nProblems:\n" + "\n".join(f"- {p}" for p in result.unexpected + result.lost) + "\n"
+            problems += result.unexpected + result.lost
+        print(report, flush=True)
+        sections.append(f"## {people} people\n\n{report}" if args.steps else report)
+        capacity.append((people, result.worst_p95(), not (result.unexpected or result.lost)))
+    if args.steps:
+        held = [people for people, worst, clean in capacity if worst <= args.limit and clean]
+        lines = ["## Capacity", "", f"| people | worst p95 of any kind | within {args.limit:.1f} s |", "|---|---|---|"]
+        lines += [f"| {people} | {worst * 1000:.0f} ms | {'yes' if worst <= args.limit and clean else 'no'} |"
+                  for people, worst, clean in capacity]
+        lines += ["", f"Capacity: **{max(held) if held else 0} people** (the largest count whose every kind of "
+                      f"click kept its p95 within {args.limit:.1f} s, with no error and no lost update)."]
+        print("\n".join(lines))
+        sections.append("\n".join(lines) + "\n")
+    if args.report:
+        args.report.write_text("# Many people at once\n\n" + "\n".join(sections))
+    sys.exit(1 if problems else 0)
+
+
+def _one_run(people: int, args: argparse.Namespace) -> Result:
     url = os.environ.get("CPCM_LOAD_DATABASE_URL", "")
     scratch = not url
     if scratch:
         url, _server = scratch_database()
     try:
-        result = run_load(url, people=args.people, seconds=args.seconds, servers=args.servers)
+        return run_load(url, people=people, seconds=args.seconds, servers=args.servers,
+                        arrive_within=args.arrive_within)
     finally:
         if scratch:
             from tests.conftest import drop_postgres_database
 
             drop_postgres_database(url)
-    report = f"{result.summary()}\n\n{result.table()}\n"
-    if result.unexpected or result.lost:
-        report += "\nProblems:\n" + "\n".join(f"- {p}" for p in result.unexpected + result.lost) + "\n"
-    print(report)
-    if args.report:
-        args.report.write_text(f"# Many people at once\n\n{report}")
-    sys.exit(1 if result.unexpected or result.lost else 0)
 
 
 if __name__ == "__main__":
