@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from accounts.passwords import hash_password, password_problem, verify_password
+from argon2 import PasswordHasher, extract_parameters
+
+from accounts.passwords import hash_password, needs_rehash, password_problem, verify_password
 
 
 def test_passwords_are_hashed_with_argon2id_and_verified():
@@ -11,6 +13,16 @@ def test_passwords_are_hashed_with_argon2id_and_verified():
     assert not verify_password(digest, "river stones sing at dusk")
     assert not verify_password(None, "anything at all here")
     assert not verify_password("not a hash", "anything at all here")
+
+
+
+def test_hashes_meet_owasps_argon2id_parameters_and_older_ones_still_verify_then_are_renewed():
+    made = extract_parameters(hash_password("river stones sing at dawn"))
+    # OWASP Password Storage Cheat Sheet: argon2id, at least 19 MiB, 2 iterations, 1 degree of parallelism
+    assert made.memory_cost >= 19 * 1024 and made.time_cost >= 2 and made.parallelism >= 1
+    older = PasswordHasher(time_cost=3, memory_cost=64 * 1024, parallelism=4).hash("river stones sing at dawn")
+    assert verify_password(older, "river stones sing at dawn")
+    assert needs_rehash(older) and not needs_rehash(hash_password("river stones sing at dawn"))
 
 
 CONTEXT = ["mariam.haddad", "Mariam Haddad", "mariam@brightpath.example", "Brightpath Children's Aid"]
