@@ -68,5 +68,7 @@ if __name__ == "__main__":
     run_page()
 else:
     from accounts.web import ROUTES
+    from app import warm_up
 
+    warm_up.warm_up()  # before the process answers: the first person to open it does not wait for every page
     app = st.App(__file__, routes=ROUTES)
