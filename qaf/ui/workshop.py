@@ -36,10 +36,6 @@ DRAFTS = "qaf_component_drafts"  # this tab's unsaved answers, by component (the
 KEPT = "qaf_component_drafts_kept"  # what was last written to the server, by component
 RESTORED = "qaf_component_drafts_restored"  # components whose draft came back from the server: when it was kept
 ERRORS = "qaf_component_errors"
-# The saved version each component's answers on screen were loaded from, those answers, and whether they were the
-# saved ones (not a draft brought back): a save names that version, so a change someone else saved since is
-# never overwritten unseen, even when a tick reran the page after it.
-SEEDED = "qaf_component_seeded"
 EVIDENCE = "qaf_workshop_evidence"  # the evidence lines of the open assessment, and when they were computed
 EVIDENCE_SECONDS = 300
 AS_DERIVED = "as_derived"  # the agreed-level choice "the same as the actions in place give"
@@ -91,7 +87,7 @@ def _forget_widgets(assessment_id: int, component: Component) -> None:
 
 
 def _forget_draft(key: str) -> None:
-    for store in (DRAFTS, KEPT, RESTORED, SEEDED):
+    for store in (DRAFTS, KEPT, RESTORED):
         st.session_state[store].pop(key, None)
 
 
@@ -107,7 +103,6 @@ def _save(assessment_id: int, component: Component, loaded_version: int) -> None
         success=t("workshop.saved", component=component.label))
     if saved is NOT_SAVED:
         st.session_state[DRAFTS][key] = draft  # kept as typed: the facilitator can compare and save again
-        st.session_state[SEEDED].pop(key, None)  # told what changed: a second save is over the version now shown
     else:
         _forget_draft(key)  # the service removed the server's copy in the same transaction
         _forget_widgets(assessment_id, component)  # shown again as saved (notes without trailing spaces)
@@ -178,21 +173,7 @@ def _component(view: services.AssessmentView, component: Component, result: Comp
         st.session_state[RESTORED][key] = (server_drafts[code].updated_at,
                                            server_drafts[code].base_version not in (None, result.version_id))
         _forget_widgets(aid, component)
-    seeded = st.session_state[SEEDED]
-    on_screen = _widget(aid, code, "notes") in st.session_state
-    if on_screen and key in seeded and seeded[key][2] and seeded[key][0] != result.version_id \
-            and _comparable(_draft_from_widgets(aid, component)) == seeded[key][1]:
-        # untouched here and saved by someone else since: show what is saved now
-        _forget_widgets(aid, component)
-        st.session_state[DRAFTS].pop(key, None)
-        draft, on_screen = None, False
     draft = draft or {**saved, "in_place": set(saved["in_place"])}
-    if not on_screen:  # the widgets are seeded below from ``draft``: remember which saved version that was
-        restored_from = server_drafts[code].base_version if key in st.session_state[RESTORED] and \
-            code in server_drafts else None
-        seeded[key] = (result.version_id if restored_from is None else restored_from, _comparable(draft),
-                       key not in st.session_state[RESTORED])
-    base_version = seeded.get(key, (result.version_id,))[0]
     errors = st.session_state[ERRORS].get(key, {})
     disabled = not view.can_edit
     on_change = {"on_change": _clear_errors, "args": (key,)}
@@ -270,7 +251,7 @@ def _component(view: services.AssessmentView, component: Component, result: Comp
             st.session_state[DRAFTS].pop(key, None)
             st.session_state[RESTORED].pop(key, None)
         if not disabled:
-            _keep_on_server(view, code, draft if changed else None, base_version if result.scored else 0)
+            _keep_on_server(view, code, draft if changed else None, result.version_id if result.scored else 0)
         status_col, button_col = st.columns([3, 1])
         with status_col:
             if result.from_baseline:
@@ -288,7 +269,7 @@ def _component(view: services.AssessmentView, component: Component, result: Comp
         if not disabled:
             label = "workshop.confirm_component" if result.from_baseline and not changed else "workshop.save_component"
             button_col.button(t(label, code=code), key=_widget(aid, code, "save"),
-                              type="primary", on_click=_save, args=(aid, component, base_version),
+                              type="primary", on_click=_save, args=(aid, component, result.version_id),
                               width="stretch")
 
 
@@ -299,7 +280,7 @@ def _next(number: int) -> None:
 
 def render() -> None:
     view, framework, summary = require_results()
-    for store in (DRAFTS, KEPT, RESTORED, ERRORS, SEEDED):
+    for store in (DRAFTS, KEPT, RESTORED, ERRORS):
         st.session_state.setdefault(store, {})
     scroll_to_top_if_asked()
     title, switch = st.columns([3, 1], vertical_alignment="center")

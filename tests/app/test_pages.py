@@ -6,7 +6,7 @@ import os
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import create_engine, select
+from sqlalchemy import create_engine
 
 from accounts.services import build_actor
 from app.example import EXAMPLE_NAME
@@ -268,46 +268,6 @@ def test_a_colleague_saved_first_so_my_save_is_refused_and_my_ticks_stay(open_pa
     assert any(e.startswith("Mariam Haddad changed this at") for e in errors(at))
     assert at.checkbox(key=checkbox_key).value is True
     assert "Unsaved changes — press Save to record them." in [w.value for w in at.warning]
-
-
-def _colleague_saves(app_database, example, example_id, notes: str) -> None:
-    db = create_engine(app_database)
-    colleague = actor_for(db, example["demo-caseworker"])
-    with session_scope(db, actor=colleague) as session:
-        services.save_component_rating(session, actor=colleague, assessment_id=example_id, component_code="1",
-                                       in_place=[], agreed_level=None, notes=notes)
-    db.dispose()
-
-
-def test_a_colleagues_save_before_my_first_tick_is_not_overwritten_unseen(open_page, app_database, example,
-                                                                          example_id, fac):
-    at = open_page("qaf/ui/workshop.py", fac, **{CURRENT: example_id})
-    notes_key = f"qaf_w:{example_id}:1:notes"
-    seen = at.text_area(key=notes_key).value
-    _colleague_saves(app_database, example, example_id, "Colleague's view")  # while I read the page
-    action = bundled_framework().component("1").columns[2][1]
-    at.checkbox(key=f"qaf_w:{example_id}:1:{action.id}").check().run()  # my tick reruns the page
-    assert at.text_area(key=notes_key).value == seen  # my screen still holds what I loaded, with my tick
-    at.text_area(key=notes_key).input("My view").run()
-    at.button(key=f"qaf_w:{example_id}:1:save").click().run()
-    assert any(e.startswith("Mariam Haddad changed this at") for e in errors(at))
-    with session_scope(create_engine(app_database)) as session:
-        from qaf.models import ComponentRating
-        assert session.scalar(select(ComponentRating.notes).where(
-            ComponentRating.assessment_id == example_id, ComponentRating.component_code == "1")) == \
-            "Colleague's view"
-    # told, I may save over it knowingly
-    at.button(key=f"qaf_w:{example_id}:1:save").click().run()
-    assert not errors(at)
-
-
-def test_a_component_i_left_untouched_shows_a_colleagues_save_on_the_next_run(open_page, app_database, example,
-                                                                             example_id, fac):
-    at = open_page("qaf/ui/workshop.py", fac, **{CURRENT: example_id})
-    _colleague_saves(app_database, example, example_id, "Colleague's view")
-    at.run()
-    assert at.text_area(key=f"qaf_w:{example_id}:1:notes").value == "Colleague's view"
-    assert "Unsaved changes — press Save to record them." not in [w.value for w in at.warning]
 
 
 def test_my_account_shows_roles(open_page, fac):
