@@ -40,7 +40,10 @@ def _unticked(database_url: str, component: str) -> list[str]:
 def _open_workshop(tab, url: str, password: str) -> None:  # type: ignore[no-untyped-def]
     tab.goto(url)
     settle(tab)
-    if not tab.get_by_role("button", name="Sign out").count():  # a restarted server still knows the sign-in
+    signed_in = tab.get_by_role("button", name="Sign out")
+    try:  # a restarted server still knows the sign-in: the browser's cookie brings it back after the first run
+        expect(signed_in).to_be_visible(timeout=8_000)
+    except AssertionError:
         sign_in(tab, "demo-facilitator", password)
     click(tab, "Open in the workshop")
     expect(tab.get_by_role("heading", name="1. Case management response")).to_be_visible()
