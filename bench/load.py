@@ -175,11 +175,11 @@ async def facilitator(tab: Tab, person: Person, tally: Tally, setup: dict[str, o
     box = page.widget("checkbox", for_markdown(action.text))
     notes = [w for w in page.widgets("text_area") if w.label == "Notes and evidence"]
     written = f"{person.username} at {time.time():.3f}: agreed in the plenary."  # every save changes something
-    tally.time("workshop: tick an action", await tab.run(set_values=[tick(box.id, not box.value)]))
+    tally.time("workshop: tick an action", await tab.run(set_values=[tick(box.id, not tab.on_screen(box))]))
+    seen = tab.on_screen(notes[position])  # the note on screen just before the save types over it
     saved = tally.time("workshop: save a component", await tab.run(
         set_values=[text(notes[position].id, written)],
         triggers=[page.widget("button", f"Save {code}").id]))
-    seen = notes[position].value or notes[position].default
     if not _outcome("component", ("component", code), saved, tally, written, seen) and \
             saved.has_button("Discard changes"):
         tally.time("workshop: discard", await tab.run(triggers=[saved.widget("button", "Discard changes").id]))
@@ -274,7 +274,8 @@ def written_since(database_url: str, first_audit_id: int) -> str:
 
     engine = make_engine(database_url)
     with session_scope(engine) as session:
-        changes = session.scalars(select(AuditRecord.changes).where(AuditRecord.id > first_audit_id)).all()
+        changes = session.scalars(select(AuditRecord.changes).where(AuditRecord.id > first_audit_id)
+                                  .order_by(AuditRecord.id)).all()  # a save's own record before any that replaced it
     engine.dispose()
     return "\n".join(json.dumps(c, ensure_ascii=False) for c in changes)
 
@@ -312,7 +313,7 @@ def lost_updates(before: dict[tuple[str, str], tuple[int, str]], after: dict[tup
         quoted = json.dumps(saved_text, ensure_ascii=False)[1:-1]
         record = next((r for r in records if quoted in r), "")
         if record and seen and json.dumps(seen, ensure_ascii=False)[1:-1] not in record:
-            problems.append(f"lost update: {saved_text!r} replaced a value its author never saw")
+            problems.append(f"lost update: {saved_text!r} replaced a value its author never saw (on screen: {seen!r})")
     missing = [text for texts in tally.texts.values() for text in texts
                if json.dumps(text, ensure_ascii=False)[1:-1] not in written]
     if missing:
@@ -346,6 +347,9 @@ class Result:
         lines = ["| click | count | p50 | p95 |", "|---|---|---|---|"]
         every = [s for values in self.times.values() for s in values]
         for kind, values in [*sorted(self.times.items()), ("every click", every)]:
+            if not values:  # nobody got that far (the problems below say why)
+                lines.append(f"| {kind} | 0 | — | — |")
+                continue
             lines.append(f"| {kind} | {len(values)} | {statistics.median(values) * 1000:.0f} ms | "
                          f"{percentile(values, 0.95) * 1000:.0f} ms |")
         per_session = (sum(self.rss_busy) - sum(self.rss_idle)) / max(1, self.people) / 2**20
@@ -363,7 +367,7 @@ class Result:
         return "\n".join(lines)
 
     def worst_p95(self) -> float:
-        return max(percentile(values, 0.95) for values in self.times.values())
+        return max((percentile(values, 0.95) for values in self.times.values() if values), default=float("inf"))
 
     def summary(self) -> str:
         return (f"{self.people} people on {self.servers} app processes for {self.seconds:.0f} s: {self.clicks} "

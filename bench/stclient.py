@@ -56,6 +56,7 @@ class Tab:
         self.page_hash = ""
         self.query = ""
         self.held: dict[str, WidgetState] = {}  # values this tab set and keeps sending, as a browser does
+        self.shown: dict[str, Any] = {}  # by widget id: the value on screen (typed here, or set by the server)
         self._socket: Any = None
 
     async def open(self, path: str = "", query: str = "") -> Run:
@@ -63,6 +64,10 @@ class Tab:
                                                 open_timeout=60, ping_interval=None)
         self.query = query
         return await self.run(path=path)
+
+    def on_screen(self, widget: Any) -> Any:
+        """The value a person sees in the widget: the last one typed here or set by the server, else its default."""
+        return self.shown.get(widget.id, widget.default)
 
     async def close(self) -> None:
         if self._socket is not None:
@@ -80,6 +85,7 @@ class Tab:
             self.query = query
         for value in set_values or []:
             self.held[value.id] = value
+            self.shown[value.id] = getattr(value, value.WhichOneof("value"))
         message = BackMsg()
         state = message.rerun_script
         state.query_string = self.query
@@ -116,7 +122,11 @@ class Tab:
             elif kind == "delta" and message.delta.WhichOneof("type") == "new_element":
                 element = message.delta.new_element
                 element_kind = element.WhichOneof("type")
-                elements[tuple(message.metadata.delta_path)] = (element_kind, getattr(element, element_kind))
+                proto = getattr(element, element_kind)
+                elements[tuple(message.metadata.delta_path)] = (element_kind, proto)
+                if getattr(proto, "set_value", False) and "value" in proto.DESCRIPTOR.fields_by_name:
+                    # the script set the widget's value: the screen shows it
+                    self.shown[proto.id] = proto.value
             elif kind == "script_finished" and message.script_finished != RERUN_FOLLOWS:
                 drawn = [elements[k] for k in sorted(elements)]
                 return Run(time.perf_counter() - started, drawn + [toasts[k] for k in sorted(toasts)])
