@@ -299,7 +299,8 @@ def save_component_rating(session: Session, *, actor: Actor, assessment_id: int,
     rating.level_reason = reason if agreed != derived else ""
     rating.notes = notes
     rating.from_baseline = False  # saved by this task force: confirmed or changed
-    row.updated_at = datetime.now(UTC)
+    # The assessment's own row is left alone: its version guards its details, and touching it here made groups
+    # saving different components at the same moment refuse each other.
     drop_draft(session, actor, assessment_id, component_code)  # saved: the draft has done its work
     session.flush()
     return ComponentResult(component=component, scored=True, in_place=frozenset(present), derived_level=derived,

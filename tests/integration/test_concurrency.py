@@ -139,3 +139,38 @@ def test_a_save_while_another_program_holds_the_sqlite_lock_says_busy_and_loses_
     with session_scope(engine) as session:
         create_agency(session, actor=SYSTEM, name="Waiting agency")
     engine.dispose()
+
+
+def test_people_saving_different_components_at_the_same_moment_all_succeed(engine, database_url, shared_plan,
+                                                                            facilitator):
+    """A workshop splits into groups: each group saves its own component at the same instant. No save is refused
+    because of another component's (a rating's save does not touch the assessment's version)."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("real concurrent writers need PostgreSQL (SQLite serialises writers on one file)")
+    assessment_id, _key_id, colleague = shared_plan
+    codes = ["2", "2a", "2b", "2c", "2d", "2e", "3", "4"]
+    barrier = threading.Barrier(len(codes))
+    outcomes: dict[str, str] = {}
+
+    def write(n: int, code: str) -> None:
+        actor = facilitator if n % 2 else colleague
+        barrier.wait()
+        try:
+            with session_scope(engine, actor=actor) as session:
+                services.save_component_rating(session, actor=actor, assessment_id=assessment_id,
+                                               component_code=code, in_place=[], agreed_level=None,
+                                               notes=f"group {n}", expected_version=0)
+            outcomes[code] = "saved"
+        except Conflict as refused:
+            outcomes[code] = str(refused)
+
+    threads = [threading.Thread(target=write, args=(n, code)) for n, code in enumerate(codes)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert outcomes == {code: "saved" for code in codes}
+    with session_scope(engine) as session:
+        _view, _framework, summary = services.assessment_results(session, assessment_id, actor=facilitator)
+    notes = {r.component.code: r.notes for r in summary.results}
+    assert {code: notes[code] for code in codes} == {code: f"group {n}" for n, code in enumerate(codes)}
