@@ -35,6 +35,7 @@ DIMENSION_PICKER = "qaf_dimension_picker"
 DRAFTS = "qaf_component_drafts"  # this tab's unsaved answers, by component (the widgets come and go)
 KEPT = "qaf_component_drafts_kept"  # what was last written to the server, by component
 RESTORED = "qaf_component_drafts_restored"  # components whose draft came back from the server: when it was kept
+BASES = "qaf_component_bases"  # the saved version the form was filled from, and its answers: a save names it
 ERRORS = "qaf_component_errors"
 EVIDENCE = "qaf_workshop_evidence"  # the evidence lines of the open assessment, and when they were computed
 EVIDENCE_SECONDS = 300
@@ -87,7 +88,7 @@ def _forget_widgets(assessment_id: int, component: Component) -> None:
 
 
 def _forget_draft(key: str) -> None:
-    for store in (DRAFTS, KEPT, RESTORED):
+    for store in (DRAFTS, KEPT, RESTORED, BASES):
         st.session_state[store].pop(key, None)
 
 
@@ -121,6 +122,61 @@ def _discard(assessment_id: int, component: Component) -> None:
 def _clear_errors(key: str) -> None:
     """A changed answer: the messages about the old one no longer apply."""
     st.session_state[ERRORS].pop(key, None)
+
+
+def _untouched(assessment_id: int, component: Component, base: dict[str, Any]) -> bool:
+    """The form still holds the answers it was filled with (nothing ticked, chosen or typed since)."""
+    if base["state"] is None:  # a draft brought back from the server: its author changed something
+        return False
+    if _widget(assessment_id, component.code, "notes") not in st.session_state:
+        return _draft_key(assessment_id, component.code) not in st.session_state[DRAFTS]
+    return _comparable(_draft_from_widgets(assessment_id, component)) == _comparable(base["state"])
+
+
+def _base(view: services.AssessmentView, component: Component, result: ComponentResult) -> dict[str, Any]:
+    """The saved version this person's form was filled from. A colleague's save shows at once in a form nobody
+    has touched since; in a form with changes it stays unseen until the person looks at it (``_overtaken``), and
+    a save names the version the form was filled from, so it never replaces answers its author has not seen."""
+    key = _draft_key(view.id, component.code)
+    bases = st.session_state[BASES]
+    current = {"version": result.version_id if result.scored else 0, "state": _saved_state(result)}
+    base = bases.get(key)
+    if base is None or (base["version"] != current["version"] and _untouched(view.id, component, base)):
+        if base is not None:
+            _forget_widgets(view.id, component)
+            st.session_state[DRAFTS].pop(key, None)
+        bases[key] = base = current
+    return base
+
+
+def _rebase(view: services.AssessmentView, component: Component, result: ComponentResult) -> None:
+    """The person has seen the colleague's saved answers: their next save may replace them."""
+    st.session_state[BASES][_draft_key(view.id, component.code)] = {
+        "version": result.version_id if result.scored else 0, "state": _saved_state(result)}
+
+
+def _overtaken(view: services.AssessmentView, component: Component, result: ComponentResult) -> None:
+    """Someone saved the component after this person's form was filled: what they saved, beside the changes this
+    person has not saved, and the two ways on (drop mine, or save mine over theirs now that I have seen it)."""
+    aid, code = view.id, component.code
+    st.warning(t("workshop.overtaken", who=for_markdown(result.updated_by),
+                 when=format_datetime(result.updated_at) if result.updated_at else ""), icon=":material/group:")
+    with st.container(border=True):
+        texts = [for_markdown(a.text) for a in component.actions if a.id in set(result.in_place)]
+        st.markdown(f"**{t('workshop.theirs_level')}** {level_label(result.agreed_level)}")
+        st.markdown(f"**{t('workshop.theirs_in_place', count=len(texts))}**")
+        for text in texts:
+            st.markdown(f"- {text}")
+        if result.level_reason:
+            st.markdown(f"**{t('workshop.level_reason')}**")
+            st.text(result.level_reason)
+        st.markdown(f"**{t('workshop.notes')}**")
+        st.text(result.notes or "—")
+        mine, theirs = st.columns(2)
+        mine.button(t("workshop.save_mine", code=code), key=_widget(aid, code, "save_mine"), on_click=_save,
+                    args=(aid, component, result.version_id if result.scored else 0), width="stretch")
+        theirs.button(t("workshop.discard_draft"), key=_widget(aid, code, "take_theirs"), on_click=_discard,
+                      args=(aid, component), width="stretch")
 
 
 def _keep_on_server(view: services.AssessmentView, code: str, draft: dict[str, Any] | None,
@@ -169,11 +225,15 @@ def _component(view: services.AssessmentView, component: Component, result: Comp
     if draft is None and code in server_drafts and key not in st.session_state[KEPT]:
         # A new browser session (a reload, another tab, after a dropped connection): bring the draft back.
         draft = _from_server(server_drafts[code])
+        st.session_state[DRAFTS][key] = draft
         st.session_state[KEPT][key] = dict(draft)
-        st.session_state[RESTORED][key] = (server_drafts[code].updated_at,
-                                           server_drafts[code].base_version not in (None, result.version_id))
+        st.session_state[RESTORED][key] = server_drafts[code].updated_at
+        base_version = server_drafts[code].base_version
+        st.session_state[BASES][key] = {"version": result.version_id if base_version is None else base_version,
+                                        "state": None}
         _forget_widgets(aid, component)
-    draft = draft or {**saved, "in_place": set(saved["in_place"])}
+    base = _base(view, component, result)
+    draft = st.session_state[DRAFTS].get(key) or {**saved, "in_place": set(saved["in_place"])}
     errors = st.session_state[ERRORS].get(key, {})
     disabled = not view.can_edit
     on_change = {"on_change": _clear_errors, "args": (key,)}
@@ -182,11 +242,10 @@ def _component(view: services.AssessmentView, component: Component, result: Comp
         head, level_col = st.columns([3, 2])
         head.subheader(for_markdown(component.label), anchor=f"component-{code}")
         restored = st.session_state[RESTORED].get(key)
-        if restored and not disabled:
-            when, overtaken = restored
+        current_version = result.version_id if result.scored else 0
+        if restored and not disabled and base["version"] == current_version:
             note, discard = st.columns([4, 1])
-            note.info(t("workshop.restored_overtaken" if overtaken else "workshop.restored",
-                        when=format_datetime(when)), icon=":material/restore:")
+            note.info(t("workshop.restored", when=format_datetime(restored)), icon=":material/restore:")
             discard.button(t("workshop.discard_draft"), key=_widget(aid, code, "discard"), on_click=_discard,
                            args=(aid, component), width="stretch")
         if result.from_baseline:
@@ -250,8 +309,11 @@ def _component(view: services.AssessmentView, component: Component, result: Comp
         else:
             st.session_state[DRAFTS].pop(key, None)
             st.session_state[RESTORED].pop(key, None)
+        if not changed and base["version"] != current_version:
+            _rebase(view, component, result)  # the colleague saved what this person has: nothing to compare
+            base = st.session_state[BASES][key]
         if not disabled:
-            _keep_on_server(view, code, draft if changed else None, result.version_id if result.scored else 0)
+            _keep_on_server(view, code, draft if changed else None, base["version"])
         status_col, button_col = st.columns([3, 1])
         with status_col:
             if result.from_baseline:
@@ -266,10 +328,12 @@ def _component(view: services.AssessmentView, component: Component, result: Comp
                 st.warning(t("workshop.unsaved"), icon=":material/edit:")
             field_error(errors, "save")
             field_error(errors, "in_place")
+        if changed and not disabled and base["version"] != current_version:
+            _overtaken(view, component, result)
         if not disabled:
             label = "workshop.confirm_component" if result.from_baseline and not changed else "workshop.save_component"
             button_col.button(t(label, code=code), key=_widget(aid, code, "save"),
-                              type="primary", on_click=_save, args=(aid, component, result.version_id),
+                              type="primary", on_click=_save, args=(aid, component, base["version"]),
                               width="stretch")
 
 
@@ -280,7 +344,7 @@ def _next(number: int) -> None:
 
 def render() -> None:
     view, framework, summary = require_results()
-    for store in (DRAFTS, KEPT, RESTORED, ERRORS):
+    for store in (DRAFTS, KEPT, RESTORED, BASES, ERRORS):
         st.session_state.setdefault(store, {})
     scroll_to_top_if_asked()
     title, switch = st.columns([3, 1], vertical_alignment="center")

@@ -140,3 +140,97 @@ def test_the_facilitator_archives_an_assessment_and_deletes_an_empty_draft(open_
 
 def button_labels(at) -> list[str]:
     return [b.label for b in at.button]
+
+
+def _colleague_saves(app_engine, example, code: str, notes: str) -> None:
+    """Mariam Haddad (another facilitator) saves the component from her own laptop."""
+    with session_scope(app_engine) as session:
+        actor = build_actor(session, example["demo-caseworker"])
+        _, _, summary = services.assessment_results(session, example["assessment"], actor=actor)
+        result = next(r for r in summary.results if r.component.code == code)
+        services.save_component_rating(
+            session, actor=actor, assessment_id=example["assessment"], component_code=code,
+            in_place=sorted(result.in_place), agreed_level=None, notes=notes,
+            expected_version=result.version_id if result.scored else 0)
+
+
+def _stored_notes(app_engine, example, code: str) -> str:
+    with session_scope(app_engine) as session:
+        actor = build_actor(session, example["demo-facilitator"])
+        _, _, summary = services.assessment_results(session, example["assessment"], actor=actor)
+        return next(r for r in summary.results if r.component.code == code).notes
+
+
+def test_a_colleagues_save_shows_at_once_in_a_form_nobody_touched(open_page, example, app_engine):
+    fac, assessment = example["demo-facilitator"], example["assessment"]
+    notes = f"qaf_w:{assessment}:1:notes"
+    at = open_page("qaf/ui/workshop.py", fac, **{CURRENT: assessment})
+    _colleague_saves(app_engine, example, "1", "Mariam: the SOPs were signed last week.")
+    at.run()  # any next click: moving to another dimension and back, a tick elsewhere
+    assert at.text_area(key=notes).value == "Mariam: the SOPs were signed last week."
+    assert "Mariam Haddad" in texts(at)
+    # and what is now saved is what the form shows: typing over it and saving goes through
+    at.text_area(key=notes).input("Mariam: the SOPs were signed last week. Zoé: and shared.").run()
+    at.button(key=f"qaf_w:{assessment}:1:save").click().run()
+    assert not errors(at)
+    assert _stored_notes(app_engine, example, "1") == "Mariam: the SOPs were signed last week. Zoé: and shared."
+
+
+def test_a_colleagues_save_before_my_first_change_is_never_overwritten_unseen(open_page, example, app_engine):
+    """The form was filled before Mariam saved; Zoé then ticks and types, and saves: her save is refused, what
+    Mariam saved is shown beside Zoé's changes, and only then can Zoé save hers over it (or take Mariam's)."""
+    fac, assessment = example["demo-facilitator"], example["assessment"]
+    action = bundled_framework().component("1").columns[2][1]
+    notes = f"qaf_w:{assessment}:1:notes"
+    at = open_page("qaf/ui/workshop.py", fac, **{CURRENT: assessment})
+    _colleague_saves(app_engine, example, "1", "Mariam: the SOPs were signed last week.")
+    at.text_area(key=notes).input("Zoé: the SOPs are still a draft.").run()
+    at.checkbox(key=f"qaf_w:{assessment}:1:{action.id}").check()
+    at.button(key=f"qaf_w:{assessment}:1:save").click().run()
+    assert _stored_notes(app_engine, example, "1") == "Mariam: the SOPs were signed last week."
+    assert any("Mariam Haddad changed this at" in e for e in errors(at))
+    shown = texts(at)
+    assert any("Mariam Haddad saved this component at" in w.value for w in at.warning)
+    assert "Mariam: the SOPs were signed last week." in shown  # hers, beside...
+    assert at.text_area(key=notes).value == "Zoé: the SOPs are still a draft."  # ...what Zoé typed, kept
+    assert at.checkbox(key=f"qaf_w:{assessment}:1:{action.id}").value is True
+
+    # Saving again with the ordinary button is still refused: she has to choose.
+    at.button(key=f"qaf_w:{assessment}:1:save").click().run()
+    assert _stored_notes(app_engine, example, "1") == "Mariam: the SOPs were signed last week."
+
+    # Having seen Mariam's, Zoé merges both in her note and saves hers over it.
+    at.text_area(key=notes).input("Signed last week (Mariam); still shared as a draft (Zoé).").run()
+    at.button(key=f"qaf_w:{assessment}:1:save_mine").click().run()
+    assert not errors(at)
+    assert _stored_notes(app_engine, example, "1") == "Signed last week (Mariam); still shared as a draft (Zoé)."
+    assert not any("saved this component at" in w.value for w in at.warning)
+    assert UNSAVED not in [w.value for w in at.warning]
+
+
+def test_taking_a_colleagues_save_drops_mine(open_page, example, app_engine):
+    fac, assessment = example["demo-facilitator"], example["assessment"]
+    notes = f"qaf_w:{assessment}:1:notes"
+    at = open_page("qaf/ui/workshop.py", fac, **{CURRENT: assessment})
+    at.text_area(key=notes).input("Zoé: the SOPs are still a draft.").run()
+    _colleague_saves(app_engine, example, "1", "Mariam: the SOPs were signed last week.")
+    at.run()  # any next click: moving to another dimension and back, a tick elsewhere
+    assert any("Mariam Haddad saved this component at" in w.value for w in at.warning)
+    at.button(key=f"qaf_w:{assessment}:1:take_theirs").click().run()
+    assert at.text_area(key=notes).value == "Mariam: the SOPs were signed last week."
+    assert not any("saved this component at" in w.value for w in at.warning)
+    assert _stored_notes(app_engine, example, "1") == "Mariam: the SOPs were signed last week."
+
+
+def test_a_reloaded_draft_made_before_a_colleagues_save_shows_both(open_page, example, app_engine):
+    fac, assessment = example["demo-facilitator"], example["assessment"]
+    notes = f"qaf_w:{assessment}:1:notes"
+    at = open_page("qaf/ui/workshop.py", fac, **{CURRENT: assessment})
+    at.text_area(key=notes).input("Zoé: the SOPs are still a draft.").run()
+    _colleague_saves(app_engine, example, "1", "Mariam: the SOPs were signed last week.")
+    again = open_page("qaf/ui/workshop.py", fac, **{CURRENT: assessment})  # a reload
+    assert again.text_area(key=notes).value == "Zoé: the SOPs are still a draft."
+    assert any("Mariam Haddad saved this component at" in w.value for w in again.warning)
+    assert "Mariam: the SOPs were signed last week." in texts(again)
+    again.button(key=f"qaf_w:{assessment}:1:save").click().run()
+    assert _stored_notes(app_engine, example, "1") == "Mariam: the SOPs were signed last week."
