@@ -19,13 +19,13 @@ import hmac
 import json
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum
 from typing import Any, TypeVar
 
-from sqlalchemy import JSON, DateTime, Integer, String, Text, event, func, insert, inspect, select, update
+from sqlalchemy import JSON, DateTime, Integer, Select, String, Text, event, func, insert, inspect, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from core import audit_keys
@@ -434,14 +434,14 @@ class AuditFilter:
     entity_type: str = ""
     since: date | None = None
     until: date | None = None
-    limit: int = 500
+    limit: int | None = 500  # None: every matching record (the export)
+    offset: int = 0  # the page: the newest ``offset`` matching records are skipped
 
 
-def list_audit(session: Session, *, actor: Actor, filters: AuditFilter) -> list[AuditEntry]:
-    """Administrators see everything; managers see what people of their own agency did."""
+def _audit_query(actor: Actor, filters: AuditFilter) -> Select:
     if not actor.has(Role.ADMINISTRATOR, Role.MANAGER):
         raise Forbidden()
-    query = select(AuditRecord).order_by(AuditRecord.id.desc())
+    query = select(AuditRecord)
     if not actor.is_admin:
         query = query.where(AuditRecord.scope_agency_id == actor.agency_id)
     if filters.actor_name:
@@ -454,7 +454,19 @@ def list_audit(session: Session, *, actor: Actor, filters: AuditFilter) -> list[
         query = query.where(AuditRecord.occurred_at >= datetime.combine(filters.since, datetime.min.time(), UTC))
     if filters.until:
         query = query.where(AuditRecord.occurred_at < datetime.combine(filters.until, datetime.max.time(), UTC))
-    rows = session.scalars(query.limit(filters.limit)).all()
+    return query
+
+
+def count_audit(session: Session, *, actor: Actor, filters: AuditFilter) -> int:
+    """How many records match the filters (counted by the database)."""
+    return session.scalar(_audit_query(actor, filters).with_only_columns(func.count()).order_by(None)) or 0
+
+
+def list_audit(session: Session, *, actor: Actor, filters: AuditFilter) -> list[AuditEntry]:
+    """Administrators see everything; managers see what people of their own agency did. Newest first, one page
+    (``filters.limit`` records from ``filters.offset``)."""
+    query = _audit_query(actor, filters).order_by(AuditRecord.id.desc())
+    rows = session.scalars(query.offset(filters.offset).limit(filters.limit)).all()
     return [AuditEntry(id=r.id, occurred_at=r.occurred_at, actor_name=r.actor_name, account_id=r.account_id,
                        action=r.action, entity_type=r.entity_type, entity_id=r.entity_id, summary=r.summary,
                        changes=r.changes or {}, scope_agency_id=r.scope_agency_id) for r in rows]
@@ -467,8 +479,9 @@ def audit_csv(entries: list[AuditEntry]) -> bytes:
 
 
 def export_audit(session: Session, *, actor: Actor, filters: AuditFilter) -> bytes:
-    """The filtered trail as CSV, for someone allowed to read it; the export is itself recorded."""
-    rows = list_audit(session, actor=actor, filters=filters)
+    """The filtered trail as CSV (every matching record, not the page on screen), for someone allowed to read it;
+    the export is itself recorded."""
+    rows = list_audit(session, actor=actor, filters=replace(filters, offset=0, limit=None))
     record_event(session, action="export", entity_type="AuditRecord", summary=f"{len(rows)} records")
     return audit_csv(rows)
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pandas as pd
 import streamlit as st
 
-from core.audit import AuditFilter, export_audit, list_audit, readable_changes, verify_chain
+from core.audit import AuditFilter, count_audit, export_audit, list_audit, readable_changes, verify_chain
 from core.i18n import format_datetime, format_number, t, tn
 from core.ui import current_actor, deferred_download, unit_of_work
+from core.ui.paging import PAGE_SIZE, page_start, pager
 
 ACTIONS = ["create", "update", "delete", "finalise", "archive", "complete", "acknowledge", "import", "export",
            "generate_calendar", "move_session", "cancel_session", "hold_session", "miss_session", "login",
@@ -29,9 +31,11 @@ until = mid.date_input(t("audit.filter.until"), value=date.today(), format="YYYY
 filters = AuditFilter(actor_name=who.strip(), action=action, entity_type=entity.strip(),
                       since=since if isinstance(since, date) else None,
                       until=until if isinstance(until, date) else None)
+start = page_start("audit", filters)
 with unit_of_work() as session:
-    entries = list_audit(session, actor=actor, filters=filters)
-st.caption(tn("audit.count", len(entries)))
+    total = count_audit(session, actor=actor, filters=filters)
+    entries = list_audit(session, actor=actor, filters=replace(filters, offset=start, limit=PAGE_SIZE))
+st.caption(tn("audit.count", total))
 st.dataframe(pd.DataFrame([{
     t("audit.col.when"): format_datetime(e.occurred_at), t("audit.col.who"): e.actor_name,
     t("audit.col.action"): t(f"audit.action.{e.action}") if e.action in ACTIONS else e.action,
@@ -39,6 +43,7 @@ st.dataframe(pd.DataFrame([{
     t("audit.col.changes"): readable_changes(e),
 } for e in entries]), hide_index=True, width="stretch", column_config={
     t("audit.col.changes"): st.column_config.TextColumn(width="large")})
+pager("audit", total)
 deferred_download(st, t("audit.export"), build=lambda session, person: export_audit(
     session, actor=person, filters=filters), file_name=f"audit-trail-{date.today().isoformat()}.csv",
     mime="text/csv", icon=":material/download:")

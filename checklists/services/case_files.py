@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from accounts.models import StaffMember
@@ -126,18 +126,58 @@ class CaseFileEntry:
     last_reviewed_on: date | None
 
 
-def case_file_index(session: Session, *, actor: Actor) -> list[CaseFileEntry]:
-    """The case files the actor may see, by case code, as the list shows them: only the columns it needs (the
-    follow-up dates and risk changes of thousands of files are not read to draw a list)."""
+@dataclass(frozen=True)
+class CaseFileFilter:
+    """What the case file list is narrowed to (``None`` or empty: anything)."""
+    caseworker_id: int | None = None
+    status: str = ""
+    risk_level: str = ""
+    code_contains: str = ""
+
+
+def _index_query(actor: Actor, filters: CaseFileFilter) -> Select:
+    query = (select(CaseFile.id).join(StaffMember, StaffMember.id == CaseFile.caseworker_id)
+             .where(readable_case_files(actor)))
+    if filters.caseworker_id is not None:
+        query = query.where(CaseFile.caseworker_id == filters.caseworker_id)
+    if filters.status:
+        query = query.where(CaseFile.status == filters.status)
+    if filters.risk_level:
+        query = query.where(CaseFile.risk_level == filters.risk_level)
+    if filters.code_contains.strip():
+        query = query.where(func.lower(CaseFile.case_code).contains(filters.code_contains.strip().lower()[:60],
+                                                                    autoescape=True))
+    return query
+
+
+def case_file_index(session: Session, *, actor: Actor, filters: CaseFileFilter = CaseFileFilter(),
+                    offset: int = 0, limit: int | None = None) -> list[CaseFileEntry]:
+    """The case files the actor may see that match ``filters``, by case code, as the list shows them: only the
+    columns it needs, and with ``limit`` only one page of them (filtered, sorted and cut by the database)."""
+    page = _index_query(actor, filters).order_by(CaseFile.case_code, CaseFile.id).offset(offset).limit(limit)
+    chosen = page.subquery()
     last_review = (select(CaseFileReview.case_file_id, func.max(CaseFileReview.reviewed_on).label("last"))
+                   .where(CaseFileReview.case_file_id.in_(select(chosen.c.id)))
                    .group_by(CaseFileReview.case_file_id).subquery())
     query = (select(CaseFile.id, CaseFile.case_code, CaseFile.caseworker_id, StaffMember.full_name,
                     CaseFile.risk_level, CaseFile.status, CaseFile.registered_on, CaseFile.case_plan_on,
                     last_review.c.last)
+             .join(chosen, chosen.c.id == CaseFile.id)
              .join(StaffMember, StaffMember.id == CaseFile.caseworker_id)
              .outerjoin(last_review, last_review.c.case_file_id == CaseFile.id)
-             .where(readable_case_files(actor)).order_by(CaseFile.case_code))
+             .order_by(CaseFile.case_code, CaseFile.id))
     return [CaseFileEntry(*row) for row in session.execute(query).all()]
+
+
+def count_case_files(session: Session, *, actor: Actor, filters: CaseFileFilter = CaseFileFilter()) -> int:
+    return session.scalar(select(func.count()).select_from(_index_query(actor, filters).subquery())) or 0
+
+
+def case_file_caseworkers(session: Session, *, actor: Actor) -> list[tuple[int, str]]:
+    """The caseworkers of the case files the actor may see, by name: the list's filter."""
+    return [(i, n) for i, n in session.execute(
+        select(StaffMember.id, StaffMember.full_name).where(StaffMember.id.in_(
+            select(CaseFile.caseworker_id).where(readable_case_files(actor)))).order_by(StaffMember.full_name))]
 
 
 def get_case_file(session: Session, *, actor: Actor, case_file_id: int) -> CaseFileView:

@@ -23,9 +23,10 @@ from checklists.services import imports
 from checklists.timeliness import CASE_STATUSES, RISK_LEVELS
 from checklists.ui.common import risk_text, timeliness_table
 from core.actor import Role
-from core.i18n import format_date, join_messages, t
+from core.i18n import format_date, format_number, join_messages, t
 from core.safe_text import for_markdown
 from core.ui import NOT_SAVED, field_error, page_for, submit, unit_of_work
+from core.ui.paging import PAGE_SIZE, page_start, pager
 
 ERRORS = "case_file_errors"
 IMPORT_RESULT = "case_file_import_result"
@@ -42,10 +43,10 @@ st.caption(t("case_file.intro"))
 
 with unit_of_work() as session:
     caseworkers = services.caseworkers_to_choose(session, actor=actor) if editor else []
-    everyone = services.case_file_index(session, actor=actor)
+    people = services.case_file_caseworkers(session, actor=actor)
+    total = services.count_case_files(session, actor=actor)
 
 left, mid, right, far = st.columns(4)
-people = sorted({(f.caseworker_id, f.caseworker_name) for f in everyone}, key=lambda p: p[1])
 chosen_person = left.selectbox(t("case_file.filter.caseworker"), [None, *[p[0] for p in people]],
                                format_func=lambda i: t("case_file.filter.anyone") if i is None
                                else dict(people)[i])
@@ -54,27 +55,31 @@ chosen_status = mid.selectbox(t("case_file.field.status"), ["", *CASE_STATUSES],
 chosen_risk = right.selectbox(t("case_file.field.risk_level"), ["", *RISK_LEVELS],
                               format_func=lambda s: risk_text(s) if s else t("case_file.filter.any"))
 code_search = far.text_input(t("case_file.filter.code"), max_chars=60)
-shown = [f for f in everyone if (chosen_person is None or f.caseworker_id == chosen_person)
-         and (not chosen_status or f.status == chosen_status) and (not chosen_risk or f.risk_level == chosen_risk)
-         and code_search.strip().lower() in f.case_code.lower()]
+filters = services.CaseFileFilter(caseworker_id=chosen_person, status=chosen_status, risk_level=chosen_risk,
+                                  code_contains=code_search)
+start_row = page_start("case_files", filters)
+with unit_of_work() as session:
+    matching = services.count_case_files(session, actor=actor, filters=filters)
+    shown = services.case_file_index(session, actor=actor, filters=filters, offset=start_row, limit=PAGE_SIZE)
 
 if shown:
-    st.caption(t("case_file.count", shown=len(shown), total=len(everyone)))
+    st.caption(t("case_file.count", shown=format_number(matching), total=format_number(total)))
     st.dataframe(pd.DataFrame([{
         t("case_file.field.case_code"): f.case_code, t("case_file.field.caseworker"): f.caseworker_name,
         t("case_file.field.risk_level"): risk_text(f.risk_level), t("case_file.field.status"):
             t(f"case_status.{f.status}"), t("case_file.field.registered_on"): format_date(f.registered_on),
         t("case_file.field.case_plan_on"): format_date(f.case_plan_on),
         t("case_file.col.last_reviewed"): format_date(f.last_reviewed_on) or "—",
-    } for f in shown[:2000]]), hide_index=True, width="stretch")
-elif everyone:
+    } for f in shown]), hide_index=True, width="stretch")
+    pager("case_files", matching)
+elif total:
     st.info(t("case_file.none_match"))
 else:
     st.info(t("case_file.empty_editor") if editor else t("case_file.empty"))
 
 chosen = None
 if shown:
-    labels = {f.id: f"{f.case_code} — {f.caseworker_name}" for f in shown[:2000]}
+    labels = {f.id: f"{f.case_code} — {f.caseworker_name}" for f in shown}
     wanted = st.query_params.get("case_file", "")
     ids = list(labels)
     index = next((i for i, k in enumerate(ids) if str(k) == wanted), 0)

@@ -198,13 +198,14 @@ class _Labels:
 
 
 def tracked_actions(session: Session, *, actor: Actor, filters: TrackerFilters = TrackerFilters(),
-                    today: date | None = None, limit: int | None = None) -> Tracker:
-    """The actions the person may see that match ``filters``, in the chosen order, with counts over them."""
+                    today: date | None = None, limit: int | None = None, offset: int = 0) -> Tracker:
+    """The actions the person may see that match ``filters``, in the chosen order, with counts over them; with
+    ``limit``, one page of them (from ``offset``), the counts still over every match."""
     today = today or date.today()
     query = _query(actor, filters, today)
     counts = _counts(session, _query(actor, filters, today, lean=True), today) if limit is not None else None
     if limit is not None:
-        query = query.limit(limit)
+        query = query.offset(offset).limit(limit)
     rows = session.execute(query).all()
     team_ids = {r.team_id for r in rows if r.team_id is not None}
     team_names = dict(session.execute(select(Team.id, Team.name).where(Team.id.in_(team_ids))).all()) \

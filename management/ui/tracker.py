@@ -8,6 +8,7 @@ import streamlit as st
 
 from core.i18n import format_datetime, t, tn
 from core.ui import NOT_SAVED, deferred_download, field_error, page_for, submit, unit_of_work
+from core.ui.paging import PAGE_SIZE, page_start, pager
 from improvement_actions import services as actions
 from improvement_actions.rules import STATUSES
 from management.reports import export_tracker
@@ -24,7 +25,6 @@ from management.ui.common import due_text, source_link
 
 ERRORS = "tracker_errors"
 REVISION = "tracker_revision"  # bumped after every save, so the editor never keeps edits on another row
-SHOWN = 1000
 
 actor = page_for(*WORKERS)
 st.session_state.setdefault(ERRORS, {})
@@ -59,8 +59,9 @@ with st.expander(t("tracker.filters"), expanded=True, icon=":material/filter_lis
 filters = TrackerFilters(statuses=tuple(statuses), owner=owner, agency_id=agency_id, team_id=team_id,
                          sources=tuple(sources), component=component, overdue=overdue, due_soon=due_soon, mine=mine,
                          sort=sort)
+start = page_start("tracker", filters)
 with unit_of_work() as session:
-    tracker = tracked_actions(session, actor=actor, filters=filters, limit=SHOWN)
+    tracker = tracked_actions(session, actor=actor, filters=filters, limit=PAGE_SIZE, offset=start)
 found = tracker.actions
 
 m1, m2, m3, m4 = st.columns(4)
@@ -73,8 +74,6 @@ if not found:
     st.info(t("tracker.none"))
 else:
     shown = found
-    if tracker.counts["total"] > SHOWN:
-        st.warning(t("tracker.too_many", shown=SHOWN, total=tracker.counts["total"]))
     st.caption(t("tracker.edit_help"))
     priority_label = {x.priority: t(f"improvement_action.priority.{x.priority}") for x in shown}
     source_label = {x.source_kind: t(f"tracker.source.{x.source_kind}") for x in shown}
@@ -84,7 +83,7 @@ else:
         "agency": x.agency, "source": f"{source_label[x.source_kind]} · {x.source_label}",
         "item": f"{x.item} {x.item_label}".strip(), "link": source_link(x),
         "updated": f"{format_datetime(x.updated_at)} · {x.updated_by}" if x.updated_at else ""} for x in shown])
-    key = f"tracker_editor_{st.session_state[REVISION]}_{abs(hash(filters))}"
+    key = f"tracker_editor_{st.session_state[REVISION]}_{abs(hash(filters))}_{start}"
     st.data_editor(frame, key=key, hide_index=True, width="stretch", num_rows="fixed",
                    disabled=[c for c in frame.columns if c not in ("status", "note")], column_config={
         "id": st.column_config.NumberColumn("#", width="small"),
@@ -101,6 +100,7 @@ else:
         "item": st.column_config.TextColumn(t("tracker.col.item")),
         "link": st.column_config.LinkColumn(t("tracker.col.link"), display_text=t("tracker.open_source")),
         "updated": st.column_config.TextColumn(t("tracker.col.updated"))})
+    pager("tracker", tracker.counts["total"])
     # The versions the person saw when this table was drawn: a row someone else changed since is refused with
     # who and when, never overwritten unseen (the versions read in the run of the click would let it through).
     seen: dict[int, int] = st.session_state.setdefault(f"{key}:versions", {x.id: x.version_id for x in shown})

@@ -516,6 +516,8 @@ def _matrix(w):  # type: ignore[no-untyped-def]
             s, actor=x, filters=AuditFilter())),
         "core.audit.list_audit": ({"admin", "manager", "other_manager"}, lambda s, x: audit.list_audit(
             s, actor=x, filters=AuditFilter())),
+        "core.audit.count_audit": ({"admin", "manager", "other_manager"}, lambda s, x: audit.count_audit(
+            s, actor=x, filters=AuditFilter())),
         **_review_matrix(w),
         **_calendar_matrix(w),
         **_sync_matrix(w),
@@ -677,6 +679,10 @@ def _review_matrix(w):  # type: ignore[no-untyped-def]
             s, actor=x)),
         "checklists.services.case_files.case_file_index": (EVERYONE, lambda s, x: case_files.case_file_index(
             s, actor=x)),
+        "checklists.services.case_files.count_case_files": (EVERYONE, lambda s, x: case_files.count_case_files(
+            s, actor=x)),
+        "checklists.services.case_files.case_file_caseworkers": (EVERYONE, lambda s, x: (
+            case_files.case_file_caseworkers(s, actor=x))),
         "checklists.services.case_files.get_case_file": (readers_of_file, lambda s, x: case_files.get_case_file(
             s, actor=x, case_file_id=cf)),
         "checklists.services.case_files.case_file_timeliness": (readers_of_file, lambda s, x:
