@@ -238,11 +238,12 @@ def gate() -> Actor:
     The page and assessment named in the address are kept: after signing in the person lands where the link
     pointed."""
     st.session_state.pop(ACTOR, None)
-    with unit_of_work() as session:
-        set_up = accounts.has_any_account(session)
-    if not set_up:
-        _first_run()
-        st.stop()
+    if SESSION not in st.session_state:  # a signed-in browser needs no asking (its session is checked below)
+        with unit_of_work() as session:
+            set_up = accounts.has_any_account(session)
+        if not set_up:
+            _first_run()
+            st.stop()
     _from_sso()
     if SESSION not in st.session_state and not st.session_state.get(FORGET_COOKIE):
         _resume_from_cookie()

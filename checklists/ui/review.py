@@ -83,6 +83,31 @@ def answer_text(answer: str) -> str:
     return reports.answer_label(answer)
 
 
+def _save(review_id: int, computed: dict[str, str | None], loaded_key: str, complete: bool) -> None:
+    """The form's Save or Complete, run before the page is drawn again (one script run per click, not two): the
+    answers as the form holds them, against the version this person started from."""
+    state = st.session_state
+
+    def field(name: str, item_id: str = "") -> str:
+        return str(state.get(f"{name}_{review_id}_{item_id}" if item_id else f"{name}_{review_id}") or "")
+
+    drafts = {item_id: AnswerDraft(item_id, field("answer", item_id), field("comment", item_id),
+                                   field("recommendation", item_id), answer,
+                                   field("override", item_id) if answer is not None else "")
+              for item_id, answer in computed.items()}
+    outcome = submit(lambda s: services.save_review(
+        s, actor=current_actor(), review_id=review_id, answers=drafts, strengths=field("strengths"),
+        feedback=field("feedback"), expected_version=state[loaded_key], complete=complete),
+        errors_key=ERRORS, general_field="general", success=t("review.completed") if complete else t("review.saved"))
+    # Saved: the next edit starts from the new version. Refused: the message names who changed it; a second
+    # Save, after checking, goes over their version with what is on screen.
+    if outcome is not NOT_SAVED:
+        state.pop(f"feedback_{review_id}", None)  # drawn afresh from what is now saved
+    elif "general" in state[ERRORS]:
+        with unit_of_work() as session:
+            state[loaded_key] = services.get_review(session, actor=current_actor(), review_id=review_id).version_id
+
+
 if view.may_edit:
     st.info(t("review.how_to"), icon=":material/info:")
     # The version this person started from: a save over someone else's later save is refused (the version read in
@@ -92,7 +117,6 @@ if view.may_edit:
     if f"feedback_{view.id}" not in st.session_state:  # the form is drawn afresh: it shows this version
         st.session_state[loaded_key] = view.version_id
     with st.form(f"review_{view.id}"):
-        drafts: dict[str, AnswerDraft] = {}
         for section in checklist.sections:
             st.subheader(for_markdown(section.label))
             for item in section.items:
@@ -103,49 +127,33 @@ if view.may_edit:
                 if stored.computed_answer is not None:
                     st.caption(t("review.computed_says", answer=answer_text(stored.computed_answer)))
                 options = ["", *ANSWERS]
-                choice = st.radio(t("review.answer_label", item=item.id), options, horizontal=True,
-                                  index=options.index(stored.answer) if stored.answer in options else 0,
-                                  format_func=answer_text, key=f"answer_{view.id}_{item.id}",
-                                  label_visibility="collapsed")
+                st.radio(t("review.answer_label", item=item.id), options, horizontal=True,
+                         index=options.index(stored.answer) if stored.answer in options else 0,
+                         format_func=answer_text, key=f"answer_{view.id}_{item.id}", label_visibility="collapsed")
                 left, right = st.columns(2)
-                comment = left.text_input(t("review.comment"), value=stored.comment, max_chars=2000,
-                                          key=f"comment_{view.id}_{item.id}")
-                recommendation = right.text_input(t("review.recommendation"), value=stored.recommendation,
-                                                  max_chars=2000, key=f"recommendation_{view.id}_{item.id}")
-                reason = ""
+                left.text_input(t("review.comment"), value=stored.comment, max_chars=2000,
+                                key=f"comment_{view.id}_{item.id}")
+                right.text_input(t("review.recommendation"), value=stored.recommendation, max_chars=2000,
+                                 key=f"recommendation_{view.id}_{item.id}")
                 if stored.computed_answer is not None:
-                    reason = st.text_input(t("review.override_reason"), value=stored.override_reason,
-                                           max_chars=2000, help=t("review.override_help"),
-                                           key=f"override_{view.id}_{item.id}")
+                    st.text_input(t("review.override_reason"), value=stored.override_reason, max_chars=2000,
+                                  help=t("review.override_help"), key=f"override_{view.id}_{item.id}")
                 field_error(errors, f"item:{item.id}")
-                drafts[item.id] = AnswerDraft(item.id, choice or "", comment, recommendation, stored.computed_answer,
-                                              reason)
         st.subheader(t("review.summary_heading"))
         st.caption(t("review.no_names"))
-        strengths = st.text_area(t("review.field.strengths"), value=view.strengths, max_chars=4000,
-                                 key=f"strengths_{view.id}")
+        st.text_area(t("review.field.strengths"), value=view.strengths, max_chars=4000, key=f"strengths_{view.id}")
         field_error(errors, "strengths")
-        feedback = st.text_area(t("review.field.feedback"), value=view.feedback, max_chars=4000,
-                                help=t("review.feedback_help"), key=f"feedback_{view.id}")
+        st.text_area(t("review.field.feedback"), value=view.feedback, max_chars=4000, help=t("review.feedback_help"),
+                     key=f"feedback_{view.id}")
         field_error(errors, "feedback")
         field_error(errors, "answers")
         save_col, complete_col = st.columns(2)
-        save = save_col.form_submit_button(t("review.save_draft"), icon=":material/save:")
-        complete = complete_col.form_submit_button(t("review.complete"), type="primary",
-                                                   icon=":material/task_alt:")
-    if save or complete:
-        outcome = submit(lambda s: services.save_review(
-            s, actor=current_actor(), review_id=view.id, answers=drafts, strengths=strengths, feedback=feedback,
-            expected_version=st.session_state[loaded_key], complete=complete),
-            errors_key=ERRORS, general_field="general",
-            success=t("review.completed") if complete else t("review.saved"))
-        # Saved: the next edit starts from the new version. Refused: the message names who changed it; a second
-        # Save, after checking, goes over their version with what is on screen.
-        if outcome is not NOT_SAVED:
-            st.session_state.pop(f"feedback_{view.id}", None)  # drawn afresh from what is now saved
-        elif "general" in st.session_state[ERRORS]:
-            st.session_state[loaded_key] = view.version_id
-        st.rerun()
+        computed = {item.id: (view.answers.get(item.id) or AnswerDraft(item.id)).computed_answer
+                    for section in checklist.sections for item in section.items}
+        save_col.form_submit_button(t("review.save_draft"), icon=":material/save:", on_click=_save,
+                                    args=(view.id, computed, loaded_key, False))
+        complete_col.form_submit_button(t("review.complete"), type="primary", icon=":material/task_alt:",
+                                        on_click=_save, args=(view.id, computed, loaded_key, True))
 else:
     if not view.is_completed:
         read_only_banner(t("review.read_only_draft"))

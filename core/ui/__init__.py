@@ -142,7 +142,11 @@ def once_per_run(key: str, load: Callable[[], T]) -> T:
 
 
 def engine() -> Engine:
-    return _engine_for(get_settings().database_url)
+    """The process's engine for the configured database (looked up once per page run: a page opens several units
+    of work, and Streamlit's resource cache costs more to ask than the query it guards)."""
+    if get_script_run_ctx(suppress_warning=True) is None:
+        return _engine_for(get_settings().database_url)
+    return once_per_run("engine", lambda: _engine_for(get_settings().database_url))
 
 
 SessionCheck = Callable[[Session, "int | None"], "tuple[Actor | None, str]"]
