@@ -1,6 +1,6 @@
 """Many people at once on two app servers and one PostgreSQL database:
 ``python -m bench.load [--people 20] [--seconds 60] [--servers 2] [--report FILE.md] [--arrive-within 10]
-[--steps 20,40,60,80,100]``.
+[--steps 20,40,60,80,100] [--floor 12]``.
 
 Starts the app twice (two processes on two loopback ports, as behind a proxy with sticky sessions) on one
 database (``CPCM_LOAD_DATABASE_URL``, or a scratch database on the server ``CPCM_TEST_POSTGRES_URL`` names),
@@ -61,9 +61,14 @@ class Tally:
     seen_before: dict[str, str] = field(default_factory=dict)  # text written -> the text on screen before it
     refusals: dict[str, str] = field(default_factory=dict)  # text refused -> the message shown
     unexpected: list[str] = field(default_factory=list)
+    cpu: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))  # when measured (--floor)
+    shapes: dict[str, dict[str, object]] = field(default_factory=dict)  # what each kind of click's page drew
 
     def time(self, kind: str, run: Run) -> Run:
         self.times[kind].append(run.seconds)
+        if run.cpu is not None:
+            self.cpu[kind].append(run.cpu)
+            self.shapes[kind] = run.shape()
         if run.exceptions:
             self.unexpected.append(f"{kind}: {run.exceptions[0][:300]}")
         return run
@@ -342,6 +347,7 @@ class Result:
     rss_idle: list[int]
     rss_busy: list[int]
     cpu_seconds: list[float] = field(default_factory=list)  # each app process's CPU (user + system) in the run
+    costs: dict[str, tuple[float, float]] = field(default_factory=dict)  # kind -> (app, floor) CPU s per click
 
     def table(self) -> str:
         lines = ["| click | count | p50 | p95 |", "|---|---|---|---|"]
@@ -364,6 +370,14 @@ class Result:
                 lines.append(f"| app process {number} (user + system) | {used:.1f} s |")
             lines.append(f"| per click (every process ÷ {self.clicks} clicks) | "
                          f"{sum(self.cpu_seconds) / max(1, self.clicks) * 1000:.0f} ms |")
+        if self.costs:
+            lines += ["", "Cost per click against Streamlit's floor (CPU of the server process per click, one person "
+                          "at a time on a quiet process; the floor is a bare Streamlit page drawing the same number "
+                          "of each kind of element, with no database):", "",
+                      "| click | app CPU per click | Streamlit's floor | × floor |", "|---|---|---|---|"]
+            for kind, (app, floor) in sorted(self.costs.items()):
+                lines.append(f"| {kind} | {app * 1000:.0f} ms | {floor * 1000:.0f} ms | "
+                             f"{app / floor if floor else float('inf'):.1f} |")
         return "\n".join(lines)
 
     def worst_p95(self) -> float:
@@ -393,8 +407,58 @@ def machine() -> str:
             f"Python {platform.python_version()}")
 
 
+def click_costs(app: AppServer, crowd: list[Person], setup: dict[str, object], rounds: int) -> Tally:
+    """Each kind of click's CPU on a quiet app process: one person of each kind at a time goes through their
+    round ``rounds`` times, each run timed by the process's CPU clock."""
+    tally = Tally()
+    kinds: dict[tuple[str, bool], Person] = {}
+    for person in crowd:
+        kinds.setdefault((person.role, bool(person.target)), person)
+
+    async def one(person: Person) -> None:
+        tab = Tab(app.url, cpu=lambda: cpu_seconds(app.pid))
+        rng = random.Random(0)
+        try:
+            await sign_in(tab, person, tally)
+            for _ in range(rounds):
+                await ROLES[person.role](tab, person, tally, setup, rng)
+        finally:
+            await tab.close()
+
+    for person in kinds.values():
+        asyncio.run(one(person))
+    return tally
+
+
+def floor_costs(shapes: dict[str, dict[str, object]], rounds: int) -> dict[str, float]:
+    """Streamlit's own CPU per click for each page shape (``bench.floor_app``): the page opened, then ``rounds``
+    reruns by a tick, each timed by the process's CPU clock."""
+    from urllib.parse import urlencode
+
+    server = start("", script=Path(__file__).with_name("floor_app.py"))
+    floors: dict[str, float] = {}
+    try:
+        async def one(shape: dict[str, object]) -> float:
+            tab = Tab(server.url, cpu=lambda: cpu_seconds(server.pid))
+            try:
+                page = await tab.open(query=urlencode({"shape": json.dumps(shape)}))
+                box = page.widgets("checkbox")[0]
+                used = []
+                for number in range(rounds):
+                    used.append((await tab.run(set_values=[tick(box.id, number % 2 == 0)])).cpu or 0.0)
+                return statistics.fmean(used)
+            finally:
+                await tab.close()
+
+        for kind, shape in shapes.items():
+            floors[kind] = asyncio.run(one(shape))
+    finally:
+        stop(server)
+    return floors
+
+
 def run_load(database_url: str, *, people: int = 20, seconds: float = 60, servers: int = 2,
-             log_dir: Path | None = None, arrive_within: float = 0.0) -> Result:
+             log_dir: Path | None = None, arrive_within: float = 0.0, floor_rounds: int = 0) -> Result:
     crowd, setup = prepare(database_url, people)
     apps = [start(database_url, log=(log_dir / f"app-{n}.log") if log_dir else None) for n in range(servers)]
     try:
@@ -415,14 +479,19 @@ def run_load(database_url: str, *, people: int = 20, seconds: float = 60, server
         busy = [rss_bytes(a.pid) for a in apps]
         used = [cpu_seconds(a.pid) - before_cpu for a, before_cpu in zip(apps, cpu_before, strict=True)]
         after = versions(database_url, setup)
+        measured = click_costs(apps[0], crowd, setup, floor_rounds) if floor_rounds else None
     finally:
         for app in apps:
             stop(app)
+    costs: dict[str, tuple[float, float]] = {}
+    if measured is not None:
+        floors = floor_costs(measured.shapes, floor_rounds)
+        costs = {kind: (statistics.fmean(used), floors[kind]) for kind, used in measured.cpu.items() if used}
     return Result(people=len(crowd), servers=servers, seconds=elapsed,
                   clicks=sum(len(v) for v in tally.times.values()), confirmed=sum(tally.confirmed.values()),
                   refused=tally.refused, unexpected=tally.unexpected,
                   lost=lost_updates(before, after, tally, written_since(database_url, first_audit_id)),
-                  times=dict(tally.times), rss_idle=idle, rss_busy=busy, cpu_seconds=used)
+                  times=dict(tally.times), rss_idle=idle, rss_busy=busy, cpu_seconds=used, costs=costs)
 
 
 def scratch_database() -> tuple[str, str]:
@@ -449,6 +518,9 @@ def main() -> None:
                         help="capacity: a run for each count of people (e.g. 20,40,60,80,100), each on a fresh "
                              "database and fresh app processes; the report names the largest count at which every "
                              "kind of click's p95 stays within --limit")
+    parser.add_argument("--floor", type=int, default=0, metavar="ROUNDS",
+                        help="after the load, each kind of click's CPU on a quiet app process next to Streamlit's "
+                             "own for a bare page of the same elements (bench.floor_app), over ROUNDS rounds each")
     parser.add_argument("--limit", type=float, default=1.0, metavar="SECONDS",
                         help="the p95 a capacity step must stay within (default 1 s)")
     args = parser.parse_args()
@@ -488,7 +560,7 @@ def _one_run(people: int, args: argparse.Namespace) -> Result:
         url, _server = scratch_database()
     try:
         return run_load(url, people=people, seconds=args.seconds, servers=args.servers,
-                        arrive_within=args.arrive_within)
+                        arrive_within=args.arrive_within, floor_rounds=args.floor)
     finally:
         if scratch:
             from tests.conftest import drop_postgres_database

@@ -41,14 +41,15 @@ class AppServer:
 
 
 def start(database_url: str, *, port: int | None = None, extra_env: dict[str, str] | None = None,
-          log: Path | None = None, timeout: float = 90) -> AppServer:
-    """Start one app process and wait until it answers its health check."""
+          log: Path | None = None, timeout: float = 90, script: Path | None = None) -> AppServer:
+    """Start one app process (or another Streamlit ``script``) and wait until it answers its health check."""
     port = port or free_port()
     env = {**os.environ, "CPCM_DATABASE_URL": database_url, **(extra_env or {})}
     output = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115  (closed with the process)
     process = subprocess.Popen(  # noqa: S603  (our own app, a fixed command)
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"), "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+        [sys.executable, "-m", "streamlit", "run", str(script or ROOT / "streamlit_app.py"),
+         "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
+         "--browser.gatherUsageStats", "false"],
         cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout

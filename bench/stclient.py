@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +26,20 @@ class Run:
     """What one interaction drew, and how long from sending it to the end of the last script run it caused."""
     seconds: float
     elements: list[tuple[str, Any]] = field(default_factory=list)
+    cpu: float | None = None  # the server process's CPU seconds over the run, when the tab was told its process
+
+    def shape(self) -> dict[str, Any]:
+        """How many elements of each kind the run drew, and each table's rows and columns (for ``bench.floor_app``)."""
+        import pyarrow as pa
+
+        counts: dict[str, Any] = {}
+        for kind, proto in self.elements:
+            if kind == "dataframe":
+                table = pa.ipc.open_stream(proto.arrow_data.data).read_all()
+                counts.setdefault(kind, []).append([table.num_rows, table.num_columns])
+            elif kind not in ("toast", "exception"):
+                counts[kind] = counts.get(kind, 0) + 1
+        return counts
 
     def widgets(self, kind: str) -> list[Any]:
         return [proto for k, proto in self.elements if k == kind]
@@ -50,8 +65,9 @@ class Run:
 class Tab:
     """One browser tab's session on the server."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, cpu: Callable[[], float] | None = None) -> None:
         self.url = url.replace("http://", "ws://").rstrip("/") + "/_stcore/stream"
+        self.cpu = cpu  # the server process's CPU seconds so far: each run then says what it cost
         self.pages: dict[str, str] = {}  # url path -> page script hash
         self.page_hash = ""
         self.query = ""
@@ -94,9 +110,12 @@ class Tab:
             state.widget_states.widgets.append(value)
         for trigger in triggers or []:
             state.widget_states.widgets.append(WidgetState(id=trigger, trigger_value=True))
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), self.cpu() if self.cpu else 0.0
         await self._socket.send(message.SerializeToString())
-        return await self._collect(started, timeout)
+        run = await self._collect(started, timeout)
+        if self.cpu:
+            run.cpu = self.cpu() - cpu
+        return run
 
     async def _collect(self, started: float, timeout: float) -> Run:
         elements: dict[tuple[int, ...], tuple[str, Any]] = {}
@@ -119,6 +138,9 @@ class Tab:
                 self.page_hash = message.navigation.page_script_hash or self.page_hash
             elif kind == "page_info_changed":
                 self.query = message.page_info_changed.query_string
+            elif kind == "delta" and message.delta.WhichOneof("type") == "add_block":
+                block = message.delta.add_block.WhichOneof("type") or "vertical"
+                elements[tuple(message.metadata.delta_path)] = (f"block:{block}", message.delta.add_block)
             elif kind == "delta" and message.delta.WhichOneof("type") == "new_element":
                 element = message.delta.new_element
                 element_kind = element.WhichOneof("type")
