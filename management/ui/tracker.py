@@ -3,6 +3,8 @@ at once in the table, comments and history, and the filtered list as Excel or CS
 
 from __future__ import annotations
 
+import time
+
 import pandas as pd
 import streamlit as st
 
@@ -25,6 +27,8 @@ from management.ui.common import due_text, source_link
 
 ERRORS = "tracker_errors"
 REVISION = "tracker_revision"  # bumped after every save, so the editor never keeps edits on another row
+CHOICES = "tracker_filter_choices"  # (when read, for whom, the filters' choices)
+CHOICES_SECONDS = 60
 
 actor = page_for(*WORKERS)
 st.session_state.setdefault(ERRORS, {})
@@ -33,8 +37,12 @@ errors: dict[str, str] = st.session_state[ERRORS]
 st.title(t("tracker.title"))
 st.caption(t("tracker.intro"))
 
-with unit_of_work() as session:
-    choices = filter_choices(session, actor=actor)
+kept = st.session_state.get(CHOICES)
+if kept is None or time.monotonic() - kept[0] > CHOICES_SECONDS or kept[1] != actor.account_id:
+    with unit_of_work() as session:  # distinct values over every action: read once a minute, not at every click
+        kept = (time.monotonic(), actor.account_id, filter_choices(session, actor=actor))
+    st.session_state[CHOICES] = kept
+choices = kept[2]
 status_label = {s: t(f"improvement_action.status.{s}") for s in STATUSES}
 with st.expander(t("tracker.filters"), expanded=True, icon=":material/filter_list:"):
     a, b, c = st.columns(3)
@@ -120,6 +128,7 @@ else:
                          success=tn("tracker.saved", len(changes)))
         if outcome is not NOT_SAVED:
             st.session_state[REVISION] += 1
+            st.session_state.pop(CHOICES, None)
         else:  # each refused row was named (who changed it, or what is missing): the next Save goes over it
             current = {str(x.id): x.version_id for x in shown}
             seen.update({int(i): current[i] for i in st.session_state[ERRORS] if i in current})
