@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from core.i18n import format_datetime, t, tn
-from core.ui import NOT_SAVED, deferred_download, field_error, page_for, submit, unit_of_work
+from core.ui import NOT_SAVED, current_actor, deferred_download, field_error, page_for, submit, unit_of_work
 from core.ui.paging import PAGE_SIZE, page_start, pager
 from improvement_actions import services as actions
 from improvement_actions.rules import STATUSES
@@ -29,6 +29,20 @@ ERRORS = "tracker_errors"
 REVISION = "tracker_revision"  # bumped after every save, so the editor never keeps edits on another row
 CHOICES = "tracker_filter_choices"  # (when read, for whom, the filters' choices)
 CHOICES_SECONDS = 60
+
+
+
+def _save(changes: list[StatusChange], seen_key: str, current: dict[str, int]) -> None:
+    """Save the table's changes before the page is drawn again (one script run per click, not two)."""
+    outcome = submit(lambda session: change_statuses(session, actor=current_actor(), changes=changes),
+                     errors_key=ERRORS, general_field="general", success=tn("tracker.saved", len(changes)))
+    if outcome is not NOT_SAVED:
+        st.session_state[REVISION] += 1
+        st.session_state.pop(CHOICES, None)
+    else:  # each refused row was named (who changed it, or what is missing): the next Save goes over it
+        seen = st.session_state.setdefault(seen_key, {})
+        seen.update({int(i): current[i] for i in st.session_state[ERRORS] if i in current})
+
 
 actor = page_for(*WORKERS)
 st.session_state.setdefault(ERRORS, {})
@@ -121,18 +135,8 @@ else:
         note = str(values.get("note") or "")
         if status != row.status or note.strip():
             changes.append(StatusChange(row.id, status, note, seen.get(row.id, row.version_id)))
-    if st.button(tn("tracker.save", len(changes)), type="primary", disabled=not changes,
-                 icon=":material/save:"):
-        outcome = submit(lambda session: change_statuses(session, actor=actor, changes=changes),
-                         errors_key=ERRORS, general_field="general",
-                         success=tn("tracker.saved", len(changes)))
-        if outcome is not NOT_SAVED:
-            st.session_state[REVISION] += 1
-            st.session_state.pop(CHOICES, None)
-        else:  # each refused row was named (who changed it, or what is missing): the next Save goes over it
-            current = {str(x.id): x.version_id for x in shown}
-            seen.update({int(i): current[i] for i in st.session_state[ERRORS] if i in current})
-        st.rerun()
+    st.button(tn("tracker.save", len(changes)), type="primary", disabled=not changes, icon=":material/save:",
+              on_click=_save, args=(changes, f"{key}:versions", {str(x.id): x.version_id for x in shown}))
     if errors:
         st.error(t("tracker.not_saved"), icon=":material/error:")
         for action_id, message in errors.items():
