@@ -66,14 +66,6 @@ def for_markdown(text: str | None) -> Markdown:
     return Markdown(escaped.replace("\n", "  \n"))
 
 
-def for_table_cell(text: str | None) -> Markdown:
-    """Text placed in a cell of a Markdown table: on one line (a line break would end the row), with the cell
-    separator escaped like every other Markdown character."""
-    if isinstance(text, Markdown):  # a message made for a page: already safe, put on one line
-        return Markdown(" ".join(text.split()))
-    return for_markdown(one_line(text))
-
-
 def markdown_code(text: str | None) -> Markdown:
     """User text shown as inline code (an action's identifier): a code span fenced by more backticks than the
     text holds in a row, so nothing in it ends the span early; inside it nothing is Markdown."""

@@ -8,11 +8,12 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 from core.errors import Forbidden
 from core.i18n import format_datetime, t
-from core.safe_text import as_saved, for_markdown, for_table_cell
+from core.safe_text import as_saved, for_markdown
 from core.ui import NOT_SAVED, current_actor, field_error, submit, unit_of_work
 from core.ui.layout import ask_scroll_to_top, collapse_sidebar, presentation_toggle, scroll_to_top_if_asked
 from qaf import services
@@ -206,14 +207,13 @@ def _from_server(kept: services.DraftView) -> dict[str, Any]:
 
 
 def _evidence(lines: list[EvidenceLine]) -> None:
-    """What the tool already holds for the component, beside the Change Grid: informative, it ticks nothing. A
-    few lines, drawn as a text table (a data grid per component cost more than the rest of the component)."""
+    """What the tool already holds for the component, beside the Change Grid: informative, it ticks nothing."""
     with st.expander(t("workshop.evidence_heading", count=len(lines)), icon=":material/query_stats:"):
         st.caption(t("workshop.evidence_help"))
-        head = [t("workshop.evidence_col.what"), t("workshop.evidence_col.figure"), t("workshop.evidence_col.over")]
-        rows = [[x.label, x.figure, x.detail] for x in lines]
-        st.markdown("\n".join("| " + " | ".join(for_table_cell(cell) for cell in row) + " |"
-                               for row in [head, ["---"] * 3, *rows]))
+        st.dataframe(pd.DataFrame([{t("workshop.evidence_col.what"): x.label,
+                                    t("workshop.evidence_col.figure"): x.figure,
+                                    t("workshop.evidence_col.over"): x.detail} for x in lines]),
+                     hide_index=True, width="stretch")
 
 
 def _component(view: services.AssessmentView, component: Component, result: ComponentResult,

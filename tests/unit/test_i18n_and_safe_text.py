@@ -7,8 +7,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from core import i18n
 from core.reports.spreadsheet import csv_bytes
@@ -168,11 +166,3 @@ def test_stored_text_in_a_label_or_a_code_span_shows_as_typed():
     assert render(markdown_code("`x")) == "<p><code>`x</code></p>\n"
     assert "<img" not in render(markdown_code(PAYLOAD))
 
-
-@given(st.text())
-def test_a_table_cell_is_one_line_and_never_ends_the_cell(text):
-    from core.safe_text import for_table_cell
-
-    cell = for_table_cell(text)
-    assert "\n" not in cell and "\r" not in cell
-    assert re.search(r"(?<!\\)\|", cell) is None  # every separator escaped
