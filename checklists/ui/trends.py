@@ -5,6 +5,7 @@ computed over; select a row to see them."""
 from __future__ import annotations
 
 from datetime import date
+from functools import cache
 
 import pandas as pd
 import streamlit as st
@@ -56,6 +57,11 @@ st.caption(t("trends.counted", reviews=data.reviews_counted, files=data.case_fil
              start=format_month(start), end=format_month(end)))
 
 
+# Thousands of rows (every caseworker's every month) name the same dozen months and scores: each is formatted once.
+month_text, score_cell = cache(format_month), cache(score_text)
+whole_selection = t("trends.whole_selection")
+
+
 def records_of_reviews(**filters: object) -> None:
     with unit_of_work() as session:
         found = trends.review_records(session, actor=actor, start=start, end=end + relativedelta(months=1, days=-1),
@@ -86,21 +92,23 @@ lines = [p for p in data.scores if (p.caseworker_id is None) == (caseworker_id i
          or p.caseworker_id == caseworker_id]
 if lines:
     # One line for the selection, and one for the chosen caseworker: seventy lines would be unreadable.
-    chart = pd.DataFrame([{"month": p.month, "who": p.caseworker_name or t("trends.whole_selection"),
+    chart = pd.DataFrame([{"month": p.month, "who": p.caseworker_name or whole_selection,
                            "score": p.mean_score} for p in data.scores if p.mean_score is not None
                           and (p.caseworker_id is None or p.caseworker_id == caseworker_id)])
     if not chart.empty:
         st.line_chart(chart, x="month", y="score", color="who", x_label=t("trends.month"),
                       y_label=t("trends.mean_score"))
     score_rows = sorted(data.scores, key=lambda p: (p.month, p.caseworker_name))
-    row = selected(pd.DataFrame([{t("trends.month"): format_month(p.month),
-                                  t("reviews.col.caseworker"): p.caseworker_name or t("trends.whole_selection"),
-                                  t("trends.reviews"): p.reviews, t("trends.mean_score"): score_text(p.mean_score)}
-                                 for p in score_rows]), "trend_scores")
+    row = selected(pd.DataFrame({t("trends.month"): [month_text(p.month) for p in score_rows],
+                                 t("reviews.col.caseworker"): [p.caseworker_name or whole_selection
+                                                               for p in score_rows],
+                                 t("trends.reviews"): [p.reviews for p in score_rows],
+                                 t("trends.mean_score"): [score_cell(p.mean_score) for p in score_rows]}),
+                   "trend_scores")
     if row is not None:
         point = score_rows[row]
-        st.caption(t("trends.records_of", what=f"{format_month(point.month)} · "
-                     f"{point.caseworker_name or t('trends.whole_selection')}"))
+        st.caption(t("trends.records_of",
+                     what=f"{month_text(point.month)} · {point.caseworker_name or whole_selection}"))
         with unit_of_work() as session:
             found = trends.review_records(session, actor=actor, start=point.month,
                                           end=point.month + relativedelta(months=1, days=-1), team_id=team_id,
@@ -131,8 +139,8 @@ st.caption(t("trends.indicators_help"))
 indicator_keys = sorted(data.indicators, key=lambda k: (k[1], k[0]))
 if indicator_keys:
     row = selected(pd.DataFrame([{t("trends.indicator"): t(f"trends.indicator_name.{name}"),
-                                  t("trends.month"): format_month(month),
-                                  t("trends.rate"): score_text(data.indicators[(month, name)].percent),
+                                  t("trends.month"): month_text(month),
+                                  t("trends.rate"): score_cell(data.indicators[(month, name)].percent),
                                   t("trends.over"): t("trends.over_records", met=data.indicators[(month, name)].met,
                                                       decided=data.indicators[(month, name)].decided)}
                                  for month, name in indicator_keys]), "trend_indicators")
@@ -145,9 +153,9 @@ st.subheader(t("trends.timeliness_heading"))
 st.caption(t("trends.timeliness_help"))
 timeliness_keys = sorted(data.timeliness, key=lambda k: (k[0], k[1].value, k[2]))
 if timeliness_keys:
-    row = selected(pd.DataFrame([{t("trends.month"): format_month(month), t("timeliness.col.step"): step_label(step),
+    row = selected(pd.DataFrame([{t("trends.month"): month_text(month), t("timeliness.col.step"): step_label(step),
                                   t("timeliness.col.risk_level"): risk_text(level),
-                                  t("trends.rate"): score_text(data.timeliness[(month, step, level)].percent),
+                                  t("trends.rate"): score_cell(data.timeliness[(month, step, level)].percent),
                                   t("trends.over"): t("trends.over_records",
                                                       met=data.timeliness[(month, step, level)].met,
                                                       decided=data.timeliness[(month, step, level)].decided)}
