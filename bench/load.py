@@ -348,6 +348,8 @@ class Result:
     rss_busy: list[int]
     cpu_seconds: list[float] = field(default_factory=list)  # each app process's CPU (user + system) in the run
     costs: dict[str, tuple[float, float]] = field(default_factory=dict)  # kind -> (app, floor) CPU s per click
+    generator_cpu: float = 0.0  # this process's CPU: the simulated people, on the same two cores
+    database_cpu: float | None = None  # PostgreSQL's processes on this machine, when it runs here
 
     def table(self) -> str:
         lines = ["| click | count | p50 | p95 |", "|---|---|---|---|"]
@@ -370,6 +372,11 @@ class Result:
                 lines.append(f"| app process {number} (user + system) | {used:.1f} s |")
             lines.append(f"| per click (every process ÷ {self.clicks} clicks) | "
                          f"{sum(self.cpu_seconds) / max(1, self.clicks) * 1000:.0f} ms |")
+            if self.database_cpu is not None:
+                lines.append(f"| PostgreSQL (the server's processes on this machine) | {self.database_cpu:.1f} s |")
+            lines.append(f"| the load generator (the simulated people, on the same cores) | "
+                         f"{self.generator_cpu:.1f} s |")
+            lines.append(f"| machine's cores over the run | {self.seconds * (os.cpu_count() or 1):.0f} s |")
         if self.costs:
             lines += ["", "Cost per click against Streamlit's floor (CPU of the server process per click, one person "
                           "at a time on a quiet process; the floor is a bare Streamlit page drawing the same number "
@@ -389,10 +396,26 @@ class Result:
                 f"{len(self.unexpected)} unexpected errors, {len(self.lost)} lost updates.")
 
 
-def cpu_seconds(pid: int) -> float:
-    """A process's CPU time so far, user and system (Linux)."""
+def cpu_seconds(pid: int, *, children: bool = False) -> float:
+    """A process's CPU time so far, user and system (Linux); with ``children``, also that of the children it has
+    waited for (a PostgreSQL server's ended connections)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    ticks = int(fields[11]) + int(fields[12]) + (int(fields[13]) + int(fields[14]) if children else 0)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def database_cpu_seconds() -> float | None:
+    """CPU so far of every PostgreSQL server process on this machine (none when it runs elsewhere)."""
+    total, found = 0.0, False
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() in ("postgres", "postmaster"):
+                    total += cpu_seconds(int(entry.name), children=True)
+                    found = True
+            except OSError:  # the process ended meanwhile
+                continue
+    return total if found else None
 
 
 def machine() -> str:
@@ -466,6 +489,7 @@ def run_load(database_url: str, *, people: int = 20, seconds: float = 60, server
         first_audit_id = last_audit_id(database_url)
         idle = [rss_bytes(a.pid) for a in apps]
         cpu_before = [cpu_seconds(a.pid) for a in apps]
+        database_before, generator_before = database_cpu_seconds(), time.process_time()
         tally = Tally()
         started = time.monotonic()
 
@@ -478,6 +502,9 @@ def run_load(database_url: str, *, people: int = 20, seconds: float = 60, server
         elapsed = time.monotonic() - started
         busy = [rss_bytes(a.pid) for a in apps]
         used = [cpu_seconds(a.pid) - before_cpu for a, before_cpu in zip(apps, cpu_before, strict=True)]
+        generator = time.process_time() - generator_before
+        database_after = database_cpu_seconds()
+        database = None if database_before is None or database_after is None else database_after - database_before
         after = versions(database_url, setup)
         measured = click_costs(apps[0], crowd, setup, floor_rounds) if floor_rounds else None
     finally:
@@ -491,7 +518,8 @@ def run_load(database_url: str, *, people: int = 20, seconds: float = 60, server
                   clicks=sum(len(v) for v in tally.times.values()), confirmed=sum(tally.confirmed.values()),
                   refused=tally.refused, unexpected=tally.unexpected,
                   lost=lost_updates(before, after, tally, written_since(database_url, first_audit_id)),
-                  times=dict(tally.times), rss_idle=idle, rss_busy=busy, cpu_seconds=used, costs=costs)
+                  times=dict(tally.times), rss_idle=idle, rss_busy=busy, cpu_seconds=used, costs=costs,
+                  generator_cpu=generator, database_cpu=database)
 
 
 def scratch_database() -> tuple[str, str]:

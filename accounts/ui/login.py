@@ -255,7 +255,7 @@ def gate() -> Actor:
         st.stop()
     with unit_of_work() as session:
         standing = sessions.check(session, session_id)
-        account = accounts.get_account(session, standing.actor.account_id) if standing.actor else None
+        account = accounts.preferences(session, standing.actor.account_id) if standing.actor else None
     if standing.actor is None or account is None:
         sign_out(standing.reason)
         st.rerun()
