@@ -73,6 +73,8 @@ class Tab:
         self.query = ""
         self.held: dict[str, WidgetState] = {}  # values this tab set and keeps sending, as a browser does
         self.shown: dict[str, Any] = {}  # by widget id: the value on screen (typed here, or set by the server)
+        self.part_of: dict[str, str] = {}  # by widget id: the page part (Streamlit fragment) that drew it
+        self._drawn: dict[tuple[int, ...], tuple[str, Any, str]] = {}  # the page on screen: kind, proto, part
         self._socket: Any = None
 
     async def open(self, path: str = "", query: str = "") -> Run:
@@ -110,17 +112,25 @@ class Tab:
             state.widget_states.widgets.append(value)
         for trigger in triggers or []:
             state.widget_states.widgets.append(WidgetState(id=trigger, trigger_value=True))
+        # As a browser does: a change to widgets that all belong to one page part reruns that part alone.
+        touched = {self.part_of.get(w.id, "") for w in set_values or []} | {self.part_of.get(w, "")
+                                                                          for w in triggers or []}
+        part = next(iter(touched)) if path is None and len(touched) == 1 else ""
+        state.fragment_id = part
         started, cpu = time.perf_counter(), self.cpu() if self.cpu else 0.0
         await self._socket.send(message.SerializeToString())
-        run = await self._collect(started, timeout)
+        run = await self._collect(started, timeout, part)
         if self.cpu:
             run.cpu = self.cpu() - cpu
         return run
 
-    async def _collect(self, started: float, timeout: float) -> Run:
-        elements: dict[tuple[int, ...], tuple[str, Any]] = {}
-        toasts: dict[tuple[int, ...], tuple[str, Any]] = {}
+    async def _collect(self, started: float, timeout: float, part: str = "") -> Run:
+        """Read what the runs draw until the last one ends. A whole run replaces the page; a part's run replaces
+        what that part drew and leaves the rest of the page as it was (``Run.elements`` is then the part's)."""
+        elements = {k: v for k, v in self._drawn.items() if v[0] != "toast"}  # toasts of earlier clicks are gone
+        toasts: dict[tuple[int, ...], tuple[str, Any, str]] = {}
         deadline = started + timeout
+        first_start = True
         while True:
             remaining = deadline - time.perf_counter()
             if remaining <= 0:
@@ -129,9 +139,13 @@ class Tab:
             message = ForwardMsg()
             message.ParseFromString(raw)
             kind = message.WhichOneof("type")
-            if kind == "new_session":  # a script run starts: what it draws replaces the previous run's page
+            if kind == "new_session":  # a run starts: a whole run's drawing replaces the previous page
                 toasts.update({k: v for k, v in elements.items() if v[0] == "toast"})  # a toast outlives a rerun
-                elements = {}
+                if part and first_start:
+                    elements = {k: v for k, v in elements.items() if v[2] != part}
+                else:
+                    elements, part = {}, ""  # after st.rerun() the whole page runs
+                first_start = False
                 self.pages.update({p.url_pathname: p.page_script_hash for p in message.new_session.app_pages})
             elif kind == "navigation":
                 self.pages.update({p.url_pathname: p.page_script_hash for p in message.navigation.app_pages})
@@ -140,18 +154,24 @@ class Tab:
                 self.query = message.page_info_changed.query_string
             elif kind == "delta" and message.delta.WhichOneof("type") == "add_block":
                 block = message.delta.add_block.WhichOneof("type") or "vertical"
-                elements[tuple(message.metadata.delta_path)] = (f"block:{block}", message.delta.add_block)
+                elements[tuple(message.metadata.delta_path)] = (f"block:{block}", message.delta.add_block,
+                                                                message.delta.fragment_id)
             elif kind == "delta" and message.delta.WhichOneof("type") == "new_element":
                 element = message.delta.new_element
                 element_kind = element.WhichOneof("type")
                 proto = getattr(element, element_kind)
-                elements[tuple(message.metadata.delta_path)] = (element_kind, proto)
+                elements[tuple(message.metadata.delta_path)] = (element_kind, proto, message.delta.fragment_id)
+                if message.delta.fragment_id and getattr(proto, "id", ""):
+                    self.part_of[proto.id] = message.delta.fragment_id
                 if getattr(proto, "set_value", False) and "value" in proto.DESCRIPTOR.fields_by_name:
                     # the script set the widget's value: the screen shows it
                     self.shown[proto.id] = proto.value
             elif kind == "script_finished" and message.script_finished != RERUN_FOLLOWS:
-                drawn = [elements[k] for k in sorted(elements)]
-                return Run(time.perf_counter() - started, drawn + [toasts[k] for k in sorted(toasts)])
+                self._drawn = elements
+                drawn = [(k, p) for (k, p, f) in (elements[key] for key in sorted(elements))
+                         if not part or f == part or k == "toast"]
+                return Run(time.perf_counter() - started,
+                           drawn + [(k, p) for (k, p, _f) in (toasts[key] for key in sorted(toasts))])
 
 
 async def _receive(socket: Any, timeout: float) -> bytes:

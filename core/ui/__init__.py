@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, MutableMapping
 from contextlib import contextmanager
+from functools import wraps
 from typing import Any, TypeVar
 from weakref import ref
 
@@ -19,7 +20,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from core.actor import Actor, Role
 from core.config import get_settings
 from core.db import make_engine, migrate_to_head, session_scope
-from core.errors import ANY_FIELD, Conflict, Forbidden, NotFound, ReadOnly, ValidationFailed
+from core.errors import ANY_FIELD, Conflict, Forbidden, NotFound, ReadOnly, Unavailable, ValidationFailed
 from core.i18n import (
     Markdown,
     current_locale,
@@ -186,6 +187,42 @@ def current_actor() -> Actor:
 def end_run() -> None:
     """Called by the entry point when a run ends however it ends: the next run's callbacks check again."""
     st.session_state.pop(ACTOR, None)
+
+
+def part_rerun() -> bool:
+    """This run redraws only a part of the page (``page_part``): the page above it, the sign-in gate included,
+    did not run, and what the page read for it may have changed since."""
+    ctx = get_script_run_ctx(suppress_warning=True)
+    return bool(ctx is not None and ctx.fragment_ids_this_run)
+
+
+def page_part(body: Callable[..., None]) -> Callable[..., None]:
+    """A part of a page that a click inside it redraws on its own (Streamlit's fragment): a tick costs the part,
+    not the whole page with its menu, its sign-in check and every other part.
+
+    The whole page draws it with the arguments it read. On the part's own runs the gate has not run, so the
+    person is checked again against the database first (signed out, deactivated or no longer in the role: the
+    whole page runs, and the gate says why), and ``part_rerun()`` tells the body to read afresh what it shows."""
+
+    @st.fragment
+    @wraps(body)
+    def part(*args: Any, **kwargs: Any) -> None:
+        if not part_rerun():
+            body(*args, **kwargs)
+            return
+        try:
+            st.session_state[ACTOR] = checked_actor(engine(), st.session_state.get(SESSION),
+                                                    st.session_state.get(ACCOUNT))
+        except Forbidden:
+            st.rerun(scope="app")
+        try:
+            body(*args, **kwargs)
+        except Unavailable as exc:  # the database is away: what is on screen stays, with the reason
+            st.error(str(exc), icon=":material/cloud_off:")
+        finally:
+            st.session_state.pop(ACTOR, None)
+
+    return part
 
 
 def page_for(*roles: Role) -> Actor:

@@ -14,7 +14,7 @@ import streamlit as st
 from core.errors import Forbidden
 from core.i18n import format_datetime, t
 from core.safe_text import as_saved, for_markdown
-from core.ui import NOT_SAVED, current_actor, field_error, submit, unit_of_work
+from core.ui import NOT_SAVED, current_actor, field_error, page_part, part_rerun, submit, unit_of_work
 from core.ui.layout import ask_scroll_to_top, collapse_sidebar, presentation_toggle, scroll_to_top_if_asked
 from qaf import services
 from qaf.assessment import ComponentResult
@@ -337,6 +337,24 @@ def _component(view: services.AssessmentView, component: Component, result: Comp
                               width="stretch")
 
 
+@page_part
+def _component_part(view: services.AssessmentView, component: Component, result: ComponentResult,
+                    server_drafts: dict[str, services.DraftView], evidence: list[EvidenceLine]) -> None:
+    """One component, redrawn on its own by a tick, a choice or a save inside it. On its own runs it reads the
+    assessment afresh (a colleague's save shows at once); when what the rest of the page shows has changed with
+    it (a first save adds to the counts in the dimension tabs, the assessment was finalised), the whole page is
+    drawn again instead."""
+    if part_rerun():
+        with unit_of_work() as session:
+            fresh_view, _framework, summary = services.assessment_results(session, view.id, actor=current_actor())
+        fresh = next(r for r in summary.results if r.component.code == component.code)
+        if (fresh_view.status, fresh_view.can_edit, fresh.scored, fresh.from_baseline) != (
+                view.status, view.can_edit, result.scored, result.from_baseline):
+            st.rerun(scope="app")
+        view, result, server_drafts = fresh_view, fresh, {}  # drafts come back from the server on a whole run only
+    _component(view, component, result, server_drafts, evidence)
+
+
 def _next(number: int) -> None:
     set_dimension(number)
     ask_scroll_to_top()
@@ -367,7 +385,7 @@ def render() -> None:
     st.header(for_markdown(dimension.label))
     evidence = _evidence_of(view.id)
     for component in dimension.components:
-        _component(view, component, results[component.code], server_drafts, evidence.get(component.code, []))
+        _component_part(view, component, results[component.code], server_drafts, evidence.get(component.code, []))
 
     position = numbers.index(current)
     prev_col, _, next_col = st.columns([1, 2, 1])

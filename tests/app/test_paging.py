@@ -12,7 +12,7 @@ from checklists.models import CaseFile
 from core.audit import record_event
 from core.db import session_scope
 from improvement_actions.models import ImprovementAction
-from tests.app.helpers import by_label, button, errors, texts
+from tests.app.helpers import button, by_label, errors, texts
 
 
 def _copies(engine, model, count: int, change) -> int:  # type: ignore[no-untyped-def]
