@@ -22,7 +22,9 @@ class VersionedContentMixin:
     version: Mapped[str] = mapped_column(String(40))
     title: Mapped[str] = mapped_column(String(300))
     language: Mapped[str] = mapped_column(String(10))
-    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # A large document, parsed once per content and kept by its hash (``ContentKind.of``): loading a row (an
+    # assessment's framework, a review's checklist, at every page run) reads it only when it is not parsed yet.
+    content: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True, deferred_raiseload=False)
     content_sha256: Mapped[str] = mapped_column(String(64))
     context_note: Mapped[str] = mapped_column(Text, default="")
 

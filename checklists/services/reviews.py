@@ -172,7 +172,7 @@ def get_review(session: Session, *, actor: Actor, review_id: int) -> ReviewView:
         **_summary(row, code, caseworker, team),  # type: ignore[arg-type]
         strengths=row.strengths, feedback=row.feedback, acknowledged_by=row.acknowledged_by,
         completed_at=row.completed_at, template_label=(f"{template.title} — {template.version}"
-                        + (f" ({t('translation.notice')})" if template.content["checklist"].get("working_translation")
+                        + (f" ({t('translation.notice')})" if checklist and checklist.meta.get("working_translation")
                            else "")) if template else "",
         settings_number=number, checklist=checklist, answers=answers, timeliness=results,
         result=score(answers.values(), settings.thresholds), may_edit=editable, may_add_actions=supervises,

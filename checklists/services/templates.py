@@ -89,7 +89,7 @@ def list_templates(session: Session, *, actor: Actor) -> list[TemplateInfo]:
     rows = session.scalars(select(ChecklistTemplate).order_by(ChecklistTemplate.id)).all()
     return [TemplateInfo(r.id, r.key, r.version, r.title, r.language, r.agency_id, r.parent_id, r.context_note,
                          checklist_of(r).item_count, r.id in used, r.version_id, r.translation_of_id,
-                         r.working_translation)
+                         bool(checklist_of(r).meta.get("working_translation")))
             for r in rows if _may_read_template(r, actor)]
 
 

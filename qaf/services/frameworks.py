@@ -96,7 +96,7 @@ def list_framework_versions(session: Session) -> list[FrameworkVersionInfo]:
                              parent_id=r.parent_id, context_note=r.context_note,
                              assessments_using=usage.get(r.id, 0), agency_id=r.agency_id,
                              translation_of_id=r.translation_of_id,
-                             working_translation=r.working_translation)
+                             working_translation=bool(framework_of(r).meta.get("working_translation")))
         for r in rows
     ]
 
