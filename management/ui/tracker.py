@@ -157,7 +157,9 @@ else:
 
     st.subheader(t("tracker.history_heading"))
     labels = {x.id: f"#{x.id} · {x.text[:80]}" for x in shown}
-    chosen = st.selectbox(t("tracker.choose_action"), list(labels), format_func=labels.get, key="tracker_chosen")
+    # The history is read when someone asks for it, not at every click on the table.
+    chosen = st.selectbox(t("tracker.choose_action"), list(labels), format_func=labels.get, key="tracker_chosen",
+                          index=None, placeholder=t("tracker.choose_action_hint"))
     if chosen is not None:
         with unit_of_work() as session:
             history = actions.progress_history(session, actor=actor, action_id=chosen)
