@@ -27,7 +27,7 @@ from management.ui.common import due_text, source_link
 
 ERRORS = "tracker_errors"
 REVISION = "tracker_revision"  # bumped after every save, so the editor never keeps edits on another row
-CHOICES = "tracker_filter_choices"  # (when read, for whom, the filters' choices)
+CHOICES = "tracker_filter_choices"  # (when read, for whom, the filters' choices: agencies, teams, items)
 CHOICES_SECONDS = 60
 
 
@@ -37,8 +37,7 @@ def _save(changes: list[StatusChange], seen_key: str, current: dict[str, int]) -
     outcome = submit(lambda session: change_statuses(session, actor=current_actor(), changes=changes),
                      errors_key=ERRORS, general_field="general", success=tn("tracker.saved", len(changes)))
     if outcome is not NOT_SAVED:
-        st.session_state[REVISION] += 1
-        st.session_state.pop(CHOICES, None)
+        st.session_state[REVISION] += 1  # the filters' choices stand: a status or a note changes none of them
     else:  # each refused row was named (who changed it, or what is missing): the next Save goes over it
         seen = st.session_state.setdefault(seen_key, {})
         seen.update({int(i): current[i] for i in st.session_state[ERRORS] if i in current})
