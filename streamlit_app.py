@@ -68,7 +68,8 @@ if __name__ == "__main__":
     run_page()
 else:
     from accounts.web import ROUTES
-    from app import warm_up
+    from app import network, warm_up
 
+    network.answer_without_delay()  # a click's reply is not held back waiting for the browser's acknowledgement
     warm_up.warm_up()  # before the process answers: the first person to open it does not wait for every page
     app = st.App(__file__, routes=ROUTES)

@@ -348,6 +348,7 @@ class Result:
     rss_busy: list[int]
     cpu_seconds: list[float] = field(default_factory=list)  # each app process's CPU (user + system) in the run
     costs: dict[str, tuple[float, float]] = field(default_factory=dict)  # kind -> (app, floor) CPU s per click
+    memory_over_time: list[tuple[float, float]] = field(default_factory=list)  # (seconds, MiB per session)
     generator_cpu: float = 0.0  # this process's CPU: the simulated people, on the same two cores
     database_cpu: float | None = None  # PostgreSQL's processes on this machine, when it runs here
 
@@ -366,6 +367,9 @@ class Result:
             lines.append(f"| app process {number}: idle → with its sessions | {idle / 2**20:.0f} MiB → "
                          f"{busy / 2**20:.0f} MiB |")
         lines.append(f"| per session (growth ÷ {self.people} sessions) | {per_session:.1f} MiB |")
+        if len(self.memory_over_time) > 2:  # is it steady once everyone is working?
+            lines += ["", "| into the run | memory per session |", "|---|---|"]
+            lines += [f"| {at / 60:.0f} min | {mib:.1f} MiB |" for at, mib in self.memory_over_time]
         if self.cpu_seconds:
             lines += ["", "| CPU | value |", "|---|---|"]
             for number, used in enumerate(self.cpu_seconds, start=1):
@@ -493,10 +497,21 @@ def run_load(database_url: str, *, people: int = 20, seconds: float = 60, server
         tally = Tally()
         started = time.monotonic()
 
+        timeline: list[tuple[float, float]] = []
+
+        async def watch_memory(until: float) -> None:
+            """The processes' growth per session every few minutes (every sixth of the run, at least a minute)."""
+            every = max(60.0, seconds / 6)
+            while time.monotonic() + every <= until + 1:
+                await asyncio.sleep(every)
+                grown = sum(rss_bytes(a.pid) for a in apps) - sum(idle)
+                timeline.append((time.monotonic() - started, grown / max(1, len(crowd)) / 2**20))
+
         async def everyone() -> None:
             until = time.monotonic() + seconds
-            await asyncio.gather(*(person_loop(apps[p.server % servers], p, tally, setup, until, seed,
-                                               arrive_within) for seed, p in enumerate(crowd)))
+            await asyncio.gather(watch_memory(until), *(person_loop(apps[p.server % servers], p, tally, setup,
+                                                                    until, seed, arrive_within)
+                                                        for seed, p in enumerate(crowd)))
 
         asyncio.run(everyone())
         elapsed = time.monotonic() - started
@@ -519,7 +534,7 @@ def run_load(database_url: str, *, people: int = 20, seconds: float = 60, server
                   refused=tally.refused, unexpected=tally.unexpected,
                   lost=lost_updates(before, after, tally, written_since(database_url, first_audit_id)),
                   times=dict(tally.times), rss_idle=idle, rss_busy=busy, cpu_seconds=used, costs=costs,
-                  generator_cpu=generator, database_cpu=database)
+                  memory_over_time=timeline, generator_cpu=generator, database_cpu=database)
 
 
 def scratch_database() -> tuple[str, str]:
