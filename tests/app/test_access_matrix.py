@@ -301,6 +301,7 @@ UNSCOPED = {
     "accounts.services.build_actor": "builds the acting person from an account (the sign-in gate)",
     "accounts.services.create_first_administrator": "refuses once any account exists",
     "accounts.services.get_account": "pages call it with the signed-in person's own id",
+    "accounts.services.preferences": "the sign-in gate reads the checked person's own language and password state",
     "accounts.services.has_any_account": "a yes/no for the first-run screen",
     "accounts.services.list_agencies": "agency names, shown to every signed-in person",
     "accounts.services.list_people": "called only through qaf people_to_choose, which scopes it",
