@@ -219,6 +219,8 @@ def page_part(body: Callable[..., None]) -> Callable[..., None]:
             body(*args, **kwargs)
         except Unavailable as exc:  # the database is away: what is on screen stays, with the reason
             st.error(str(exc), icon=":material/cloud_off:")
+        except Forbidden:  # no longer allowed what the part shows (a role, a membership): the page says so
+            st.rerun(scope="app")
         finally:
             st.session_state.pop(ACTOR, None)
 
