@@ -8,7 +8,7 @@ loads the example organisation and gives each simulated person an account. Then,
 drives a real session through Streamlit's own websocket protocol (``bench.stclient``), as a browser tab does:
 
 - facilitators, two to a component, tick an action and save it (the second often meets the conflict message);
-- supervisors, two to a review, write the feedback and save the draft;
+- supervisors, two to a review, answer an item, move to the next section, write the feedback and save the draft;
 - managers, two to an action, change its status in the tracker and save, or open the dashboard and tracker.
 
 Every click's time (from sending it to the end of the script run it caused) is kept. At the end the database is
@@ -192,6 +192,13 @@ async def facilitator(tab: Tab, person: Person, tally: Tally, setup: dict[str, o
 
 async def supervisor(tab: Tab, person: Person, tally: Tally, setup: dict[str, object], rng: random.Random) -> None:
     page = tally.time("review: open", await tab.run(path="review", query=f"review={person.target}"))
+    # an item of the section on screen, answered before moving on (not one the dates decide: that needs a reason)
+    decided = {w.id.rsplit("-override_", 1)[1] for w in page.widgets("text_input") if "-override_" in w.id}
+    answer = rng.choice([w for w in page.widgets("radio") if w.id.rsplit("-answer_", 1)[1] not in decided])
+    move = "Next section" if page.has_button("Next section") else "Previous section"  # back from the last one
+    page = tally.time("review: another section", await tab.run(
+        set_values=[text(answer.id, rng.choice(["Yes", "No", "Not applicable"]))],
+        triggers=[page.widget("button", move).id]))
     feedback = page.widget("text_area", "Feedback for the caseworker")
     written = f"{person.username} at {time.time():.3f}: record each follow-up contact the same day."
     saved = tally.time("review: save the draft", await tab.run(

@@ -83,29 +83,62 @@ def answer_text(answer: str) -> str:
     return reports.answer_label(answer)
 
 
-def _save(review_id: int, computed: dict[str, str | None], loaded_key: str, complete: bool) -> None:
-    """The form's Save or Complete, run before the page is drawn again (one script run per click, not two): the
-    answers as the form holds them, against the version this person started from."""
+def _draft(review_id: int) -> dict[str, dict[str, str]]:
+    """What this person has on the checklist, item by item, across every section: the widgets of the section on
+    screen are copied in whenever the form is submitted (another section, Save, Complete), so a section drawn
+    again shows what was typed there, and a save sends every section's answers."""
+    return st.session_state[f"review_draft_{review_id}"]
+
+
+def _keep(review_id: int, item_ids: list[str]) -> None:
+    """Copy the section on screen into the draft; an item changed since a refused Complete loses its message."""
+    state, draft, errors = st.session_state, _draft(review_id), st.session_state[ERRORS]
+    for item_id in item_ids:
+        entry = draft[item_id]
+        for name in ("answer", "comment", "recommendation", "override"):
+            key = f"{name}_{review_id}_{item_id}"
+            if key in state:
+                value = str(state[key] or "")
+                if value != entry[name]:
+                    entry[name] = value
+                    errors.pop(f"item:{item_id}", None)
+
+
+def _go(review_id: int, item_ids: list[str], section: int) -> None:
+    """Another section: keep what was typed in this one, then draw that one."""
+    _keep(review_id, item_ids)
+    st.session_state[f"review_section_{review_id}"] = section
+
+
+def _save(review_id: int, computed: dict[str, str | None], sections: list[list[str]], shown: int, loaded_key: str,
+          complete: bool) -> None:
+    """The form's Save or Complete, run before the page is drawn again (one script run per click, not two): every
+    section's answers as this person has them, against the version they started from."""
     state = st.session_state
-
-    def field(name: str, item_id: str = "") -> str:
-        return str(state.get(f"{name}_{review_id}_{item_id}" if item_id else f"{name}_{review_id}") or "")
-
-    drafts = {item_id: AnswerDraft(item_id, field("answer", item_id), field("comment", item_id),
-                                   field("recommendation", item_id), answer,
-                                   field("override", item_id) if answer is not None else "")
+    _keep(review_id, sections[shown])
+    draft = _draft(review_id)
+    drafts = {item_id: AnswerDraft(item_id, draft[item_id]["answer"], draft[item_id]["comment"],
+                                   draft[item_id]["recommendation"], answer,
+                                   draft[item_id]["override"] if answer is not None else "")
               for item_id, answer in computed.items()}
     outcome = submit(lambda s: services.save_review(
-        s, actor=current_actor(), review_id=review_id, answers=drafts, strengths=field("strengths"),
-        feedback=field("feedback"), expected_version=state[loaded_key], complete=complete),
+        s, actor=current_actor(), review_id=review_id, answers=drafts,
+        strengths=str(state.get(f"strengths_{review_id}") or ""),
+        feedback=str(state.get(f"feedback_{review_id}") or ""),
+        expected_version=state[loaded_key], complete=complete),
         errors_key=ERRORS, general_field="general", success=t("review.completed") if complete else t("review.saved"))
     # Saved: the next edit starts from the new version. Refused: the message names who changed it; a second
     # Save, after checking, goes over their version with what is on screen.
     if outcome is not NOT_SAVED:
         state.pop(f"feedback_{review_id}", None)  # drawn afresh from what is now saved
-    elif "general" in state[ERRORS]:
+        return
+    wrong = state[ERRORS]
+    if "general" in wrong:
         with unit_of_work() as session:
             state[loaded_key] = services.get_review(session, actor=current_actor(), review_id=review_id).version_id
+    if not any(f"item:{item_id}" in wrong for item_id in sections[shown]):  # the first section with a message
+        state[f"review_section_{review_id}"] = next(
+            (index for index, items in enumerate(sections) if any(f"item:{i}" in wrong for i in items)), shown)
 
 
 if view.may_edit:
@@ -116,29 +149,62 @@ if view.may_edit:
     loaded_key = f"review_loaded_{view.id}"
     if f"feedback_{view.id}" not in st.session_state:  # the form is drawn afresh: it shows this version
         st.session_state[loaded_key] = view.version_id
+        st.session_state[f"review_draft_{view.id}"] = {
+            item.id: {"answer": stored.answer or "", "comment": stored.comment,
+                      "recommendation": stored.recommendation, "override": stored.override_reason}
+            for item in checklist.items() for stored in [view.answers.get(item.id) or AnswerDraft(item.id)]}
+    draft = _draft(view.id)
+    # One section at a time: a checklist drawn whole is 31 items of four fields each, and every click on the page
+    # draws all of them again.
+    sections = [[item.id for item in section.items] for section in checklist.sections]
+    shown = min(int(st.session_state.get(f"review_section_{view.id}", 0)), len(sections) - 1)
+    section = checklist.sections[shown]
+    computed = {item.id: (view.answers.get(item.id) or AnswerDraft(item.id)).computed_answer
+                for item in checklist.items()}
     with st.form(f"review_{view.id}"):
-        for section in checklist.sections:
+        menu, body = st.columns([1, 3], gap="medium")
+        with menu:
+            st.caption(t("review.sections"))
+            for index, (part, item_ids) in enumerate(zip(checklist.sections, sections, strict=True)):
+                answered = sum(1 for i in item_ids if draft[i]["answer"])
+                wrong = any(f"item:{i}" in errors for i in item_ids)
+                st.form_submit_button(
+                    t("review.section_button", section=part.label, answered=answered, items=len(item_ids)),
+                    key=f"review_go_{view.id}_{index}", type="primary" if index == shown else "tertiary",
+                    icon=":material/error:" if wrong else ":material/check_circle:" if answered == len(item_ids)
+                    else ":material/radio_button_unchecked:",
+                    on_click=_go, args=(view.id, sections[shown], index), wrap=True)
+        with body:
             st.subheader(for_markdown(section.label))
             for item in section.items:
-                stored = view.answers.get(item.id) or AnswerDraft(item.id)
+                entry, was = draft[item.id], computed[item.id]
                 st.markdown(f"**{for_markdown(item.id)}** {for_markdown(item.text)}")
                 if item.guidance:
                     st.caption(for_markdown(item.guidance))
-                if stored.computed_answer is not None:
-                    st.caption(t("review.computed_says", answer=answer_text(stored.computed_answer)))
+                if was is not None:
+                    st.caption(t("review.computed_says", answer=answer_text(was)))
                 options = ["", *ANSWERS]
                 st.radio(t("review.answer_label", item=item.id), options, horizontal=True,
-                         index=options.index(stored.answer) if stored.answer in options else 0,
+                         index=options.index(entry["answer"]) if entry["answer"] in options else 0,
                          format_func=answer_text, key=f"answer_{view.id}_{item.id}", label_visibility="collapsed")
                 left, right = st.columns(2)
-                left.text_input(t("review.comment"), value=stored.comment, max_chars=2000,
+                left.text_input(t("review.comment"), value=entry["comment"], max_chars=2000,
                                 key=f"comment_{view.id}_{item.id}")
-                right.text_input(t("review.recommendation"), value=stored.recommendation, max_chars=2000,
+                right.text_input(t("review.recommendation"), value=entry["recommendation"], max_chars=2000,
                                  key=f"recommendation_{view.id}_{item.id}")
-                if stored.computed_answer is not None:
-                    st.text_input(t("review.override_reason"), value=stored.override_reason, max_chars=2000,
+                if was is not None:
+                    st.text_input(t("review.override_reason"), value=entry["override"], max_chars=2000,
                                   help=t("review.override_help"), key=f"override_{view.id}_{item.id}")
                 field_error(errors, f"item:{item.id}")
+            back, forward = st.columns(2)
+            if shown > 0:
+                back.form_submit_button(t("review.previous_section"), icon=":material/arrow_back:",
+                                        key=f"review_back_{view.id}", on_click=_go,
+                                        args=(view.id, sections[shown], shown - 1))
+            if shown < len(sections) - 1:
+                forward.form_submit_button(t("review.next_section"), icon=":material/arrow_forward:",
+                                           key=f"review_next_{view.id}", on_click=_go,
+                                           args=(view.id, sections[shown], shown + 1))
         st.subheader(t("review.summary_heading"))
         st.caption(t("review.no_names"))
         st.text_area(t("review.field.strengths"), value=view.strengths, max_chars=4000, key=f"strengths_{view.id}")
@@ -148,12 +214,10 @@ if view.may_edit:
         field_error(errors, "feedback")
         field_error(errors, "answers")
         save_col, complete_col = st.columns(2)
-        computed = {item.id: (view.answers.get(item.id) or AnswerDraft(item.id)).computed_answer
-                    for section in checklist.sections for item in section.items}
         save_col.form_submit_button(t("review.save_draft"), icon=":material/save:", on_click=_save,
-                                    args=(view.id, computed, loaded_key, False))
+                                    args=(view.id, computed, sections, shown, loaded_key, False))
         complete_col.form_submit_button(t("review.complete"), type="primary", icon=":material/task_alt:",
-                                        on_click=_save, args=(view.id, computed, loaded_key, True))
+                                        on_click=_save, args=(view.id, computed, sections, shown, loaded_key, True))
 else:
     if not view.is_completed:
         read_only_banner(t("review.read_only_draft"))

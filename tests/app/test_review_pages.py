@@ -50,6 +50,11 @@ def _proposed_file_of(example, caseworker: str) -> int:
     return next(p.case_file_id for p in line.proposed if p.review_id is None)
 
 
+def _section_buttons(at) -> list:  # type: ignore[no-untyped-def]
+    """The checklist's section buttons, in order ("1. General documentation · 0/3", ...)."""
+    return [b for b in at.button if b.key and "review_go_" in b.key]
+
+
 def test_a_review_from_the_sample_to_the_caseworker_acknowledging_it(open_page, example):
     case_file_id = _proposed_file_of(example, "Mariam Haddad")
     at = open_page("checklists/ui/reviews.py", example["demo-supervisor"])
@@ -60,22 +65,44 @@ def test_a_review_from_the_sample_to_the_caseworker_acknowledging_it(open_page, 
     review_id = at.session_state["review_current"]
     # The review page, as the switch left it (AppTest keeps the first page for later runs, so open it again).
     at = open_page("checklists/ui/review.py", example["demo-supervisor"], review_current=review_id)
-    # Items the dates decide come pre-answered and say so.
-    assert "Computed from the dates:" in texts(at)
+    # One section at a time, each named with how many of its items are answered.
+    sections = _section_buttons(at)
+    assert [b.label.split(" · ")[0] for b in sections][:2] == ["1. General documentation",
+                                                               "2. Identification and registration"]
+    assert len(sections) == 7 and sections[0].label.endswith("· 0/3")
+    assert len(at.radio) == 3 and "1. General documentation" in [h.value for h in at.subheader]
     # Completing with items unanswered and no feedback is refused next to the fields; nothing is completed.
     button(at, "Complete the review").click().run()
     assert "Answer this item (Yes, No or Not applicable)." in errors(at)
     assert "Write the feedback for the caseworker before completing the review." in errors(at)
-    for radio in at.radio:
-        if radio.value == "":
-            radio.set_value("yes")
-    first_unanswered_no = next(r for r in at.radio if r.key.endswith("_1.2"))
-    first_unanswered_no.set_value("no")
+    # Working down the checklist: what is typed in a section stays when the supervisor moves on and comes back.
+    at.radio(key=f"answer_{review_id}_1.1").set_value("yes")
+    at.text_input(key=f"comment_{review_id}_1.1").input("Consent form signed and filed.")
+    button(at, "Next section").click().run()
+    assert "2. Identification and registration" in [h.value for h in at.subheader]
+    assert _section_buttons(at)[0].label.endswith("· 1/3")
+    _section_buttons(at)[0].click().run()
+    assert at.radio(key=f"answer_{review_id}_1.1").value == "yes"
+    assert at.text_input(key=f"comment_{review_id}_1.1").value == "Consent form signed and filed."
+    computed_seen = False
+    for index in range(len(sections)):
+        computed_seen = computed_seen or "Computed from the dates:" in texts(at)  # items the dates decide
+        for radio in at.radio:
+            if radio.value == "":
+                radio.set_value("no" if radio.key.endswith("_1.2") else "yes")
+        if index < len(sections) - 1:
+            button(at, "Next section").click().run()
+    assert computed_seen
+    # every section left behind is marked done; the one on screen counts what it held when it was opened
+    assert all(b.proto.icon == ":material/check_circle:" for b in _section_buttons(at)[:-1])
     by_label(at.text_area, "Feedback for the caseworker").input("Record every follow-up contact the same day.")
     button(at, "Complete the review").click().run()
     assert not errors(at), errors(at)
     assert "Completed" in [m.value for m in at.metric]
     assert any("%" in str(m.value) for m in at.metric)
+    shown = next(d.value for d in at.dataframe if "Comment" in d.value.columns)  # every section's answers
+    assert shown.iloc[0]["Comment"] == "Consent form signed and filed."
+    assert shown.set_index("Item").loc["1.2", "Answer"] == "No"
     # The caseworker sees it waiting, opens it and acknowledges it.
     at = open_page("checklists/ui/reviews.py", example["demo-caseworker"])
     assert "waiting for you to read and acknowledge" in texts(at)
@@ -83,6 +110,33 @@ def test_a_review_from_the_sample_to_the_caseworker_acknowledging_it(open_page, 
     assert "Record every follow-up contact the same day." in texts(at)
     button(at, "I have read this review").click().run()
     assert "Acknowledged by Mariam Haddad" in texts(at)
+
+
+def test_a_refused_complete_opens_the_first_section_with_a_message(open_page, example):
+    """Everything answered but one item of a later section: Complete is refused, the page shows that section
+    with the message under the item, its button marked, and nothing typed anywhere is lost."""
+    case_file_id = _proposed_file_of(example, "Joseph Banda")
+    at = open_page("checklists/ui/reviews.py", example["demo-supervisor"])
+    at.button(key=f"start_{case_file_id}").click().run()
+    review_id = at.session_state["review_current"]
+    at = open_page("checklists/ui/review.py", example["demo-supervisor"], review_current=review_id)
+    sections = _section_buttons(at)
+    for index in range(len(sections)):
+        for radio in at.radio:
+            if radio.value == "" and not radio.key.endswith("_4.2"):
+                radio.set_value("yes")
+        if index < len(sections) - 1:
+            button(at, "Next section").click().run()
+    by_label(at.text_area, "Feedback for the caseworker").input("Good follow-up.")
+    button(at, "Complete the review").click().run()
+    assert errors(at) == ["Answer this item (Yes, No or Not applicable)."]
+    assert "4. Case planning" in [h.value for h in at.subheader]
+    assert _section_buttons(at)[3].proto.icon == ":material/error:"
+    assert by_label(at.text_area, "Feedback for the caseworker").value == "Good follow-up."
+    at.radio(key=f"answer_{review_id}_4.2").set_value("na")
+    button(at, "Complete the review").click().run()
+    assert not errors(at), errors(at)
+    assert "Completed" in [m.value for m in at.metric]
 
 
 def test_a_caseworker_cannot_open_another_caseworkers_review(open_page, example):

@@ -22,16 +22,23 @@ def _engine(site):  # type: ignore[no-untyped-def]
 
 
 def _answer_unanswered(tab, answer: str = "Yes") -> int:  # type: ignore[no-untyped-def]
-    """Answer every item still "Not answered", as a supervisor working down the checklist does."""
-    groups = tab.locator("[role=radiogroup][aria-label^='Answer to ']")
-    expect(groups.first).to_be_visible()
+    """Answer every item still "Not answered", section after section, as a supervisor working down the checklist
+    does (the checklist shows one section at a time; "Next section" keeps what was answered)."""
     answered = 0
-    for index in range(groups.count()):
-        group = groups.nth(index)
-        if group.locator("input[type=radio][value='0']").is_checked():  # the first option: "Not answered"
-            group.get_by_text(answer, exact=True).click()
-            answered += 1
-    return answered
+    while True:
+        groups = tab.locator("[role=radiogroup][aria-label^='Answer to ']")
+        expect(groups.first).to_be_visible()
+        for index in range(groups.count()):
+            group = groups.nth(index)
+            if group.locator("input[type=radio][value='0']").is_checked():  # the first option: "Not answered"
+                group.get_by_text(answer, exact=True).click()
+                answered += 1
+        following = tab.get_by_role("button", name="Next section")
+        if not following.count():
+            return answered
+        heading = tab.get_by_role("heading", level=3).first.inner_text()
+        click(tab, "Next section")
+        expect(tab.get_by_role("heading", level=3).first).not_to_have_text(heading)
 
 
 def test_a_facilitators_whole_workshop_to_the_downloaded_pdf(example_site, context):
