@@ -1,11 +1,12 @@
 """Many people at once on two app servers and one PostgreSQL database:
 ``python -m bench.load [--people 20] [--seconds 60] [--servers 2] [--report FILE.md] [--arrive-within 10]
-[--steps 20,40,60,80,100] [--floor 12]``.
+[--steps 20,40,60,80,100] [--floor 12] [--pace click|action]``.
 
 Starts the app twice (two processes on two loopback ports, as behind a proxy with sticky sessions) on one
 database (``CPCM_LOAD_DATABASE_URL``, or a scratch database on the server ``CPCM_TEST_POSTGRES_URL`` names),
 loads the example organisation and gives each simulated person an account. Then, for a bounded time, each person
-drives a real session through Streamlit's own websocket protocol (``bench.stclient``), as a browser tab does:
+drives a real session through Streamlit's own websocket protocol (``bench.stclient``), as a browser tab does,
+thinking 2–8 s before each click (``--pace action``: only between actions, an action's clicks back to back):
 
 - facilitators, two to a component, tick an action and save it (the second often meets the conflict message);
 - supervisors, two to a review, answer an item, move to the next section, write the feedback and save the draft;
@@ -30,6 +31,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 
@@ -38,7 +40,8 @@ from bench.serving import AppServer, rss_bytes, start, stop
 from bench.stclient import Run, Tab, text, tick
 
 CONFLICT_WORDS = ("changed this at", "at the same moment", "Nothing was saved")
-THINK = (2.0, 8.0)  # seconds a person reads and thinks between two actions
+THINK = (2.0, 8.0)  # seconds a person reads and thinks before a click
+PACES = {"click": "before every click", "action": "between actions (an action's clicks back to back)"}
 COMPONENTS = ["1", "2a", "2b", "2c", "3", "4", "5a", "6"]
 
 
@@ -238,16 +241,34 @@ def _row_of(grid: object, action_id: int) -> int:
 ROLES = {"facilitator": facilitator, "supervisor": supervisor, "manager": manager}
 
 
+class PacedTab(Tab):
+    """A tab whose person reads and thinks before each click (once signed in), as the think time means."""
+
+    def __init__(self, url: str, rng: random.Random) -> None:
+        super().__init__(url)
+        self.rng, self.thinking = rng, False
+
+    async def run(self, **click: Any) -> Run:
+        if self.thinking:
+            await asyncio.sleep(self.rng.uniform(*THINK))
+        return await super().run(**click)
+
+
 async def person_loop(server: AppServer, person: Person, tally: Tally, setup: dict[str, object], until: float,
-                      seed: int, arrive_within: float = 0.0) -> None:
+                      seed: int, arrive_within: float = 0.0, pace: str = "click") -> None:
+    """One person's morning: arrive, sign in, then work until the end of the run. With ``pace="click"`` they
+    think before every click; with ``"action"`` an action's clicks (open, tick, save) go back to back and they
+    think between actions, three times the rate (the pace of this benchmark's earlier reports)."""
     rng = random.Random(seed)
     await asyncio.sleep(rng.uniform(0, arrive_within))  # people arrive in the same few seconds, not all at once
-    tab = Tab(server.url)
+    tab = PacedTab(server.url, rng)
     try:
         await sign_in(tab, person, tally)
+        tab.thinking = pace == "click"
         while time.monotonic() < until:
             await ROLES[person.role](tab, person, tally, setup, rng)
-            await asyncio.sleep(rng.uniform(*THINK))  # a person reads before the next click
+            if pace == "action":
+                await asyncio.sleep(rng.uniform(*THINK))  # a person reads before the next action
     except Exception as problem:
         tally.unexpected.append(f"{person.username}: {type(problem).__name__}: {problem}"[:400])
     finally:
@@ -492,7 +513,8 @@ def floor_costs(shapes: dict[str, dict[str, object]], rounds: int) -> dict[str, 
 
 
 def run_load(database_url: str, *, people: int = 20, seconds: float = 60, servers: int = 2,
-             log_dir: Path | None = None, arrive_within: float = 0.0, floor_rounds: int = 0) -> Result:
+             log_dir: Path | None = None, arrive_within: float = 0.0, floor_rounds: int = 0,
+             pace: str = "click") -> Result:
     crowd, setup = prepare(database_url, people)
     apps = [start(database_url, log=(log_dir / f"app-{n}.log") if log_dir else None) for n in range(servers)]
     try:
@@ -517,7 +539,7 @@ def run_load(database_url: str, *, people: int = 20, seconds: float = 60, server
         async def everyone() -> None:
             until = time.monotonic() + seconds
             await asyncio.gather(watch_memory(until), *(person_loop(apps[p.server % servers], p, tally, setup,
-                                                                    until, seed, arrive_within)
+                                                                    until, seed, arrive_within, pace)
                                                         for seed, p in enumerate(crowd)))
 
         asyncio.run(everyone())
@@ -571,6 +593,9 @@ def main() -> None:
     parser.add_argument("--floor", type=int, default=0, metavar="ROUNDS",
                         help="after the load, each kind of click's CPU on a quiet app process next to Streamlit's "
                              "own for a bare page of the same elements (bench.floor_app), over ROUNDS rounds each")
+    parser.add_argument("--pace", choices=sorted(PACES), default="click",
+                        help="think before every click (default), or only between actions, an action's clicks "
+                             "back to back (three times the rate)")
     parser.add_argument("--limit", type=float, default=1.0, metavar="SECONDS",
                         help="the p95 a capacity step must stay within (default 1 s)")
     args = parser.parse_args()
@@ -578,8 +603,8 @@ def main() -> None:
     if len(counts) > 1 and os.environ.get("CPCM_LOAD_DATABASE_URL"):
         raise SystemExit("--steps makes a scratch database for each step: set CPCM_TEST_POSTGRES_URL (a server), "
                          "not CPCM_LOAD_DATABASE_URL.")
-    sections, problems, capacity = [f"Machine: {machine()}. Think time {THINK[0]:.0f}–{THINK[1]:.0f} s; people "
-                                    f"arrive within {args.arrive_within:.0f} s.\n"], [], []
+    sections, problems, capacity = [f"Machine: {machine()}. Think time {THINK[0]:.0f}–{THINK[1]:.0f} s "
+                                    f"{PACES[args.pace]}; people arrive within {args.arrive_within:.0f} s.\n"], [], []
     for people in counts:
         result = _one_run(people, args)
         report = f"{result.summary()}\n\n{result.table()}\n"
@@ -610,7 +635,7 @@ def _one_run(people: int, args: argparse.Namespace) -> Result:
         url, _server = scratch_database()
     try:
         return run_load(url, people=people, seconds=args.seconds, servers=args.servers,
-                        arrive_within=args.arrive_within, floor_rounds=args.floor)
+                        arrive_within=args.arrive_within, floor_rounds=args.floor, pace=args.pace)
     finally:
         if scratch:
             from tests.conftest import drop_postgres_database
