@@ -75,14 +75,21 @@ def _folder() -> Path:
     return default_data_dir() / KEY_FOLDER
 
 
-def write_private(path: Path, text: str) -> None:
-    """A file only its owner may read, written whole or not at all."""
+def write_private(path: Path, content: str | bytes) -> None:
+    """A file only its owner may read, written whole or not at all: a process killed half-way leaves the old file
+    (or none) and a hidden temporary one, never a partial file under the real name."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(temporary, path)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(content.encode("utf-8") if isinstance(content, str) else content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 _cache: dict[tuple[str, str], Keyring] = {}

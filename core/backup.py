@@ -49,6 +49,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import make_url
 
+from core.audit_keys import write_private
 from core.models import Base
 
 FORMAT = "cpcm-quality-export/2"
@@ -193,7 +194,7 @@ def decrypt(sealed: bytes, passphrase: str) -> bytes:
 
 def write_export(engine: Engine, path: Path, *, passphrase: str) -> None:
     plain = gzip.compress(json.dumps(export_data(engine), ensure_ascii=False).encode("utf-8"))
-    path.write_bytes(encrypt(plain, passphrase))
+    write_private(path, encrypt(plain, passphrase))  # whole or not at all, readable by its owner only
 
 
 def read_export(path: Path, *, passphrase: str) -> dict[str, Any]:
