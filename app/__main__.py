@@ -4,6 +4,8 @@
   database. The passphrase comes from ``CPCM_BACKUP_PASSPHRASE`` or is asked for.
 - ``python -m app backup sqlite-copy FILE``: an online copy of the SQLite file.
 - ``python -m app verify-audit``: recompute the audit trail's hash chain; exit 1 naming the first broken link.
+- ``python -m app doctor [--env-file FILE] [--url URL]``: check a deployment, say what is wrong in plain words,
+  exit 1 if anything is (see ``app.doctor``).
 - ``python -m app example``: load the example data and print the example accounts' passwords once.
 - ``python -m app sync enrol|import|export|status|revoke``: exchanges between the country server and laptops
   (see ``sync.cli``).
@@ -19,6 +21,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from accounts.sign_in import unlock_from_server
+from app.doctor import Limits, diagnose
 from app.example import load_example
 from app.wiring import prepare_database
 from core.audit import retire_checkpoint_after_restore, verify_chain
@@ -50,8 +53,25 @@ def main(argv: list[str] | None = None) -> int:
     unlock = commands.add_parser("unlock", help="lift the lock a run of failed sign-ins put on an account (for when "
                                                 "no administrator can sign in to do it on the Accounts page)")
     unlock.add_argument("username")
+    doctor = commands.add_parser("doctor", help="check a deployment and say what is wrong (exit 1 if anything is)")
+    doctor.add_argument("--env-file", type=Path,
+                        help="the environment file the app's units load (/etc/cpcm/cpcm.env): its settings are used "
+                             "and its mode checked")
+    doctor.add_argument("--url", default="", help="the app's address through the proxy, e.g. https://cpcm.example.org")
+    doctor.add_argument("--backup-hours", type=float, default=Limits.backup_hours,
+                        help="the newest backup may be this old (default %(default)s)")
+    doctor.add_argument("--min-free-gib", type=float, default=Limits.min_free_gib,
+                        help="free disk space the data and backup folders need (default %(default)s)")
     sync_cli.add_parser(commands)
     args = parser.parse_args(argv)
+    if args.command == "doctor":
+        findings = diagnose(env_file=args.env_file, url=args.url,
+                            limits=Limits(backup_hours=args.backup_hours, min_free_gib=args.min_free_gib))
+        for finding in findings:
+            print(finding.line())
+        wrong = [f for f in findings if not f.ok]
+        print(f"{len(wrong)} problem{'s' if len(wrong) != 1 else ''} found." if wrong else "Nothing wrong found.")
+        return 1 if wrong else 0
     url = get_settings().database_url
     shown = make_url(url).render_as_string()
     engine = make_engine(url, busy_timeout_ms=BATCH_BUSY_TIMEOUT_MS)
