@@ -6,6 +6,8 @@ the menu shows). Imported by the server: the Streamlit app plus the routes that 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 CAPTION_CSS = ('[data-testid="stCaptionContainer"] {opacity: 1 !important;} '
@@ -24,6 +26,9 @@ RTL_CSS = (
 )
 
 
+ICON = Path(__file__).resolve().parent / "app" / "static" / "icon.png"
+
+
 def run_page() -> None:
     from accounts.ui.login import gate, sign_out
     from app.ui import menu, sidebar
@@ -33,7 +38,9 @@ def run_page() -> None:
     from core.ui import end_run, engine, set_database_preparation, start_run
 
     start_run()
-    st.set_page_config(page_title=t("app.title"), page_icon=":material/child_care:", layout="wide")
+    # The icon is the app's own file: a Material icon name would have every browser fetch it from Google's font
+    # servers, which a laptop offline cannot reach and the server's security policy refuses.
+    st.set_page_config(page_title=t("app.title"), page_icon=str(ICON), layout="wide")
     set_database_preparation(prepare_database)
     engine()
     # Help text (captions) darker than Streamlit's faded grey, so it reads at WCAG AA contrast on a dim screen.
@@ -69,7 +76,8 @@ if __name__ == "__main__":
 else:
     from accounts.web import ROUTES
     from app import network, warm_up
+    from core.page_scripts import ROUTES as SCRIPT_ROUTES
 
     network.answer_without_delay()  # a click's reply is not held back waiting for the browser's acknowledgement
     warm_up.warm_up()  # before the process answers: the first person to open it does not wait for every page
-    app = st.App(__file__, routes=ROUTES)
+    app = st.App(__file__, routes=ROUTES + SCRIPT_ROUTES)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.i18n import t
+from core.page_scripts import script_tag
 from core.safe_text import for_markdown
 
 PRESENTING = "ui_presentation_mode"
@@ -54,9 +55,7 @@ def scroll_to_top_if_asked() -> None:
     places (Streamlit would otherwise redraw them all, and show the old ones beside the new for a moment)."""
     slot = st.empty()
     if st.session_state.pop(_SCROLL_TOP, False):
-        slot.html("<script>for (const el of [document.querySelector('[data-testid=\"stMain\"]'), "
-                "document.scrollingElement]) { if (el) el.scrollTo(0, 0); }</script>",
-                unsafe_allow_javascript=True)
+        slot.html(script_tag("scroll-top.js"), unsafe_allow_javascript=True)
 
 
 def read_only_banner(why: str, what_you_can_do: str = "") -> None:
