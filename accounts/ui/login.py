@@ -3,7 +3,6 @@ password change, idle timeout and logout. ``gate()`` returns the signed-in perso
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
 import streamlit as st
@@ -16,6 +15,7 @@ from accounts.web import PREFIX
 from core.actor import Actor
 from core.config import get_settings
 from core.i18n import LANGUAGE_NAMES, available_locales, t
+from core.page_scripts import script_tag
 from core.ui import (
     ACCOUNT,
     ACTOR,
@@ -64,6 +64,7 @@ def sign_out(notice: str = "") -> None:
     if session_id is not None:
         with unit_of_work() as session:
             sessions.end_session(session, session_id)
+    leave_provider = _signed_in_by_sso()  # else the identity provider's cookie signs the person straight back in
     language = st.session_state.get(LOCALE)
     for key in list(st.session_state.keys()):
         del st.session_state[key]
@@ -72,13 +73,14 @@ def sign_out(notice: str = "") -> None:
         use_language(language)
     if notice:
         st.session_state[NOTICE] = notice
+    if leave_provider:  # the browser goes to the provider's sign-out, then to a new session: nothing more to draw
+        st.logout()
+        st.stop()
 
 
 def _post(route: str, body: str = "") -> None:
     """Send one same-origin POST from the page (the cookie routes); nothing shows."""
-    st.html(f"<script>fetch({json.dumps(PREFIX + route)}, {{method: 'POST', credentials: 'same-origin', "
-            f"headers: {{'Content-Type': 'application/x-www-form-urlencoded'}}, body: {json.dumps(body)}}});"
-            "</script>", unsafe_allow_javascript=True)
+    st.html(script_tag("post.js", route=PREFIX + route, body=body), unsafe_allow_javascript=True)
 
 
 def _resume_from_cookie() -> None:
@@ -101,6 +103,13 @@ def _client_address() -> str:
     return sign_in_service.client_address(peer=address if isinstance(address, str) else "",
                                           forwarded_for=st.context.headers.get("X-Forwarded-For", ""),
                                           trusted_proxies=get_settings().trusted_proxies)
+
+
+def _signed_in_by_sso() -> bool:
+    try:
+        return bool(st.user.is_logged_in)
+    except Exception:  # single sign-on not configured
+        return False
 
 
 def _sso_configured() -> bool:
@@ -190,23 +199,21 @@ def _login() -> None:
         st.rerun()
     if _sso_configured():
         st.divider()
-        if st.button(t("login.sso"), icon=":material/key:"):
+        if _signed_in_by_sso():  # an identity with no account here (see _from_sso)
+            if st.button(t("login.sso_sign_out"), icon=":material/logout:"):
+                st.logout()
+        elif st.button(t("login.sso"), icon=":material/key:"):
             st.login()
 
 
 def _from_sso() -> None:
     """After the identity provider redirects back: map the e-mail it vouches for onto an account."""
-    try:
-        logged_in = bool(st.user.is_logged_in)
-    except Exception:  # single sign-on not configured
-        return
-    if not logged_in or ACCOUNT in st.session_state:
+    if not _signed_in_by_sso() or ACCOUNT in st.session_state:
         return
     with unit_of_work() as session:
         account_id = sign_in_service.account_for_email(session, str(st.user.get("email", "")))
-    if account_id is None:
+    if account_id is None:  # said on the sign-in page, which offers to leave that identity (another one, or none)
         st.session_state[NOTICE] = t("login.sso_no_account")
-        st.logout()
     else:
         sign_in(account_id)
 
