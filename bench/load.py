@@ -25,6 +25,7 @@ import asyncio
 import json
 import os
 import random
+import ssl
 import statistics
 import sys
 import time
@@ -244,8 +245,8 @@ ROLES = {"facilitator": facilitator, "supervisor": supervisor, "manager": manage
 class PacedTab(Tab):
     """A tab whose person reads and thinks before each click (once signed in), as the think time means."""
 
-    def __init__(self, url: str, rng: random.Random) -> None:
-        super().__init__(url)
+    def __init__(self, url: str, rng: random.Random, tls: ssl.SSLContext | None = None) -> None:
+        super().__init__(url, tls=tls)
         self.rng, self.thinking = rng, False
 
     async def run(self, **click: Any) -> Run:
@@ -254,14 +255,15 @@ class PacedTab(Tab):
         return await super().run(**click)
 
 
-async def person_loop(server: AppServer, person: Person, tally: Tally, setup: dict[str, object], until: float,
-                      seed: int, arrive_within: float = 0.0, pace: str = "click") -> None:
+async def person_loop(url: str, person: Person, tally: Tally, setup: dict[str, object], until: float,
+                      seed: int, arrive_within: float = 0.0, pace: str = "click",
+                      tls: ssl.SSLContext | None = None) -> None:
     """One person's morning: arrive, sign in, then work until the end of the run. With ``pace="click"`` they
     think before every click; with ``"action"`` an action's clicks (open, tick, save) go back to back and they
     think between actions, three times the rate (the pace of this benchmark's earlier reports)."""
     rng = random.Random(seed)
     await asyncio.sleep(rng.uniform(0, arrive_within))  # people arrive in the same few seconds, not all at once
-    tab = PacedTab(server.url, rng)
+    tab = PacedTab(url, rng, tls)
     try:
         await sign_in(tab, person, tally)
         tab.thinking = pace == "click"
@@ -514,9 +516,13 @@ def floor_costs(shapes: dict[str, dict[str, object]], rounds: int) -> dict[str, 
 
 def run_load(database_url: str, *, people: int = 20, seconds: float = 60, servers: int = 2,
              log_dir: Path | None = None, arrive_within: float = 0.0, floor_rounds: int = 0,
-             pace: str = "click") -> Result:
+             pace: str = "click", ports: list[int] | None = None, through: str = "",
+             tls: ssl.SSLContext | None = None) -> Result:
+    """``through``: the address of a proxy in front of the app processes (started here on ``ports``, which the
+    proxy names), every person's tab going through it; otherwise each tab talks to one process directly."""
     crowd, setup = prepare(database_url, people)
-    apps = [start(database_url, log=(log_dir / f"app-{n}.log") if log_dir else None) for n in range(servers)]
+    apps = [start(database_url, port=ports[n] if ports else None, extra_env={"CPCM_TRUST_PROXY": "1"} if through
+                  else None, log=(log_dir / f"app-{n}.log") if log_dir else None) for n in range(servers)]
     try:
         before = versions(database_url, setup)
         first_audit_id = last_audit_id(database_url)
@@ -538,8 +544,9 @@ def run_load(database_url: str, *, people: int = 20, seconds: float = 60, server
 
         async def everyone() -> None:
             until = time.monotonic() + seconds
-            await asyncio.gather(watch_memory(until), *(person_loop(apps[p.server % servers], p, tally, setup,
-                                                                    until, seed, arrive_within, pace)
+            await asyncio.gather(watch_memory(until), *(person_loop(through or apps[p.server % servers].url, p,
+                                                                    tally, setup, until, seed, arrive_within, pace,
+                                                                    tls)
                                                         for seed, p in enumerate(crowd)))
 
         asyncio.run(everyone())

@@ -6,6 +6,7 @@ machine that could not run that many browsers."""
 from __future__ import annotations
 
 import asyncio
+import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -65,8 +66,9 @@ class Run:
 class Tab:
     """One browser tab's session on the server."""
 
-    def __init__(self, url: str, cpu: Callable[[], float] | None = None) -> None:
-        self.url = url.replace("http://", "ws://").rstrip("/") + "/_stcore/stream"
+    def __init__(self, url: str, cpu: Callable[[], float] | None = None, tls: ssl.SSLContext | None = None) -> None:
+        self.url = url.replace("https://", "wss://").replace("http://", "ws://").rstrip("/") + "/_stcore/stream"
+        self.tls = tls  # for wss:// (the app behind its proxy): whose certificates to trust
         self.cpu = cpu  # the server process's CPU seconds so far: each run then says what it cost
         self.pages: dict[str, str] = {}  # url path -> page script hash
         self.page_hash = ""
@@ -78,8 +80,9 @@ class Tab:
         self._socket: Any = None
 
     async def open(self, path: str = "", query: str = "") -> Run:
+        secure = {"ssl": self.tls} if self.url.startswith("wss://") and self.tls is not None else {}
         self._socket = await websockets.connect(self.url, subprotocols=["streamlit"], max_size=2**26,
-                                                open_timeout=60, ping_interval=None)
+                                                open_timeout=60, ping_interval=None, **secure)
         self.query = query
         return await self.run(path=path)
 

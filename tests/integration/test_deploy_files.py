@@ -10,65 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.proxy import SITE, site_for_test
+
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
-SITE = DEPLOY / "nginx" / "cpcm.conf"
 UNITS = sorted(p for p in (DEPLOY / "systemd").iterdir() if p.suffix in {".service", ".target", ".timer"})
-
-
-def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
-    """A certificate for localhost, made for the test (as an IT officer's would be by their CA or certbot)."""
-    from datetime import UTC, datetime, timedelta
-
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
-    now = datetime.now(UTC)
-    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-                   .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(minutes=5))
-                   .not_valid_after(now + timedelta(days=2))
-                   .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
-                   .sign(key, hashes.SHA256()))
-    cert, private = folder / "fullchain.pem", folder / "privkey.pem"
-    cert.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    private.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                          serialization.NoEncryption()))
-    private.chmod(0o600)
-    return cert, private
-
-
-def site_for_test(folder: Path, *, https_port: int, http_port: int, app_ports: list[int]) -> Path:
-    """The shipped site with only what its CHANGE marks ask changed (certificate, ports, app processes), inside
-    a minimal nginx.conf that runs as this user in ``folder``. Returns the nginx.conf."""
-    cert, private = self_signed_certificate(folder)
-    site = SITE.read_text()
-    site = site.replace("/etc/ssl/cpcm/fullchain.pem", str(cert)).replace("/etc/ssl/cpcm/privkey.pem", str(private))
-    site = site.replace("listen 443 ssl http2;", f"listen 127.0.0.1:{https_port} ssl http2;")
-    site = site.replace("listen 80;", f"listen 127.0.0.1:{http_port};")
-    site = re.sub(r"\n\s*listen \[::\]:\d+[^;]*;", "", site)
-    servers = "".join(f"\n    server 127.0.0.1:{port} max_fails=1 fail_timeout=10s;" for port in app_ports)
-    site = re.sub(r"(\n    server 127\.0\.0\.1:850\d max_fails=1 fail_timeout=10s;)+", servers, site)
-    held = "".join(f'\n    "127.0.0.1:{port}" 127.0.0.1:{port};' for port in app_ports)
-    site = re.sub(r'(\n    "127\.0\.0\.1:850\d" 127\.0\.0\.1:850\d;)+', held, site)
-    (folder / "site.conf").write_text(site)
-    for sub in ("logs", "body", "proxy"):
-        (folder / sub).mkdir(exist_ok=True)
-    conf = folder / "nginx.conf"
-    conf.write_text(f"""pid {folder}/nginx.pid;
-error_log {folder}/logs/error.log;
-events {{}}
-http {{
-    access_log {folder}/logs/access.log;
-    client_body_temp_path {folder}/body;
-    proxy_temp_path {folder}/proxy;
-    include /etc/nginx/mime.types;
-    include {folder}/site.conf;
-}}
-""")
-    return conf
 
 
 def test_nginx_accepts_the_shipped_site(tmp_path):
@@ -79,6 +24,7 @@ def test_nginx_accepts_the_shipped_site(tmp_path):
                              timeout=30, check=False)
     assert checked.returncode == 0, checked.stderr
     assert "test is successful" in checked.stderr
+    assert "ssl_protocols TLSv1.2 TLSv1.3;" in SITE.read_text()  # nothing older
 
 
 def test_the_site_routes_every_app_process_it_balances_to():
@@ -111,3 +57,20 @@ def test_systemd_accepts_the_units(tmp_path):
                              timeout=60, check=False, cwd=tmp_path)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert not checked.stderr.strip(), checked.stderr
+
+
+def test_the_security_policy_allows_exactly_streamlits_inline_script():
+    """A Streamlit upgrade that changes its page's inline script fails here, naming the hash to put in the site."""
+    import base64
+    import hashlib
+
+    import streamlit
+
+    page = (Path(streamlit.__file__).parent / "static" / "index.html").read_text()
+    inline = re.findall(r"<script>(.*?)</script>", page, re.S)
+    hashes = {"'sha256-" + base64.b64encode(hashlib.sha256(s.encode()).digest()).decode() + "'" for s in inline}
+    policy = re.search(r'Content-Security-Policy "([^"]+)"', SITE.read_text())
+    assert policy
+    script_src = next(d for d in policy.group(1).split(";") if d.strip().startswith("script-src")).split()
+    assert hashes <= set(script_src), f"put {sorted(hashes)} in the site's script-src"
+    assert "'unsafe-inline'" not in script_src and "'unsafe-eval'" not in script_src
