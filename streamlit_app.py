@@ -30,7 +30,7 @@ ICON = Path(__file__).resolve().parent / "app" / "static" / "icon.png"
 
 
 def run_page() -> None:
-    from accounts.ui.login import gate, sign_out
+    from accounts.ui.login import gate, sign_out, wanted_page
     from app.ui import menu, sidebar
     from app.wiring import prepare_database
     from core.errors import Unavailable
@@ -56,7 +56,14 @@ def run_page() -> None:
     if is_rtl() and not right_to_left:  # the person's own language, known once the gate has signed them in
         st.html(f"<style>{RTL_CSS}</style>")  # constant CSS
     try:
-        navigation = st.navigation(menu(actor), expanded=True)  # every page in sight, never "View more"
+        pages = menu(actor)
+        navigation = st.navigation(pages, expanded=True)  # every page in sight, never "View more"
+        wanted = wanted_page()
+        if wanted and (wanted[0], wanted[1]) != (navigation.url_path, st.query_params.to_dict()):
+            # a link opened before signing in (a page, a review named in its query): land there
+            target = next((p for section in pages.values() for p in section if p.url_path == wanted[0]), None)
+            if target is not None:
+                st.switch_page(target, query_params=wanted[1])
         with st.sidebar:
             st.caption(t("app.title"))
             st.text(actor.name)

@@ -117,7 +117,7 @@ def check_database(engine: Engine) -> Iterator[Finding]:
     else:
         yield Finding("Schema", False, f"at {', '.join(sorted(current)) or 'no migration'}, the newest is "
                                        f"{', '.join(sorted(heads))}: run the upgrade as the owner role "
-                                       "(`alembic upgrade head`), then repeat the grants for new tables")
+                                       "(`alembic upgrade head`, from the app's folder)")
 
 
 def check_audit_protection(engine: Engine) -> Iterator[Finding]:

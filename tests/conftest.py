@@ -8,6 +8,7 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -175,6 +176,27 @@ def as_database_owner(engine: Engine, *statements: tuple[str, dict]) -> None:
             connection.execute(text("SET LOCAL session_replication_role = replica"))
         for statement, values in statements:
             connection.execute(text(statement), values)
+
+
+@contextmanager
+def restricted_app_role(owner: Engine) -> Iterator[str]:
+    """A login role with the server recipe's grants (``deploy/postgresql/grants.sql``: the role a country server's
+    app runs as), for the database
+    ``owner`` reaches; yields its URL (PostgreSQL only) and drops the role after."""
+    role = f"cpcm_app_{uuid.uuid4().hex[:8]}"
+    grants = (Path(__file__).resolve().parents[1] / "deploy" / "postgresql" / "grants.sql").read_text()
+    statements = [part.strip() for part in "\n".join(line for line in grants.splitlines()
+                                                     if not line.startswith("--")).split(";") if part.strip()]
+    with owner.begin() as connection:
+        connection.execute(text(f"CREATE ROLE {role} LOGIN"))
+        for statement in statements:  # the shipped grants, for this role
+            connection.execute(text(statement.replace("cpcm_app", role)))
+    try:
+        yield owner.url.set(username=role, password=None).render_as_string(hide_password=False)
+    finally:
+        with owner.begin() as connection:
+            connection.execute(text(f"DROP OWNED BY {role}"))
+            connection.execute(text(f"DROP ROLE {role}"))
 
 
 SYNC_PASS = "a passphrase for the tests' bundles"

@@ -4,6 +4,7 @@ password change, idle timeout and logout. ``gate()`` returns the signed-in perso
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 import streamlit as st
 from sqlalchemy.orm import Session
@@ -36,6 +37,7 @@ FIRST_RUN_EXTRAS: list[Callable[[], None]] = []
 ERRORS = "auth_errors"
 HANDOFF = "auth_cookie_handoff"  # the one-time code the browser swaps for its cookie, until it has done so
 FORGET_COOKIE = "auth_forget_cookie"
+WANTED = "auth_wanted_page"  # the page (and its query) the address named when the sign-in page was shown
 LANGUAGE_PICK = "auth_language_pick"  # chosen on the sign-in page; stored on the account once signed in
 LANGUAGE_WIDGET = "auth_language_widget"
 
@@ -206,6 +208,19 @@ def _login() -> None:
             st.login()
 
 
+def _remember_wanted_page() -> None:
+    """A link to a page (from a colleague, an e-mail, a bookmark) opened before signing in: kept, so that signing
+    in lands there rather than on the person's start page (the menu that knows the page exists comes after)."""
+    if WANTED not in st.session_state:  # (st.context.url carries the path; the query is st.query_params)
+        st.session_state[WANTED] = (urlsplit(str(st.context.url or "")).path.strip("/"), st.query_params.to_dict())
+
+
+def wanted_page() -> tuple[str, dict[str, str]] | None:
+    """Once, after signing in: the page path and query the address named before, if it named one."""
+    path, query = st.session_state.pop(WANTED, ("", {}))
+    return (path, query) if path or query else None
+
+
 def _from_sso() -> None:
     """After the identity provider redirects back: map the e-mail it vouches for onto an account."""
     if not _signed_in_by_sso() or ACCOUNT in st.session_state:
@@ -256,6 +271,7 @@ def gate() -> Actor:
         _resume_from_cookie()
     session_id = st.session_state.get(SESSION)
     if session_id is None:
+        _remember_wanted_page()
         if st.session_state.pop(FORGET_COOKIE, False):
             _post("/sign-out")
         _login()

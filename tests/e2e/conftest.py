@@ -75,14 +75,19 @@ def browser() -> Iterator[object]:
         chromium.close()
 
 
-@pytest.fixture
-def context(browser, request: pytest.FixtureRequest) -> Iterator[object]:  # type: ignore[no-untyped-def]
-    """A fresh browser profile (no cookies): a person on their own laptop. Keeps its tabs' last state on failure."""
-    profile = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+def fresh_profile(browser, request: pytest.FixtureRequest, **options: object) -> Iterator[object]:  # type: ignore[no-untyped-def]
+    """A fresh browser profile (no cookies): a person on their own laptop. Keeps its tabs' last state on failure.
+    ``options`` go to Playwright's ``new_context`` (``ignore_https_errors`` for a test's own certificate)."""
+    profile = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True, **options)
     yield profile
     if request.node.stash.get(FAILED, False):
         save_artifacts(profile, request.node.nodeid)
     profile.close()
+
+
+@pytest.fixture
+def context(browser, request: pytest.FixtureRequest) -> Iterator[object]:  # type: ignore[no-untyped-def]
+    yield from fresh_profile(browser, request)
 
 
 def save_artifacts(profile, nodeid: str) -> None:  # type: ignore[no-untyped-def]

@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 
 from bench.serving import AppServer, free_port, start, stop
 from tests.conftest import create_scratch_postgres_database, drop_postgres_database, postgres_server_url
-from tests.e2e.conftest import settle
+from tests.e2e.conftest import fresh_profile, settle
 from tests.e2e.helpers import click, current_checkbox, download, go, pdf_text, sign_in
 from tests.proxy import insecure_tls, running_proxy
 
@@ -33,6 +33,7 @@ class Proxied:
     passwords: dict[str, str]
     ports: list[int]
     assessment: int
+    folder: Path
     apps: dict[int, AppServer] = field(default_factory=dict)
 
     def start(self, port: int) -> None:
@@ -62,7 +63,7 @@ def proxied(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Proxied]:
         passwords = {c.username: c.password for c in example.credentials}
     engine.dispose()
     ports = [free_port(), free_port()]
-    site = Proxied("", "", database_url, passwords, ports, example.assessment_id)
+    site = Proxied("", "", database_url, passwords, ports, example.assessment_id, folder)
     try:
         for port in ports:
             site.start(port)
@@ -79,17 +80,12 @@ def proxied(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Proxied]:
 @pytest.fixture
 def secure_context(browser, request):  # type: ignore[no-untyped-def]
     """A browser profile that trusts the test's certificate, recording what the page's security policy refused."""
-    from tests.e2e.conftest import FAILED, save_artifacts
-
-    profile = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True,
-                                  ignore_https_errors=True)
-    profile.refused = []  # type: ignore[attr-defined]
-    profile.on("console", lambda message: profile.refused.append(message.text)  # type: ignore[attr-defined]
-               if "Content Security Policy" in message.text or "Content-Security-Policy" in message.text else None)
-    yield profile
-    if request.node.stash.get(FAILED, False):
-        save_artifacts(profile, request.node.nodeid)
-    profile.close()
+    for profile in fresh_profile(browser, request, ignore_https_errors=True):
+        profile.refused = []  # type: ignore[attr-defined]
+        profile.on("console", lambda message, profile=profile: profile.refused.append(message.text)
+                   if "Content Security Policy" in message.text or "Content-Security-Policy" in message.text
+                   else None)
+        yield profile
 
 
 def _get(url: str) -> tuple[int, dict[str, str], bytes]:
@@ -199,3 +195,16 @@ def test_a_restarted_process_loses_no_one(proxied, secure_context):
     click(tab, "Save 1")
     expect(tab.get_by_text(UNSAVED)).to_have_count(0)
     assert not secure_context.refused, secure_context.refused
+
+
+def test_the_doctor_checks_the_site_through_the_proxy(proxied, monkeypatch):
+    """``python -m app doctor --url``: the app answers through the proxy with its security headers (the test's
+    certificate trusted as an IT officer's real one would be)."""
+    from app.doctor import check_url
+
+    monkeypatch.setenv("SSL_CERT_FILE", str(proxied.folder / "fullchain.pem"))
+    assert [f.line() for f in check_url(proxied.url)] == [f"ok       Web: {proxied.url}/_stcore/health answers ok"]
+    gone = f"https://localhost:{free_port()}"
+    assert [f.ok for f in check_url(gone)] == [False]
+    assert "does not answer" in next(iter(check_url(gone))).message
+

@@ -276,3 +276,22 @@ def test_a_manager_tracks_actions_and_takes_the_monthly_report(example_site, con
     assert "Brightpath" in text
     assert "Improvement actions" in text or "improvement actions" in text
     assert month.year >= 2025
+
+
+def test_a_link_opened_before_signing_in_lands_on_its_page(example_site, context):
+    """A colleague sends the address of a review (or an e-mail does): the person signs in and is on that review,
+    not on their start page."""
+    from checklists.models import CaseFileReview
+    from core.db import session_scope
+
+    engine = _engine(example_site)
+    with session_scope(engine) as session:
+        review_id = session.scalar(select(CaseFileReview.id).where(CaseFileReview.status == "completed")
+                                   .order_by(CaseFileReview.id))
+    engine.dispose()
+    tab = open_as(context, example_site, "demo-supervisor", f"review?review={review_id}")
+    expect(tab.get_by_role("heading", name=re.compile(r"^Case file review — "))).to_be_visible()
+    assert re.search(rf"/review\?review={review_id}$", tab.url), tab.url
+    second = open_as(context.browser.new_context(), example_site, "demo-manager", "case_files")
+    expect(second.get_by_role("heading", name="Case files", exact=True)).to_be_visible()
+    second.context.close()

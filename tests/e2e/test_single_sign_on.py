@@ -19,7 +19,7 @@ import pytest
 from playwright.sync_api import expect
 
 from bench.serving import free_port, start, stop
-from tests.e2e.conftest import settle
+from tests.e2e.conftest import fresh_profile, settle
 from tests.proxy import running_proxy
 
 PROVIDER = Path(__file__).resolve().parent / "oidc"
@@ -110,17 +110,16 @@ def sign_on_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SignOnSit
 
 @pytest.fixture
 def tls_context(browser, request):  # type: ignore[no-untyped-def]
-    from tests.e2e.conftest import FAILED, save_artifacts
-
-    profile = browser.new_context(viewport={"width": 1400, "height": 1000}, ignore_https_errors=True)
-    yield profile
-    if request.node.stash.get(FAILED, False):
-        save_artifacts(profile, request.node.nodeid)
-    profile.close()
+    yield from fresh_profile(browser, request, ignore_https_errors=True)
 
 
-def _through_the_provider(tab, login: str) -> None:  # type: ignore[no-untyped-def]
-    """The identity provider's own pages: its sign-in form, then its consent."""
+def _sign_in_at_the_provider(tab, site: SignOnSite, login: str) -> None:  # type: ignore[no-untyped-def]
+    """From the app's sign-in page to the identity provider's own pages (its sign-in form, then its consent) and
+    back to the app."""
+    tab.goto(site.url)
+    settle(tab)
+    tab.get_by_role("button", name="Sign in with single sign-on").click()  # the page leaves for the provider
+    tab.wait_for_url(f"{site.provider}/**", timeout=30_000)
     expect(tab.locator("input[name=login]")).to_be_visible(timeout=30_000)
     tab.fill("input[name=login]", login)
     tab.fill("input[name=password]", "any password: the test provider takes any")
@@ -128,27 +127,28 @@ def _through_the_provider(tab, login: str) -> None:  # type: ignore[no-untyped-d
     consent = tab.get_by_role("button", name="Continue")
     consent.wait_for(timeout=30_000)
     consent.click()
+    tab.wait_for_url(f"{site.url}/**", timeout=30_000)
+    settle(tab)
+
+
+def _sign_out_at_the_provider(tab, site: SignOnSite, button: str) -> None:  # type: ignore[no-untyped-def]
+    """The app's button, the provider's own sign-out page, and back to the app's sign-in page."""
+    tab.get_by_role("button", name=button, exact=True).click()
+    leave = tab.get_by_role("button", name="Yes, sign me out")
+    leave.wait_for(timeout=30_000)
+    leave.click()
+    tab.wait_for_url(f"{site.url}/**", timeout=30_000)
+    settle(tab)
+    expect(tab.get_by_role("button", name="Sign in with single sign-on")).to_be_visible(timeout=30_000)
 
 
 def test_a_person_signs_in_and_out_with_single_sign_on(sign_on_site, tls_context):
     tab = tls_context.new_page()
-    tab.goto(sign_on_site.url)
-    settle(tab)
-    tab.get_by_role("button", name="Sign in with single sign-on").click()  # the page leaves for the provider
-    tab.wait_for_url(f"{sign_on_site.provider}/**", timeout=30_000)
-    _through_the_provider(tab, "mariam")
-    tab.wait_for_url(f"{sign_on_site.url}/**", timeout=30_000)
-    settle(tab)
+    _sign_in_at_the_provider(tab, sign_on_site, "mariam")
     expect(tab.get_by_role("button", name="Sign out", exact=True)).to_be_visible(timeout=30_000)
     expect(tab.get_by_text("Mariam Haddad").first).to_be_visible()
     # Signing out leaves the identity provider's sign-in too: the next page asks again.
-    tab.get_by_role("button", name="Sign out", exact=True).click()
-    leave = tab.get_by_role("button", name="Yes, sign me out")
-    leave.wait_for(timeout=30_000)
-    leave.click()
-    tab.wait_for_url(f"{sign_on_site.url}/**", timeout=30_000)
-    settle(tab)
-    expect(tab.get_by_role("button", name="Sign in with single sign-on")).to_be_visible(timeout=30_000)
+    _sign_out_at_the_provider(tab, sign_on_site, "Sign out")
     tab.reload()
     settle(tab)
     expect(tab.get_by_role("button", name="Sign in with single sign-on")).to_be_visible()
@@ -157,20 +157,8 @@ def test_a_person_signs_in_and_out_with_single_sign_on(sign_on_site, tls_context
 
 def test_an_identity_without_an_account_is_refused(sign_on_site, tls_context):
     tab = tls_context.new_page()
-    tab.goto(sign_on_site.url)
-    settle(tab)
-    tab.get_by_role("button", name="Sign in with single sign-on").click()  # the page leaves for the provider
-    tab.wait_for_url(f"{sign_on_site.provider}/**", timeout=30_000)
-    _through_the_provider(tab, "stranger")
-    tab.wait_for_url(f"{sign_on_site.url}/**", timeout=30_000)
-    settle(tab)
+    _sign_in_at_the_provider(tab, sign_on_site, "stranger")
     expect(tab.get_by_text("Your single sign-on identity has no active account here.")).to_be_visible(
         timeout=30_000)
     expect(tab.get_by_role("button", name="Sign out", exact=True)).to_have_count(0)
-    tab.get_by_role("button", name="Sign out of single sign-on").click()
-    leave = tab.get_by_role("button", name="Yes, sign me out")
-    leave.wait_for(timeout=30_000)
-    leave.click()
-    tab.wait_for_url(f"{sign_on_site.url}/**", timeout=30_000)
-    settle(tab)
-    expect(tab.get_by_role("button", name="Sign in with single sign-on")).to_be_visible(timeout=30_000)
+    _sign_out_at_the_provider(tab, sign_on_site, "Sign out of single sign-on")

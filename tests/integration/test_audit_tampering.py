@@ -17,13 +17,12 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, select, text
-from sqlalchemy.engine import make_url
 
 from core import audit_keys
 from core.audit import AuditChainHead, AuditRecord, record_digest, record_event, verify_chain
 from core.config import default_data_dir
 from core.db import session_scope
-from tests.conftest import as_database_owner
+from tests.conftest import as_database_owner, restricted_app_role
 
 
 @pytest.fixture
@@ -110,26 +109,16 @@ def test_the_apps_own_restricted_role_cannot_forge_an_append(trail, database_url
     """On PostgreSQL, with the README's grants: the role the app runs as."""
     if not database_url.startswith("postgresql"):
         pytest.skip("database roles are PostgreSQL's (a SQLite file is written by whoever can write the file)")
-    role = f"cpcm_app_{secrets.token_hex(4)}"
-    url = make_url(database_url)
-    with trail.begin() as connection:
-        connection.execute(text(f"CREATE ROLE {role} LOGIN"))
-        connection.execute(text(f"GRANT USAGE ON SCHEMA public TO {role}"))
-        connection.execute(text(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}"))
-        connection.execute(text(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}"))
-        connection.execute(text(f"REVOKE UPDATE, DELETE, TRUNCATE ON audit_records FROM {role}"))
-    app_engine = create_engine(url.set(username=role, password=None))
-    try:
-        with app_engine.begin() as connection:
-            for statement, values in _forged_append(trail, "guessed key"):
-                connection.execute(text(statement), values)
-        check = _check(trail)
-        assert not check.ok and check.problem == "content"
-    finally:
-        app_engine.dispose()
-        with trail.begin() as connection:
-            connection.execute(text(f"DROP OWNED BY {role}"))
-            connection.execute(text(f"DROP ROLE {role}"))
+    with restricted_app_role(trail) as url:
+        app_engine = create_engine(url)
+        try:
+            with app_engine.begin() as connection:
+                for statement, values in _forged_append(trail, "guessed key"):
+                    connection.execute(text(statement), values)
+            check = _check(trail)
+            assert not check.ok and check.problem == "content"
+        finally:
+            app_engine.dispose()
 
 
 def test_the_newest_records_removed_and_the_head_moved_back_are_caught(trail):

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
 from app.doctor import Limits, diagnose
-from tests.conftest import as_database_owner, make_account
+from tests.conftest import as_database_owner, make_account, restricted_app_role
 
 
 @dataclass
@@ -36,16 +37,13 @@ def deployment(engine: Engine, database_url: str, tmp_path: Path, monkeypatch: p
                ) -> Iterator[Deployment]:
     """A server as the recipe leaves it: a root-only environment file, a fresh nightly backup, a data folder."""
     make_account(engine, username="ama-admin", roles=["administrator"])  # a few audit records to verify
-    app_url, role = database_url, ""
-    if engine.dialect.name == "postgresql":
-        role = f"cpcm_app_{secrets.token_hex(4)}"
-        with engine.begin() as connection:
-            connection.execute(text(f"CREATE ROLE {role} LOGIN"))
-            connection.execute(text(f"GRANT USAGE ON SCHEMA public TO {role}"))
-            connection.execute(text(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}"))
-            connection.execute(text(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}"))
-            connection.execute(text(f"REVOKE UPDATE, DELETE, TRUNCATE ON audit_records FROM {role}"))
-        app_url = make_url(database_url).set(username=role, password=None).render_as_string(hide_password=False)
+    with ExitStack() as stack:
+        app_url = (stack.enter_context(restricted_app_role(engine)) if engine.dialect.name == "postgresql"
+                   else database_url)
+        yield _deployment(engine, app_url, tmp_path, monkeypatch)
+
+
+def _deployment(engine: Engine, app_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Deployment:
     backups = tmp_path / "backups"
     backups.mkdir()
     (backups / "cpcm-2026-12-06.cpcm").write_bytes(b"an encrypted export")
@@ -55,11 +53,7 @@ def deployment(engine: Engine, database_url: str, tmp_path: Path, monkeypatch: p
     env_file.chmod(0o600)
     monkeypatch.chdir(tmp_path)  # no secrets.toml here, until a test writes one
     monkeypatch.setenv("HOME", str(tmp_path))
-    yield Deployment(env_file, backups, tmp_path, engine)
-    if role:
-        with engine.begin() as connection:
-            connection.execute(text(f"DROP OWNED BY {role}"))
-            connection.execute(text(f"DROP ROLE {role}"))
+    return Deployment(env_file, backups, tmp_path, engine)
 
 
 def _doctor(deployment: Deployment, *extra: str) -> subprocess.CompletedProcess[str]:
