@@ -186,6 +186,8 @@ def test_a_restarted_process_loses_no_one(proxied, secure_context):
                 break
             tab.wait_for_timeout(500)
         assert _process_of(secure_context) == f"127.0.0.1:{other}"
+        # what follows is drawn by the other process, not left on screen from before: the page is loaded afresh
+        tab.reload()
         settle(tab)
         expect(tab.get_by_role("button", name="Sign out")).to_be_visible()
         expect(tab.get_by_text(UNSAVED).first).to_be_visible()
